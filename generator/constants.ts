@@ -1,0 +1,80 @@
+/**
+ * Facts shared by the plugin's markdown and its Python runtime. Templates on both sides render from
+ * these values, so a table in an agent and the constant in ml_utils.py cannot disagree.
+ */
+
+/** Platform folders a user's project may have, in order of preference. */
+export const PLATFORM_DIRS = [".claude", ".cursor", ".codex", ".opencode"];
+
+/** Subfolder of a platform folder (or of the project, as the universal fallback) holding the registries. */
+export const MLOPS_SUBDIR = "mlops";
+
+/** Environment variable that overrides the registry folder. */
+export const MLOPS_DIR_ENV = "ML_AUTOMATION_MLOPS_DIR";
+
+/** File and folder names inside the registry folder. */
+export const REGISTRY_FILES = {
+  models: "model-registry.json",
+  features: "feature-store.json",
+  experiments: "experiments",
+  dataVersions: "data-versions",
+};
+
+/** Version of the registries' JSON schema (stored in each registry file). */
+export const MLOPS_SCHEMA_VERSION = "1.0";
+
+/** Whether a larger value of a metric is better ("higher") or worse ("lower"). */
+export const METRIC_DIRECTIONS: Record<string, "higher" | "lower"> = {
+  accuracy: "higher",
+  precision: "higher",
+  recall: "higher",
+  f1: "higher",
+  auc_roc: "higher",
+  r2: "higher",
+  silhouette_score: "higher",
+  rmse: "lower",
+  mae: "lower",
+  mape: "lower",
+};
+
+/** A task type: the metrics a registered model must report, and the one that decides champion vs challenger. */
+export interface TaskType {
+  name: string;
+  requiredMetrics: string[];
+  primaryMetric: string;
+  considerations: string;
+}
+
+/** Task types the registry knows, in the order tables list them. */
+export const TASK_TYPES: TaskType[] = [
+  {
+    name: "classification",
+    requiredMetrics: ["accuracy", "precision", "recall", "f1", "auc_roc"],
+    primaryMetric: "f1",
+    considerations: "Class imbalance, threshold choice, calibration",
+  },
+  {
+    name: "regression",
+    requiredMetrics: ["rmse", "mae", "r2"],
+    primaryMetric: "rmse",
+    considerations: "Residual analysis, heteroscedasticity, outliers",
+  },
+  {
+    name: "mmm",
+    requiredMetrics: ["r2", "mape", "channel_roi", "channel_contribution"],
+    primaryMetric: "mape",
+    considerations: "Adstock and saturation parameters, interpretability",
+  },
+  {
+    name: "segmentation",
+    requiredMetrics: ["silhouette_score", "n_clusters"],
+    primaryMetric: "silhouette_score",
+    considerations: "Cluster stability, business meaning of segments",
+  },
+  {
+    name: "time_series",
+    requiredMetrics: ["rmse", "mae", "mape"],
+    primaryMetric: "rmse",
+    considerations: "Forecast horizon, temporal cross-validation, stationarity",
+  },
+];

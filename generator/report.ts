@@ -1,0 +1,30 @@
+/** The short report `npm run build:plugin` prints after a build. */
+import type { BuildResult } from "./build.ts";
+
+/** Formats a build result: files written, each section inserted (file:line), the version, how to install. */
+export function formatReport(result: BuildResult, marketplaceName: string): string {
+  const root = result.pluginName;
+  const out = result.out.replace(/\/+$/, "");
+  const width = Math.max(0, ...result.edits.map((edit) => `${edit.file}:${edit.line}`.length));
+  const counts = { inserted: 0, replaced: 0, unchanged: 0 };
+  for (const edit of result.edits) counts[edit.action]++;
+  const lines = [
+    `Built ${root} ${result.version} into ${out}/ (${result.files.length} files, from a ${result.layout} tree)`,
+    "",
+    `Release ${result.version} edits (${counts.inserted} inserted, ${counts.replaced} replaced, ${counts.unchanged} already in place):`,
+    ...result.edits.map((edit) => `  ${`${edit.file}:${edit.line}`.padEnd(width)}  ${edit.action.padEnd(9)}  ${edit.label}`),
+    `New files: ${result.created.join(", ") || "none"}`,
+    `Manifests at ${result.version}: ${root}/.claude-plugin/plugin.json, ${root}/.cursor-plugin/plugin.json, .claude-plugin/marketplace.json`,
+  ];
+  if (result.runtime) {
+    lines.push(`Runtime: ${result.runtime.path} (sections ${result.runtime.sections.join(", ")}; ${result.runtime.functions} functions)`);
+  }
+  lines.push(
+    "",
+    "Install in Claude Code:",
+    `  claude plugin marketplace add ${out.startsWith("/") || out.startsWith(".") ? out : `./${out}`}`,
+    `  claude plugin install ${root}@${marketplaceName}`,
+    `Check the bundle: npm run verify -- --bundle ${out}`,
+  );
+  return lines.join("\n");
+}
