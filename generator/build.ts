@@ -2,17 +2,15 @@
  * The build: load the sources, apply the release, compile the runtime, release the manifests, and
  * write the bundle (dist/<plugin>/ and the local marketplace dist/.claude-plugin/marketplace.json).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { applyRelease, type AppliedEdit } from "./apply-release.ts";
 import { SourceError, SourceErrors } from "./errors.ts";
 import { formatJson } from "./json-file.ts";
 import { releaseManifests } from "./manifests.ts";
 import { inspectPython } from "./python.ts";
 import type { Release } from "./release.ts";
-import { renderTemplate, templateContext } from "./render.ts";
+import { releaseRenderer, renderTemplate, templateContext } from "./render.ts";
 import { compileRuntime, mergeSections, readSectionTemplate, sectionAtLine, splitRuntime, type RuntimeSection } from "./runtime.ts";
-import { displayPath, loadSources, type SourceTree, type TextFile } from "./sources.ts";
+import { loadSources, type SourceTree, type TextFile } from "./sources.ts";
 import { writeBundle, type BundleFiles } from "./output.ts";
 
 /** What to build: the source tree, the destination, the release, and the repository holding its templates. */
@@ -47,12 +45,7 @@ export function buildPlugin(options: BuildOptions): BuildResult {
   const { release } = options;
   const sources = loadSources(options.source);
   const context = templateContext(release.version);
-  const render = (template: string): TextFile => {
-    const path = join(options.templateRoot, release.templateDir, template);
-    const file = displayPath(path);
-    if (!existsSync(path)) throw new SourceError(file, `template of release ${release.version} is missing`);
-    return { file, text: renderTemplate(file, readFileSync(path, "utf8"), context) };
-  };
+  const render = releaseRenderer(options.templateRoot, release);
 
   const errors: SourceError[] = [];
   const attempt = <T>(fn: () => T): T | undefined => {

@@ -12,8 +12,12 @@ import {
   REGISTRY_FILES,
   TASK_TYPES,
 } from "./constants.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { SourceError } from "./errors.ts";
 import { pythonLiteral } from "./python-literal.ts";
+import type { Release } from "./release.ts";
+import { displayPath, type TextFile } from "./sources.ts";
 
 /** The values every template can use. */
 export type TemplateContext = ReturnType<typeof templateContext>;
@@ -66,4 +70,18 @@ export function renderTemplate(file: string, source: string, context: object): s
     const line = /line (\d+)/.exec(message)?.[1];
     throw new SourceError(file, `template does not render: ${message.split("\n")[0]}`, line ? Number(line) : undefined);
   }
+}
+
+/**
+ * Returns a function rendering `release`'s templates by name (relative to its templateDir under
+ * `templateRoot`) with the shared constants. It throws SourceError for a missing or broken template.
+ */
+export function releaseRenderer(templateRoot: string, release: Release): (template: string) => TextFile {
+  const context = templateContext(release.version);
+  return (template) => {
+    const path = join(templateRoot, release.templateDir, template);
+    const file = displayPath(path);
+    if (!existsSync(path)) throw new SourceError(file, `template of release ${release.version} is missing`);
+    return { file, text: renderTemplate(file, readFileSync(path, "utf8"), context) };
+  };
 }

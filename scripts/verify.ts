@@ -1,0 +1,85 @@
+/**
+ * `npm run verify [-- --bundle DIR]`: structural checks of a built bundle (default dist/), replacing
+ * the release plan's grep checks. Prints the failures grouped by file; exit status 1 if any, 2 on
+ * wrong usage.
+ */
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { SourceError } from "../generator/errors.ts";
+import { releaseRenderer } from "../generator/render.ts";
+import { currentRelease } from "../generator/releases/index.ts";
+import { loadBundle } from "./verify/bundle.ts";
+import { checkCursorManifest } from "./verify/cursor-checks.ts";
+import { checkFrontmatter } from "./verify/frontmatter-checks.ts";
+import { checkManifests } from "./verify/manifest-checks.ts";
+import { checkRelease } from "./verify/release-checks.ts";
+import { checkRuntime, checkRuntimeReferences } from "./verify/runtime-checks.ts";
+import { checkStages } from "./verify/stage-checks.ts";
+
+/** A named check and the problems it found. */
+export interface CheckResult {
+  name: string;
+  problems: SourceError[];
+}
+
+const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
+
+/** Runs every check on the bundle in `dir`. Throws SourceError when `dir` is not a bundle at all. */
+export function verifyBundle(dir: string): CheckResult[] {
+  const bundle = loadBundle(dir);
+  const runtime = checkRuntime(bundle.runtime, currentRelease.runtimeApi);
+  return [
+    { name: `release ${currentRelease.version} sections in place`, problems: checkRelease(bundle.documents, currentRelease, releaseRenderer(repositoryRoot, currentRelease)) },
+    { name: "stages ordered and every Stage reference resolves", problems: checkStages(bundle.documents) },
+    { name: "manifests agree on name and version", problems: checkManifests(bundle, currentRelease.version) },
+    { name: "frontmatter keys known to Claude Code, skill names = folders", problems: checkFrontmatter(bundle.documents) },
+    { name: "Cursor manifest rules", problems: bundle.cursor ? checkCursorManifest(bundle.cursor, bundle.pluginDir) : [] },
+    { name: "ml_utils.py compiles and defines the registry API", problems: runtime.problems },
+    { name: "every ml_utils name used in code blocks exists", problems: runtime.inventory ? checkRuntimeReferences(bundle.documents, runtime.inventory) : [] },
+  ];
+}
+
+function main(argv: string[]): number {
+  let bundle: string;
+  try {
+    const { values } = parseArgs({ args: argv, options: { bundle: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true });
+    if (values.help) {
+      console.log("usage: npm run verify -- [--bundle DIR]   (checks a built bundle; default: dist)");
+      return 0;
+    }
+    bundle = values.bundle ?? "dist";
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\nusage: npm run verify -- [--bundle DIR]`);
+    return 2;
+  }
+  let results: CheckResult[];
+  try {
+    results = verifyBundle(bundle);
+  } catch (error) {
+    if (error instanceof SourceError) {
+      console.error(`verify: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const failures = results.flatMap((result) => result.problems.map((problem) => ({ check: result.name, problem })));
+  for (const result of results) console.log(`${result.problems.length ? "FAIL" : "ok  "}  ${result.name}`);
+  if (failures.length === 0) {
+    console.log(`verify: ${bundle} passed ${results.length} checks`);
+    return 0;
+  }
+  const byFile = new Map<string, string[]>();
+  for (const { check, problem } of failures) {
+    const lines = byFile.get(problem.file) ?? [];
+    lines.push(`${problem.line ? `line ${problem.line}: ` : ""}${problem.message.slice(problem.message.indexOf(": ") + 2)}  [${check}]`);
+    byFile.set(problem.file, lines);
+  }
+  console.error(`\nverify: ${failures.length} problem${failures.length === 1 ? "" : "s"} in ${bundle}`);
+  for (const [file, lines] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
+    console.error(`${file}`);
+    for (const line of lines) console.error(`  ${line.replace(/\n/g, "\n    ")}`);
+  }
+  return 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));
