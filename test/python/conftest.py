@@ -1,0 +1,49 @@
+"""Fixtures for the runtime tests: ml_utils.py compiled by the real generator, and a project folder."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def ml_utils_path(tmp_path_factory):
+    """Build the plugin once (npm run build:plugin into a temporary folder) and return its ml_utils.py."""
+    out = tmp_path_factory.mktemp("bundle") / "dist"
+    tsx = REPO / "node_modules" / ".bin" / ("tsx.cmd" if os.name == "nt" else "tsx")
+    result = subprocess.run([str(tsx), "generator/cli.ts", "--out", str(out)], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out / "ml-automation" / "templates" / "ml_utils.py"
+
+
+@pytest.fixture(scope="session")
+def mu(ml_utils_path):
+    """The compiled ml_utils module, imported as `ml_utils`."""
+    spec = importlib.util.spec_from_file_location("ml_utils", ml_utils_path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ml_utils"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """An empty project folder as the working directory, with no registry or report overrides."""
+    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR", "ML_AUTOMATION_REGISTRY_STRICT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run_python(ml_utils_path, code, cwd, env=None, **kwargs):
+    """Run `code` in a fresh interpreter that can `import ml_utils`; return the CompletedProcess."""
+    full_env = dict(os.environ, PYTHONPATH=str(ml_utils_path.parent), **(env or {}))
+    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR"):
+        if name not in (env or {}):
+            full_env.pop(name, None)
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=full_env, capture_output=True, text=True, **kwargs)
