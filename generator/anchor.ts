@@ -43,7 +43,7 @@ export function resolveHeading(doc: Doc, ref: HeadingRef, purpose: string): Head
 /** Lines inside code, HTML or frontmatter that look like the heading `ref` names. */
 function lookalikesInCode(doc: Doc, ref: HeadingRef): number[] {
   const lines: number[] = [];
-  const pattern = /^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$/gm;
+  const pattern = /^[ \t]*(#{1,6})[ \t]+(.*?)[ \t#]*$/gm;
   const literals = literalRanges(doc.tree);
   for (const match of doc.text.matchAll(pattern)) {
     const offset = match.index ?? 0;

@@ -5,7 +5,7 @@
 import { applyRelease, type AppliedEdit } from "./apply-release.ts";
 import { SourceError, SourceErrors } from "./errors.ts";
 import { formatJson } from "./json-file.ts";
-import { releaseManifests } from "./manifests.ts";
+import { parseManifests, releaseManifests } from "./manifests.ts";
 import { inspectPython } from "./python.ts";
 import type { Release } from "./release.ts";
 import { releaseRenderer, renderTemplate, templateContext } from "./render.ts";
@@ -58,7 +58,7 @@ export function buildPlugin(options: BuildOptions): BuildResult {
       return undefined;
     }
   };
-  const manifests = attempt(() => releaseManifests(sources.manifests, release));
+  const manifests = attempt(() => releaseManifests(parseManifests(sources.manifests), release));
   const documents = attempt(() => applyRelease(sources.documents, release, render));
   const runtime = attempt(() => buildRuntime(sources, release, render, context));
   if (errors.length || !manifests || !documents || runtime === undefined) throw new SourceErrors(errors);

@@ -3,15 +3,34 @@
  * checked, then set to the release's version and description from that one source.
  */
 import semver from "semver";
-import { SourceError } from "./errors.ts";
-import { lineOfEntry, type JsonFile } from "./json-file.ts";
+import { SourceError, SourceErrors } from "./errors.ts";
+import { lineOfEntry, parseJsonFile, type JsonFile } from "./json-file.ts";
 import type { Release } from "./release.ts";
+import type { ManifestFiles } from "./sources.ts";
 
-/** The manifests of a source tree. Cursor's and the marketplace may be missing from a plugin checkout. */
+/** The parsed manifests of a source tree. Cursor's and the marketplace may be missing from a plugin checkout. */
 export interface SourceManifests {
   claude: JsonFile;
   cursor: JsonFile | null;
   marketplace: JsonFile | null;
+}
+
+/** Parses the manifest files; throws SourceErrors listing every file that is not valid JSON. */
+export function parseManifests(files: ManifestFiles): SourceManifests {
+  const errors: SourceError[] = [];
+  const parse = (file: ManifestFiles["cursor"]): JsonFile | null => {
+    if (!file) return null;
+    try {
+      return parseJsonFile(file.file, file.text);
+    } catch (error) {
+      if (!(error instanceof SourceError)) throw error;
+      errors.push(error);
+      return null;
+    }
+  };
+  const parsed = { claude: parse(files.claude), cursor: parse(files.cursor), marketplace: parse(files.marketplace) };
+  if (errors.length || !parsed.claude) throw new SourceErrors(errors);
+  return { ...parsed, claude: parsed.claude };
 }
 
 /** The released manifests, as data ready to write. */
@@ -34,26 +53,35 @@ const CURSOR_COMPONENTS = { agents: "agents/", commands: "commands/", skills: "s
  */
 export function releaseManifests(sources: SourceManifests, release: Release): ReleasedManifests {
   const { claude } = sources;
+  const errors: SourceError[] = [];
   const name = claude.data.name;
   if (typeof name !== "string" || !PLUGIN_NAME.test(name)) {
     throw new SourceError(claude.file, `"name" must be a lowercase plugin name like ml-automation, found ${JSON.stringify(name)}`, lineOfEntry(claude, "name", name) ?? 1);
   }
-  checkVersion(claude, claude.data.version, release.version);
+  const checkVersion = (json: JsonFile, version: unknown) => {
+    const problem = versionProblem(json, version, release.version);
+    if (problem) errors.push(problem);
+  };
+  checkVersion(claude, claude.data.version);
   const describe = (text: unknown) => withMention(typeof text === "string" ? text : "", release.description);
 
   const cursorData = sources.cursor ? { ...sources.cursor.data } : deriveCursor(claude.data);
   if (sources.cursor) {
-    checkVersion(sources.cursor, cursorData.version, release.version);
-    checkSameName(sources.cursor, cursorData.name, name);
+    checkVersion(sources.cursor, cursorData.version);
+    if (cursorData.name !== name) {
+      errors.push(new SourceError(sources.cursor.file, `"name" is ${JSON.stringify(cursorData.name)} but the Claude Code manifest names the plugin "${name}"`, lineOfEntry(sources.cursor, "name", cursorData.name)));
+    }
   }
   const marketplaceData = sources.marketplace ? structuredClone(sources.marketplace.data) : deriveMarketplace(claude.data, name);
   const plugins = Array.isArray(marketplaceData.plugins) ? (marketplaceData.plugins as Array<Record<string, unknown>>) : [];
   const entry = plugins.find((plugin) => plugin.name === name);
   if (!entry) {
     const file = sources.marketplace?.file ?? "marketplace.json";
-    throw new SourceError(file, `the marketplace lists no plugin named "${name}" (its plugins: ${plugins.map((plugin) => JSON.stringify(plugin.name)).join(", ") || "none"})`);
+    errors.push(new SourceError(file, `the marketplace lists no plugin named "${name}" (its plugins: ${plugins.map((plugin) => JSON.stringify(plugin.name)).join(", ") || "none"})`));
+    throw new SourceErrors(errors);
   }
-  if (sources.marketplace && entry.version !== undefined) checkVersion(sources.marketplace, entry.version, release.version);
+  if (sources.marketplace && entry.version !== undefined) checkVersion(sources.marketplace, entry.version);
+  if (errors.length) throw new SourceErrors(errors);
 
   const description = describe(claude.data.description);
   Object.assign(entry, { source: `./${name}`, description, version: release.version });
@@ -71,20 +99,15 @@ export function withMention(description: string, { mention, sentence }: Release[
   return description.trim() ? `${description.trim()} ${sentence}` : sentence;
 }
 
-function checkVersion(json: JsonFile, version: unknown, target: string): void {
+function versionProblem(json: JsonFile, version: unknown, target: string): SourceError | null {
   const line = lineOfEntry(json, "version", version);
   if (typeof version !== "string" || !semver.valid(version)) {
-    throw new SourceError(json.file, `"version" must be a semantic version like 1.2.1, found ${JSON.stringify(version)}`, line);
+    return new SourceError(json.file, `"version" must be a semantic version like 1.2.1, found ${JSON.stringify(version)}`, line);
   }
   if (semver.gt(version, target)) {
-    throw new SourceError(json.file, `version ${version} is newer than the release being applied (${target}); build from older sources or with a newer release`, line);
+    return new SourceError(json.file, `version ${version} is newer than the release being applied (${target}); build from older sources or with a newer release`, line);
   }
-}
-
-function checkSameName(json: JsonFile, found: unknown, expected: string): void {
-  if (found !== expected) {
-    throw new SourceError(json.file, `"name" is ${JSON.stringify(found)} but the Claude Code manifest names the plugin "${expected}"`, lineOfEntry(json, "name", found));
-  }
+  return null;
 }
 
 function deriveCursor(claude: Record<string, unknown>): Record<string, unknown> {

@@ -10,7 +10,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { SourceError } from "./errors.ts";
 import { parseJsonFile, type JsonFile } from "./json-file.ts";
-import type { SourceManifests } from "./manifests.ts";
 
 /** A text file: the name to show in messages and its content. */
 export interface TextFile {
@@ -21,10 +20,17 @@ export interface TextFile {
 /** The runtime of a source tree: section templates (to render) or one ml_utils.py (to split). */
 export type RuntimeSource = { kind: "templates"; files: TextFile[] } | { kind: "file"; file: TextFile } | null;
 
+/** The manifest files of a source tree, not yet parsed. Cursor's and the marketplace may be missing. */
+export interface ManifestFiles {
+  claude: TextFile;
+  cursor: TextFile | null;
+  marketplace: TextFile | null;
+}
+
 /** A loaded source tree. Keys of `documents` and `assets` are paths inside the plugin. */
 export interface SourceTree {
   layout: "repository" | "plugin";
-  manifests: SourceManifests;
+  manifests: ManifestFiles;
   /** Markdown the release may edit: agents, commands, skills' SKILL.md, README.md. */
   documents: Map<string, TextFile>;
   /** Other files copied unchanged (a skill's reference files, LICENSE, ...). */
@@ -46,9 +52,9 @@ export function displayPath(path: string): string {
 export function loadSources(root: string): SourceTree {
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new SourceError(displayPath(root), "source folder does not exist");
   if (existsSync(join(root, "plugin-manifests", "claude-plugin.json"))) return loadRepository(root);
-  const marketplace = readOptionalJson(join(root, ".claude-plugin", "marketplace.json"));
+  const marketplace = readOptionalText(join(root, ".claude-plugin", "marketplace.json"));
   if (existsSync(join(root, ".claude-plugin", "plugin.json"))) return loadPlugin(root, marketplace);
-  if (marketplace) return loadPlugin(join(root, localPlugin(marketplace)), marketplace);
+  if (marketplace) return loadPlugin(join(root, localPlugin(parseJsonFile(marketplace.file, marketplace.text))), marketplace);
   throw new SourceError(
     displayPath(root),
     "is not a source tree (plugin-manifests/claude-plugin.json), a plugin checkout (.claude-plugin/plugin.json) or a marketplace (.claude-plugin/marketplace.json)",
@@ -62,16 +68,16 @@ function loadRepository(root: string): SourceTree {
   return {
     layout: "repository",
     manifests: {
-      claude: readJson(join(meta, "claude-plugin.json")),
-      cursor: readOptionalJson(join(meta, "cursor-plugin.json")),
-      marketplace: readOptionalJson(join(meta, "marketplace.json")),
+      claude: readText(join(meta, "claude-plugin.json")),
+      cursor: readOptionalText(join(meta, "cursor-plugin.json")),
+      marketplace: readOptionalText(join(meta, "marketplace.json")),
     },
     ...loadComponents(root, meta),
     runtime: files.length ? { kind: "templates", files: files.map((rel) => readText(join(templates, rel))) } : null,
   };
 }
 
-function loadPlugin(root: string, marketplace: JsonFile | null): SourceTree {
+function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
   if (!existsSync(join(root, ".claude-plugin", "plugin.json"))) {
     throw new SourceError(displayPath(root), "the marketplace's plugin folder has no .claude-plugin/plugin.json");
   }
@@ -84,8 +90,8 @@ function loadPlugin(root: string, marketplace: JsonFile | null): SourceTree {
   return {
     layout: "plugin",
     manifests: {
-      claude: readJson(join(root, ".claude-plugin", "plugin.json")),
-      cursor: readOptionalJson(join(root, ".cursor-plugin", "plugin.json")),
+      claude: readText(join(root, ".claude-plugin", "plugin.json")),
+      cursor: readOptionalText(join(root, ".cursor-plugin", "plugin.json")),
       marketplace,
     },
     ...components,
@@ -125,13 +131,8 @@ function readText(path: string): TextFile {
   return { file: displayPath(path), text: readFileSync(path, "utf8") };
 }
 
-function readJson(path: string): JsonFile {
-  const { file, text } = readText(path);
-  return parseJsonFile(file, text);
-}
-
-function readOptionalJson(path: string): JsonFile | null {
-  return existsSync(path) ? readJson(path) : null;
+function readOptionalText(path: string): TextFile | null {
+  return existsSync(path) ? readText(path) : null;
 }
 
 /** Lists the files below `dir` (relative, '/'-separated, sorted by code point); [] when it does not exist. */

@@ -1,0 +1,178 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPlugin } from "../../generator/build.ts";
+import { SourceErrors } from "../../generator/errors.ts";
+import { currentRelease } from "../../generator/releases/index.ts";
+import { verifyBundle } from "../../scripts/verify.ts";
+import { copySources, readTree, repoRoot, runBuild, tempDir } from "../helpers.ts";
+
+const work = tempDir("mla-build-");
+const dist = join(work, "dist");
+let report = "";
+
+beforeAll(() => {
+  const result = runBuild(["--out", dist]);
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  report = result.stdout;
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Builds `source` in-process into a fresh folder; returns the problems' messages ([] when it builds). */
+function problemsOf(source: string): string[] {
+  try {
+    buildPlugin({ source, out: join(tempDir(), "out"), release: currentRelease, templateRoot: repoRoot });
+    return [];
+  } catch (error) {
+    if (error instanceof SourceErrors) return error.errors.map((problem) => problem.message);
+    throw error;
+  }
+}
+
+function edit(source: string, path: string, change: (text: string) => string): void {
+  const file = join(source, path);
+  writeFileSync(file, change(readFileSync(file, "utf8")));
+}
+
+describe("npm run build:plugin", () => {
+  it("writes an installable bundle and a report of what it did", () => {
+    const files = [...readTree(dist).keys()];
+    expect(files).toContain(".claude-plugin/marketplace.json");
+    for (const path of [".claude-plugin/plugin.json", ".cursor-plugin/plugin.json", "README.md", "templates/ml_utils.py", "commands/registry.md", "skills/registry/SKILL.md"]) {
+      expect(files).toContain(`ml-automation/${path}`);
+    }
+    expect(files.filter((path) => path.startsWith("ml-automation/agents/"))).toHaveLength(10);
+    expect(files.filter((path) => /^ml-automation\/skills\/[^/]+\/SKILL\.md$/.test(path))).toHaveLength(12);
+    expect(report).toContain("Built ml-automation 1.3.0 into");
+    expect(report).toMatch(/agents\/eda-analyst\.md:\d+ +inserted +## Data Versioning \(v1\.3\.0\)/);
+    expect(report).toMatch(/commands\/team-coldstart\.md:\d+ +inserted +### Stage 5c: MLOps Registry Validation/);
+    expect(report).toContain("claude plugin install ml-automation@ml-automation-marketplace");
+  });
+
+  it("reports the line where each section now is", () => {
+    const line = Number(/agents\/mlops-engineer\.md:(\d+) +inserted/.exec(report)?.[1]);
+    const text = readFileSync(join(dist, "ml-automation", "agents", "mlops-engineer.md"), "utf8").split("\n");
+    expect(text[line - 1]).toBe("## MLOps Registry Management (v1.3.0)");
+  });
+
+  it("passes every structural check", () => {
+    expect(verifyBundle(dist).flatMap((check) => check.problems.map((problem) => problem.message))).toEqual([]);
+  });
+
+  it("sets one version and the release's description in every manifest", () => {
+    const claude = JSON.parse(readFileSync(join(dist, "ml-automation/.claude-plugin/plugin.json"), "utf8"));
+    const cursor = JSON.parse(readFileSync(join(dist, "ml-automation/.cursor-plugin/plugin.json"), "utf8"));
+    const market = JSON.parse(readFileSync(join(dist, ".claude-plugin/marketplace.json"), "utf8"));
+    const entry = market.plugins[0];
+    expect([claude.version, cursor.version, entry.version]).toEqual(["1.3.0", "1.3.0", "1.3.0"]);
+    for (const description of [claude.description, cursor.description, entry.description]) expect(description).toContain("MLOps registry layer");
+    expect(entry.source).toBe("./ml-automation");
+  });
+
+  it("is deterministic: two builds are byte-identical", () => {
+    const second = join(work, "second");
+    expect(runBuild(["--out", second]).status).toBe(0);
+    expect(readTree(second)).toEqual(readTree(dist));
+  });
+
+  it("changes nothing when applied to an already released bundle", () => {
+    const again = join(work, "again");
+    const result = runBuild(["--source", dist, "--out", again]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("0 inserted, 0 replaced, 16 already in place");
+    expect(readTree(again)).toEqual(readTree(dist));
+  });
+
+  it("releases a plugin checkout in plugin layout (manifests in .claude-plugin/, one ml_utils.py)", () => {
+    const checkout = join(dist, "ml-automation");
+    const out = join(work, "from-checkout");
+    expect(runBuild(["--source", checkout, "--out", out]).status).toBe(0);
+    expect(readTree(join(out, "ml-automation"))).toEqual(readTree(checkout));
+  });
+
+  it("keeps the line endings of a CRLF source", () => {
+    const source = copySources();
+    edit(source, "agents/developer.md", (text) => text.replace(/\n/g, "\r\n"));
+    const out = join(tempDir(), "dist");
+    expect(runBuild(["--source", source, "--out", out]).status).toBe(0);
+    const built = readFileSync(join(out, "ml-automation/agents/developer.md"), "utf8");
+    expect(built).toContain("## Experiment Tracking (v1.3.0)\r\n");
+    expect(built.replace(/\r\n/g, "")).not.toContain("\n");
+  });
+});
+
+describe("bad input ends the build with a clear error and writes nothing", () => {
+  it("a missing anchor names the file, the anchor and the headings that exist", () => {
+    const source = copySources();
+    edit(source, "agents/feature-engineering-analyst.md", (text) => text.replace("## Agent Report Bus (v1.2.0)", "## Reporting"));
+    const [message, ...rest] = problemsOf(source);
+    expect(rest).toEqual([]);
+    expect(message).toMatch(/feature-engineering-analyst\.md: anchor `## \/\^Agent Report Bus\\b\/` \(before\) not found/);
+    expect(message).toMatch(/line \d+: ## Expertise/);
+    expect(message).toMatch(/line \d+: ## Reporting/);
+  });
+
+  it("an anchor present only inside a code fence is not taken", () => {
+    const source = copySources();
+    edit(source, "agents/developer.md", (text) => text.replace("## Agent Report Bus (v1.2.0)", "```\n## Agent Report Bus (v1.2.0)\n```"));
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/developer\.md: anchor .* not found; a matching line inside code \(not a heading\) is at line \d+/)]);
+  });
+
+  it("an anchor matched twice lists both", () => {
+    const source = copySources();
+    edit(source, "agents/eda-analyst.md", (text) => `${text}\n## Agent Report Bus (v1.2.1)\n\nAgain.\n`);
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/eda-analyst\.md:\d+: anchor .* matches 2 headings, expected exactly one: line \d+ "Agent Report Bus \(v1\.2\.0\)", line \d+ "Agent Report Bus \(v1\.2\.1\)"/)]);
+  });
+
+  it("unparseable frontmatter, invalid JSON and a version that is not semver name file and line", () => {
+    const source = copySources();
+    edit(source, "commands/eda.md", (text) => text.replace("argument-hint: \"<data-file> [--target COLUMN]\"", "argument-hint: [<data-file>] --target"));
+    edit(source, "plugin-manifests/cursor-plugin.json", (text) => text.replace('"license": "MIT",', '"license": "MIT"'));
+    edit(source, "plugin-manifests/claude-plugin.json", (text) => text.replace('"version": "1.2.1"', '"version": "1.2"'));
+    const problems = problemsOf(source);
+    expect(problems).toHaveLength(2);
+    expect(problems).toContainEqual(expect.stringMatching(/\/commands\/eda\.md:3: frontmatter is not valid YAML: /));
+    expect(problems).toContainEqual(expect.stringMatching(/\/plugin-manifests\/cursor-plugin\.json:10: not valid JSON: comma expected at ""keywords"/));
+    const semverOnly = copySources();
+    edit(semverOnly, "plugin-manifests/claude-plugin.json", (text) => text.replace('"version": "1.2.1"', '"version": "1.2"'));
+    expect(problemsOf(semverOnly)).toEqual([expect.stringMatching(/\/plugin-manifests\/claude-plugin\.json:3: "version" must be a semantic version like 1\.2\.1, found "1\.2"/)]);
+  });
+
+  it("sources newer than the release are refused", () => {
+    const source = copySources();
+    edit(source, "plugin-manifests/marketplace.json", (text) => text.replace('"version": "1.2.1"', '"version": "1.4.0"'));
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/marketplace\.json:\d+: version 1\.4\.0 is newer than the release being applied \(1\.3\.0\)/)]);
+  });
+
+  it("the CLI exits non-zero, prints the problems and leaves --out as it was", () => {
+    const source = copySources();
+    edit(source, "agents/mlops-engineer.md", (text) => text.replace("## Agent Report Bus (v1.2.0)", "## Reports"));
+    const fresh = join(tempDir(), "dist");
+    const failed = runBuild(["--source", source, "--out", fresh]);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toBe("");
+    expect(failed.stderr).toContain("Build failed: 1 problem in the sources (nothing was written)");
+    expect(failed.stderr).toContain("mlops-engineer.md: anchor");
+    expect(existsSync(fresh)).toBe(false);
+    expect(readTree(join(fresh, "..")).size).toBe(0);
+    const previous = join(work, "previous");
+    expect(runBuild(["--out", previous]).status).toBe(0);
+    const before = readTree(previous);
+    expect(runBuild(["--source", source, "--out", previous]).status).toBe(1);
+    expect(readTree(previous)).toEqual(before);
+  });
+
+  it("refuses to replace a folder that is not an earlier build, and wrong usage exits 2", () => {
+    const precious = join(tempDir(), "notes");
+    mkdirSync(precious);
+    writeFileSync(join(precious, "keep.txt"), "mine");
+    const refused = runBuild(["--out", precious]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("refusing to replace");
+    expect(readFileSync(join(precious, "keep.txt"), "utf8")).toBe("mine");
+    const usage = runBuild(["--sauce", "x"]);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("usage: npm run build:plugin");
+  });
+});

@@ -1,0 +1,49 @@
+/** Shared helpers for the generator tests: the repository, copies of its sources, running the CLIs. */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const tsx = join(repoRoot, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = "mla-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Copies the repository's plugin sources (repository layout) into a new temporary folder and returns it. */
+export function copySources(): string {
+  const dir = tempDir("mla-src-");
+  for (const folder of ["agents", "commands", "skills", "plugin-manifests", join("templates", "ml_utils")]) {
+    cpSync(join(repoRoot, folder), join(dir, folder), { recursive: true });
+  }
+  return dir;
+}
+
+/** Runs `npm run build:plugin -- ...args` (the CLI, via tsx) and returns its exit status and output. */
+export function runBuild(args: string[], cwd = repoRoot): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(tsx, [join(repoRoot, "generator", "cli.ts"), ...args], { cwd, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs `npm run verify -- ...args` and returns its exit status and output. */
+export function runVerify(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(tsx, [join(repoRoot, "scripts", "verify.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Reads every file below `dir` into a map of relative path to bytes. */
+export function readTree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder).sort()) {
+      const path = join(folder, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(dir, path).split("\\").join("/"), readFileSync(path));
+    }
+  };
+  walk(dir);
+  return files;
+}
