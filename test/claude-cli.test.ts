@@ -1,0 +1,48 @@
+/** The built bundle against the real Claude Code CLI: strict validation, a local-marketplace install, the inventory and its context cost. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installAndDescribe, runClaude } from "../scripts/claude-cli.ts";
+import { runBuild, tempDir } from "./helpers.ts";
+
+const work = tempDir("mla-claude-");
+const dist = join(work, "dist");
+const home = mkdtempSync(join(tmpdir(), "mla-home-"));
+beforeAll(() => expect(runBuild(["--out", dist]).status).toBe(0));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe("claude plugin validate --strict", () => {
+  it.each([["the plugin", "ml-automation"], ["the marketplace", ""]])("passes %s with zero warnings", (_what, sub) => {
+    const result = runClaude(["plugin", "validate", "--strict", join(dist, sub)], home);
+    expect(result.output).toContain("✔ Validation passed");
+    expect(result.output).not.toMatch(/warning/i);
+    expect(result.status).toBe(0);
+  });
+
+  it("fails on a broken manifest (the check can fail)", () => {
+    const broken = join(work, "broken");
+    expect(runBuild(["--out", broken]).status).toBe(0);
+    const manifest = join(broken, "ml-automation", ".claude-plugin", "plugin.json");
+    writeFileSync(manifest, '{"name": "ml-automation", "version": 7}');
+    expect(runClaude(["plugin", "validate", "--strict", join(broken, "ml-automation")], home).status).not.toBe(0);
+  });
+});
+
+describe("installed from the local marketplace", () => {
+  it("lists 10 agents and the registry command, at version 1.3.0, within 1,000 always-on tokens", () => {
+    const details = installAndDescribe(dist, "ml-automation");
+    expect(details.version).toBe("1.3.0");
+    expect(details.agents.sort()).toEqual([
+      "assigner", "brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst",
+      "ml-theory-advisor", "mlops-engineer", "orchestrator", "pr-approver",
+    ]);
+    expect(details.skills.filter((name) => name === "registry")).toHaveLength(2);
+    expect(details.skills).toHaveLength(24);
+    expect(details.alwaysOnTokens).toBeGreaterThan(0);
+    expect(details.alwaysOnTokens).toBeLessThanOrEqual(1000);
+  });
+});

@@ -1,0 +1,88 @@
+/** The plugin sources as of 1.2.1, checked the way the bundle is: what breaks here would break the release. */
+import { describe, expect, it } from "vitest";
+import { readFrontmatter } from "../generator/frontmatter.ts";
+import { parseManifests } from "../generator/manifests.ts";
+import { listHeadings, parseMarkdown } from "../generator/markdown.ts";
+import { loadSources } from "../generator/sources.ts";
+import { checkCursorManifest } from "../scripts/verify/cursor-checks.ts";
+import { checkFrontmatter } from "../scripts/verify/frontmatter-checks.ts";
+import { checkStages, listStages, STAGED_WORKFLOW } from "../scripts/verify/stage-checks.ts";
+import { repoRoot } from "./helpers.ts";
+
+const sources = loadSources(repoRoot);
+const docs = sources.documents;
+const paths = [...docs.keys()];
+
+describe("plugin sources at 1.2.1", () => {
+  it("hold the 10 agents, 11 commands and 11 skills", () => {
+    expect(paths.filter((path) => path.startsWith("agents/")).map((path) => path.slice(7, -3)).sort()).toEqual([
+      "assigner", "brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst",
+      "ml-theory-advisor", "mlops-engineer", "orchestrator", "pr-approver",
+    ]);
+    const commands = ["deploy", "eda", "evaluate", "preprocess", "report", "status", "team-analyze", "team-coldstart", "team-review", "test", "train"];
+    expect(paths.filter((path) => path.startsWith("commands/")).map((path) => path.slice(9, -3)).sort()).toEqual(commands);
+    expect(paths.filter((path) => path.startsWith("skills/")).map((path) => path.split("/")[1]).sort()).toEqual(commands);
+  });
+
+  it("have parseable frontmatter with known keys, a description, and skills named after their folders", () => {
+    expect(checkFrontmatter(docs).map((problem) => problem.message)).toEqual([]);
+  });
+
+  it("keep descriptions short: they are loaded into every session", () => {
+    for (const [path, { file, text }] of docs) {
+      if (path === "README.md") continue;
+      const description = String(readFrontmatter(file, text)?.data.description);
+      expect(description.length, path).toBeLessThanOrEqual(110);
+    }
+  });
+
+  it("give each agent the release touches exactly one Agent Report Bus heading outside code", () => {
+    for (const agent of ["mlops-engineer", "eda-analyst", "feature-engineering-analyst", "developer"]) {
+      const text = docs.get(`agents/${agent}.md`)?.text ?? "";
+      const headings = listHeadings(parseMarkdown(text)).filter((heading) => heading.depth === 2 && heading.text.startsWith("Agent Report Bus"));
+      expect(headings.map((heading) => heading.text), agent).toEqual(["Agent Report Bus (v1.2.0)"]);
+    }
+    const advisor = docs.get("agents/ml-theory-advisor.md")?.text ?? "";
+    expect(listHeadings(parseMarkdown(advisor)).map((heading) => heading.text)).toContain("Reflection Mode (v1.2.1)");
+  });
+
+  it("stage the coldstart workflow 1 to 9, in order, and every Stage reference resolves", () => {
+    const workflow = docs.get(STAGED_WORKFLOW);
+    const stages = listStages({ file: STAGED_WORKFLOW, text: workflow?.text ?? "", tree: parseMarkdown(workflow?.text ?? "") });
+    expect(stages.map((stage) => stage.label)).toEqual(["1", "2a", "2b", "2c", "3", "3b", "4", "4b", "5", "5b", "6", "7", "8", "9"]);
+    expect(checkStages(docs).map((problem) => problem.message)).toEqual([]);
+  });
+
+  it("stage references that do not resolve are caught", () => {
+    const broken = new Map(docs);
+    broken.set("agents/developer.md", { file: "agents/developer.md", text: "See Stage 10 and Stage 5c.\n" });
+    expect(checkStages(broken).map((problem) => problem.message)).toEqual([
+      expect.stringContaining("agents/developer.md:1: refers to Stage 10"),
+      expect.stringContaining("agents/developer.md:1: refers to Stage 5c"),
+    ]);
+  });
+
+  it("agree on the manifests' name and version, and Cursor's rules hold", () => {
+    const manifests = parseManifests(sources.manifests);
+    const entry = (manifests.marketplace?.data.plugins as Array<Record<string, unknown>>)[0];
+    expect([manifests.claude.data.version, manifests.cursor?.data.version, entry?.version]).toEqual(["1.2.1", "1.2.1", "1.2.1"]);
+    expect([manifests.cursor?.data.name, entry?.name]).toEqual(["ml-automation", "ml-automation"]);
+    expect(manifests.cursor && checkCursorManifest(manifests.cursor, repoRoot).map((problem) => problem.message)).toEqual([]);
+  });
+
+  it("document 1.2.1 in the plugin README with a skills table of all 11 skills", () => {
+    const tree = parseMarkdown(docs.get("README.md")?.text ?? "");
+    expect(listHeadings(tree).map((heading) => heading.text)).toEqual(expect.arrayContaining(["Install", "Usage", "Skills", "What's New in v1.2.1"]));
+    const table = tree.children.find((node) => node.type === "table");
+    expect(table?.type === "table" && table.children.length - 1).toBe(11);
+  });
+
+  it("keep the runtime as section templates 1 to 8 after a preamble", () => {
+    expect(sources.runtime?.kind).toBe("templates");
+    const names = sources.runtime?.kind === "templates" ? sources.runtime.files.map((file) => file.file.split("/").pop()) : [];
+    expect(names).toEqual([
+      "00-preamble.py.hbs", "01-data-loading.py.hbs", "02-column-types.py.hbs", "03-preprocessing.py.hbs", "04-split.py.hbs",
+      "05-evaluation.py.hbs", "06-eda-reports.py.hbs", "07-report-bus.py.hbs", "08-reflection.py.hbs",
+    ]);
+  });
+});

@@ -1,0 +1,69 @@
+/** npm run verify: passes on a fresh build, and names the file and the problem for each kind of breakage. */
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBuild, runVerify, tempDir } from "./helpers.ts";
+
+const work = tempDir("mla-verify-");
+const dist = join(work, "dist");
+beforeAll(() => expect(runBuild(["--out", dist]).status).toBe(0));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function broken(name: string, path: string, change: (text: string) => string): string {
+  const copy = join(work, name);
+  cpSync(dist, copy, { recursive: true });
+  const file = join(copy, "ml-automation", path);
+  writeFileSync(file, change(readFileSync(file, "utf8")));
+  return copy;
+}
+
+describe("npm run verify", () => {
+  it("passes a fresh build", () => {
+    const result = runVerify(["--bundle", dist]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("passed 7 checks");
+  });
+
+  it.each([
+    ["a missing release section", "agents/developer.md", (t: string) => t.replace("## Experiment Tracking (v1.3.0)", "## Experiment Tracking"),
+      /agents\/developer\.md\n {2}`## Experiment Tracking \(v1\.3\.0\)` should appear exactly once in the document, found 0/],
+    ["a section moved away from its anchor", "agents/eda-analyst.md", (t: string) => {
+      const start = t.indexOf("## Data Versioning (v1.3.0)");
+      const end = t.indexOf("## Agent Report Bus");
+      return t.slice(0, start) + t.slice(end) + "\n" + t.slice(start, end);
+    }, /line \d+: `## Data Versioning \(v1\.3\.0\)` is at line \d+, but belongs directly before `## \/\^Agent Report Bus\\b\/`/],
+    ["Stage 5c out of order", "commands/team-coldstart.md", (t: string) => t.replace("### Stage 5c:", "### Stage 4c:").replace(/Stage 5c\b/g, "Stage 4c"),
+      /Stage 4c comes after Stage 5b/],
+    ["5b still sending the reader to 6", "commands/team-coldstart.md", (t: string) => t.replace("continue with Stage 5c", "continue with Stage 6"),
+      /section `### \/\^Stage 5b:\/` still says "continue with Stage 6"/],
+    ["a dangling stage reference", "agents/mlops-engineer.md", (t: string) => t.replace("Registry Validation (Stage 5c)", "Registry Validation (Stage 5d)"),
+      /line \d+: refers to Stage 5d, which commands\/team-coldstart\.md does not have/],
+    ["a manifest left behind", ".cursor-plugin/plugin.json", (t: string) => t.replace('"version": "1.3.0"', '"version": "1.2.1"'),
+      /\.cursor-plugin\/plugin\.json\n {2}line 4: version is 1\.2\.1, expected 1\.3\.0/],
+    ["a field Cursor does not define", ".cursor-plugin/plugin.json", (t: string) => t.replace('"license": "MIT",', '"license": "MIT",\n  "aliases": ["mla"],'),
+      /"aliases" is not a field of Cursor's plugin manifest/],
+    ["a component path that does not exist", ".cursor-plugin/plugin.json", (t: string) => t.replace('"skills": "skills/"', '"skills": "skill/"'),
+      /"skills" points to skill\/, which does not exist in the plugin/],
+    ["a frontmatter key Claude Code ignores", "commands/registry.md", (t: string) => t.replace("allowed-tools:", "argument_name: sub\nallowed-tools:"),
+      /commands\/registry\.md\n {2}line 4: frontmatter key "argument_name" is not one Claude Code reads/],
+    ["a skill named unlike its folder", "skills/registry/SKILL.md", (t: string) => t.replace("name: registry", "name: registries"),
+      /skill name must equal its folder "registry", found "registries"/],
+    ["an import of a function that does not exist", "agents/mlops-engineer.md", (t: string) => t.replace("compare_with_champion, promote_model", "new_metrics_better, promote_model"),
+      /line \d+: code uses ml_utils\.new_metrics_better, which templates\/ml_utils\.py does not define/],
+    ["a registry function missing from the runtime", "templates/ml_utils.py", (t: string) => t.replace("def load_data_versions(", "def load_data_version_list("),
+      /ml_utils\.py\n {2}does not define load_data_versions/],
+    ["a runtime that does not compile", "templates/ml_utils.py", (t: string) => t.replace("def promote_model(", "def promote_model(("),
+      /ml_utils\.py\n {2}line \d+: Python does not compile it/],
+  ])("fails on %s, naming the file", (_name, path, change, expected) => {
+    const result = runVerify(["--bundle", broken(_name.replace(/\W+/g, "-"), path, change)]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(expected);
+  });
+
+  it("says when the folder is not a bundle", () => {
+    const result = runVerify(["--bundle", work + "/nothing"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("is not a bundle");
+  });
+});
