@@ -238,7 +238,7 @@ def test_back_links_are_kept_whichever_side_is_written_first(mu, project):
     assert features == {"f1": ["m1", "m2"], "f2": ["m1"], "f3": ["m2"]}
     versions = {v["fingerprint"]: v["used_in_experiments"] for v in mu.load_data_versions()}
     assert versions == {fingerprint: ["e1"], other: ["e2"]}
-    assert {e["experiment_id"]: e["registered_model_id"] for e in mu.load_experiments()}["e1"] == "m1"
+    assert mu.get_model_lineage("m1")["experiment"]["experiment_id"] == "e1"
 
 
 # --- task types ---------------------------------------------------------------------------

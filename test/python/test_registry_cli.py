@@ -80,6 +80,7 @@ def test_cli_summary_tables_and_lineage(ml_utils_path, recorded_project, project
 
     experiments = cli(ml_utils_path, project, "experiments").stdout
     assert "exp_forest | regression | RandomForestRegressor | rmse=" in experiments
+    assert "| completed | model_forest |" in experiments
 
     data = cli(ml_utils_path, project, "data").stdout
     assert f"| {recorded_project['fingerprint'][7:19]} | diabetes.csv | 442 | 11 | regression | exp_ridge, exp_forest |" in data
