@@ -296,3 +296,36 @@ def test_numpy_and_pandas_values_are_stored_as_json_numbers_and_times_in_utc(mu,
     assert type(raw["metrics"]["n"]) is int and type(raw["hyperparameters"]["depth"]) is int
     assert raw["hyperparameters"]["grid"] == [1, 2] and raw["hyperparameters"]["trained_on"].startswith("2026-01-01T00:00:00")
     assert raw["created_at"].endswith("+00:00") and raw["updated_at"].endswith("+00:00")
+
+
+def test_a_registry_written_in_the_plans_layout_is_merged_not_lost(mu, project):
+    """The plan wrote five pretty-printed copies; the first write through ml_utils merges them into one."""
+    legacy = {"version": "1.0", "models": [
+        {"model_id": "old_1", "task_type": "regression", "status": "champion", "metrics": {"rmse": 3.0, "mae": 2.0, "r2": 0.1}, "created_at": "2026-02-23T14:30:22+00:00"},
+        {"model_id": "old_2", "task_type": "regression", "status": "challenger", "metrics": {"rmse": 4.0, "mae": 2.0, "r2": 0.1}, "created_at": "2026-02-23T14:31:00+00:00"},
+    ]}
+    for folder in (".claude/mlops", ".cursor/mlops", "mlops"):
+        os.makedirs(folder)
+        with open(os.path.join(folder, "model-registry.json"), "w") as handle:
+            json.dump(legacy, handle, indent=2, default=str)
+    mu.save_model_entry(model("new_1", metrics={"rmse": 2.0, "mae": 1.0, "r2": 0.3}))
+    assert mu.compare_with_champion("new_1")["promote"] is True
+    mu.promote_model("new_1")
+    stored = json.load(open(".claude/mlops/model-registry.json"))["models"]
+    assert [(m["model_id"], m["status"]) for m in stored] == [("old_1", "archived"), ("old_2", "challenger"), ("new_1", "champion")]
+    assert open(".claude/mlops/model-registry.json").read().count("\n") == len(stored) + 5  # one entry per line now
+
+
+def test_an_entry_that_does_not_parse_is_kept_byte_for_byte_and_cannot_be_changed(mu, project):
+    for name in ("m1", "m2", "m3"):
+        mu.save_model_entry(model(name))
+    path = "mlops/model-registry.json"
+    lines = open(path).read().split("\n")
+    lines[4] = lines[4].replace('"metrics": {', '"metrics": {{')  # m2, broken by a hand edit
+    open(path, "w").write("\n".join(lines))
+    mu.save_model_entry(model("m4"))
+    after = open(path).read().split("\n")
+    assert after[4] == lines[4] and '"model_id": "m4"' in after[6]
+    with pytest.raises(mu.RegistryError, match=r"entry 'm2' is not valid JSON.*left untouched"):
+        mu.promote_model("m2")
+    assert open(path).read().split("\n")[4] == lines[4]

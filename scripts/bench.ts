@@ -1,0 +1,91 @@
+/**
+ * `npm run bench`: speed measured in one run, as ratios to a baseline measured in the same run.
+ * - the build next to copying the same source tree;
+ * - registry writes and reads next to a model of the release plan's algorithm (scripts/bench_registry.py);
+ * - the data fingerprint next to sha256 over the same data as CSV bytes;
+ * - the plugin's always-on context cost as `claude plugin details` reports it.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildPlugin } from "../generator/build.ts";
+import { currentRelease } from "../generator/releases/index.ts";
+import { installAndDescribe } from "./claude-cli.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const work = mkdtempSync(join(tmpdir(), "mla-bench-"));
+const SOURCE_FOLDERS = ["agents", "commands", "skills", "plugin-manifests", "templates"];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function time(fn: () => void): number {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function benchBuild(runs = 7): { buildMs: number; copyMs: number } {
+  const builds: number[] = [];
+  const copies: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    builds.push(time(() => buildPlugin({ source: root, out: join(work, `build-${run}`), release: currentRelease, templateRoot: root })));
+    copies.push(time(() => SOURCE_FOLDERS.forEach((folder) => cpSync(join(root, folder), join(work, `copy-${run}`, folder), { recursive: true }))));
+  }
+  return { buildMs: median(builds), copyMs: median(copies) };
+}
+
+function python(): string {
+  const prepared = spawnSync(process.execPath, [join(root, "scripts", "python-env.mjs")], { stdio: "inherit" });
+  if (prepared.status !== 0) throw new Error("could not prepare the Python environment (.venv)");
+  return join(root, ".venv", process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
+}
+
+const ratio = (baseline: number, ours: number) => `${(baseline / ours).toFixed(1)}x`;
+const seconds = (value: number) => `${value.toFixed(2)} s`;
+
+try {
+  console.log(`ml-automation bench (${new Date().toISOString().slice(0, 10)}, node ${process.version})\n`);
+  const build = benchBuild();
+  console.log("Build (median of 7)");
+  console.log(`  npm run build:plugin (in-process)  ${build.buildMs.toFixed(0)} ms`);
+  console.log(`  copying the same source tree       ${build.copyMs.toFixed(0)} ms`);
+  console.log(`  build / copy                       ${(build.buildMs / build.copyMs).toFixed(1)}x (the build also renders, anchors, re-parses and runs Python to check ml_utils.py)\n`);
+
+  const bundle = join(work, "build-0");
+  const runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
+  const result = spawnSync(python(), [join(root, "scripts", "bench_registry.py"), runtime], { cwd: work, encoding: "utf8", maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`bench_registry.py failed:\n${result.stderr}`);
+  const measured = JSON.parse(result.stdout) as {
+    registry: { n: number; ours: Record<string, number>; plan: Record<string, number> };
+    fingerprint: Record<string, number>;
+  };
+  const { registry, fingerprint } = measured;
+  console.log(`Registry: ${registry.n} calls each, one at a time (ml_utils vs the plan's algorithm, same run)`);
+  console.log(`  ${"operation".padEnd(22)}${"ml_utils".padStart(10)}${"plan".padStart(10)}${"speed-up".padStart(10)}`);
+  for (const key of Object.keys(registry.ours)) {
+    const ours = registry.ours[key] ?? Number.NaN;
+    const plan = registry.plan[key] ?? Number.NaN;
+    console.log(`  ${key.padEnd(22)}${seconds(ours).padStart(10)}${seconds(plan).padStart(10)}${ratio(plan, ours).padStart(10)}`);
+  }
+  const slower = Object.keys(registry.ours).filter((key) => (registry.ours[key] ?? 0) > (registry.plan[key] ?? 0));
+  console.log(`  slower than the plan: ${slower.length ? slower.join(", ") : "none"}\n`);
+
+  const rows = fingerprint.rows ?? 0;
+  const rate = (s: number) => `${(rows / s / 1e6).toFixed(1)}M rows/s`;
+  console.log(`Data fingerprint: ${rows.toLocaleString("en")} rows x ${fingerprint.columns} mixed columns (best of 3)`);
+  console.log(`  compute_data_fingerprint(df), every cell   ${seconds(fingerprint.fingerprint_s ?? 0)}  ${rate(fingerprint.fingerprint_s ?? 0)}`);
+  console.log(`  sha256 over the same data as CSV (${((fingerprint.csv_bytes ?? 0) / 1e6).toFixed(0)} MB)  ${seconds(fingerprint.sha256_of_csv_bytes_s ?? 0)}  ${rate(fingerprint.sha256_of_csv_bytes_s ?? 0)}`);
+  console.log(`  compute_data_fingerprint(path) of that CSV ${seconds(fingerprint.fingerprint_of_csv_file_s ?? 0)}  ${rate(fingerprint.fingerprint_of_csv_file_s ?? 0)}`);
+  console.log(`  (writing that CSV, as a CSV-text hash would need: ${seconds(fingerprint.writing_the_csv_s ?? 0)})\n`);
+
+  const details = installAndDescribe(bundle, "ml-automation");
+  console.log("Context cost (claude plugin details, real CLI, temporary HOME)");
+  console.log(`  always-on: ~${details.alwaysOnTokens} tokens for ${details.agents.length} agents and ${details.skills.length} commands and skills (bar: 1,000)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
