@@ -4,7 +4,7 @@
  * release's new files are added. All problems are collected and reported together.
  */
 import type { Doc } from "./anchor.ts";
-import { SourceError, SourceErrors } from "./errors.ts";
+import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { fragmentIdentity, type FragmentIdentity } from "./fragment.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { applyInsertion, type EditResult } from "./insert.ts";
@@ -40,15 +40,7 @@ export function applyRelease(documents: Map<string, TextFile>, release: Release,
   const errors: SourceError[] = [];
   const edits: AppliedEdit[] = [];
   const released = new Map([...documents].map(([path, source]) => [path, source.text]));
-  const collect = (fn: () => void) => {
-    try {
-      fn();
-    } catch (error) {
-      if (error instanceof SourceErrors) errors.push(...error.errors);
-      else if (error instanceof SourceError) errors.push(error);
-      else throw error;
-    }
-  };
+  const collect = (fn: () => void) => collectErrors(errors, fn);
 
   const files = [...new Set([...release.rewrites, ...release.insertions].map((edit) => edit.file))];
   for (const path of files) {

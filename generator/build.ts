@@ -3,7 +3,7 @@
  * write the bundle (dist/<plugin>/ and the local marketplace dist/.claude-plugin/marketplace.json).
  */
 import { applyRelease, type AppliedEdit } from "./apply-release.ts";
-import { SourceError, SourceErrors } from "./errors.ts";
+import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { formatJson } from "./json-file.ts";
 import { parseManifests, releaseManifests } from "./manifests.ts";
 import { inspectPython } from "./python.ts";
@@ -48,16 +48,7 @@ export function buildPlugin(options: BuildOptions): BuildResult {
   const render = releaseRenderer(options.templateRoot, release);
 
   const errors: SourceError[] = [];
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (error) {
-      if (error instanceof SourceErrors) errors.push(...error.errors);
-      else if (error instanceof SourceError) errors.push(error);
-      else throw error;
-      return undefined;
-    }
-  };
+  const attempt = <T>(fn: () => T): T | undefined => collectErrors(errors, fn);
   const manifests = attempt(() => releaseManifests(parseManifests(sources.manifests), release));
   const documents = attempt(() => applyRelease(sources.documents, release, render));
   const runtime = attempt(() => buildRuntime(sources, release, render, context));

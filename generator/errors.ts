@@ -27,6 +27,21 @@ export class SourceErrors extends Error {
   }
 }
 
+/**
+ * Runs `fn` and returns its result; if it throws SourceError or SourceErrors, adds them to `errors`
+ * and returns undefined instead, so one pass can report every problem. Other errors propagate.
+ */
+export function collectErrors<T>(errors: SourceError[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof SourceErrors) errors.push(...error.errors);
+    else if (error instanceof SourceError) errors.push(error);
+    else throw error;
+    return undefined;
+  }
+}
+
 /** Returns the 1-based line of a 0-based character offset in `text`. */
 export function lineOfOffset(text: string, offset: number): number {
   let line = 1;

@@ -3,7 +3,7 @@
  * checked, then set to the release's version and description from that one source.
  */
 import semver from "semver";
-import { SourceError, SourceErrors } from "./errors.ts";
+import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { lineOfEntry, parseJsonFile, type JsonFile } from "./json-file.ts";
 import type { Release } from "./release.ts";
 import type { ManifestFiles } from "./sources.ts";
@@ -18,16 +18,7 @@ export interface SourceManifests {
 /** Parses the manifest files; throws SourceErrors listing every file that is not valid JSON. */
 export function parseManifests(files: ManifestFiles): SourceManifests {
   const errors: SourceError[] = [];
-  const parse = (file: ManifestFiles["cursor"]): JsonFile | null => {
-    if (!file) return null;
-    try {
-      return parseJsonFile(file.file, file.text);
-    } catch (error) {
-      if (!(error instanceof SourceError)) throw error;
-      errors.push(error);
-      return null;
-    }
-  };
+  const parse = (file: ManifestFiles["cursor"]): JsonFile | null => (file ? (collectErrors(errors, () => parseJsonFile(file.file, file.text)) ?? null) : null);
   const parsed = { claude: parse(files.claude), cursor: parse(files.cursor), marketplace: parse(files.marketplace) };
   if (errors.length || !parsed.claude) throw new SourceErrors(errors);
   return { ...parsed, claude: parsed.claude };
