@@ -45,9 +45,9 @@ export function applyInsertion(doc: Doc, placement: Placement, template: string,
       return edit(start, end, body, "replaced");
     }
     const end = offsets(item).end;
-    const nextLineBlank = !doc.text.startsWith(eol, end) || doc.text.startsWith(eol + eol, end) || end + eol.length >= doc.text.length;
-    const separator = nextLineBlank ? "" : eol;
-    return edit(end, end, eol + eol + prefix + body + separator, "inserted", end + 2 * eol.length);
+    // When text follows on the very next line (the next item), keep a blank line between it and the note.
+    const textOnNextLine = doc.text.startsWith(eol, end) && !doc.text.startsWith(eol + eol, end) && end + eol.length < doc.text.length;
+    return edit(end, end, eol + eol + prefix + body + (textOnNextLine ? eol : ""), "inserted", end + 2 * eol.length);
   }
 
   if (placement.kind === "tableRow") {
