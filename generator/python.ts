@@ -10,6 +10,8 @@ export interface PythonInventory {
 
 const INSPECT = `
 import ast, json, sys
+if sys.version_info < (3, 9):
+    sys.exit(9)
 source = sys.stdin.read()
 try:
     tree = ast.parse(source, sys.argv[1])
@@ -22,24 +24,20 @@ names = [target.id for node in tree.body if isinstance(node, ast.Assign) for tar
 print(json.dumps({"functions": functions, "names": names}))
 `;
 
-/** Returns the Python 3 interpreter to use: $PYTHON, python3 or python. Throws Error when none runs. */
-export function findPython(): string {
-  for (const candidate of [process.env.PYTHON, "python3", "python"]) {
-    if (!candidate) continue;
-    const probe = spawnSync(candidate, ["-c", "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)"]);
-    if (probe.status === 0) return candidate;
-  }
-  throw new Error("Python 3.9+ is needed to check ml_utils.py and was not found (tried $PYTHON, python3, python)");
-}
-
 /**
- * Compiles `source` (named `file` in messages) with Python and lists its top-level functions and
- * assigned names. Throws SourceError with the line of a syntax error.
+ * Compiles `source` (named `file` in messages) with Python 3.9+ ($PYTHON, python3 or python, the first
+ * that runs) and lists its top-level functions and assigned names. Throws SourceError with the line
+ * of a syntax error, and Error when no suitable Python runs.
  */
 export function inspectPython(file: string, source: string): PythonInventory {
-  const result = spawnSync(findPython(), ["-c", INSPECT, file], { input: source, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`python failed while inspecting ${file}: ${result.stderr.trim()}`);
-  const report = JSON.parse(result.stdout) as PythonInventory & { error?: string; line?: number };
-  if (report.error) throw new SourceError(file, `Python does not compile it: ${report.error}`, report.line);
-  return { functions: report.functions, names: report.names };
+  for (const python of [process.env.PYTHON, "python3", "python"]) {
+    if (!python) continue;
+    const result = spawnSync(python, ["-c", INSPECT, file], { input: source, encoding: "utf8" });
+    if (result.error || result.status === 9) continue;
+    if (result.status !== 0) throw new Error(`${python} failed while checking ${file}: ${result.stderr.trim()}`);
+    const report = JSON.parse(result.stdout) as PythonInventory & { error?: string; line?: number };
+    if (report.error) throw new SourceError(file, `Python does not compile it: ${report.error}`, report.line);
+    return { functions: report.functions, names: report.names };
+  }
+  throw new Error(`Python 3.9+ is needed to check ${file} and was not found (tried $PYTHON, python3, python)`);
 }
