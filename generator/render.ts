@@ -19,9 +19,6 @@ import { pythonLiteral } from "./python-literal.ts";
 import type { Release } from "./release.ts";
 import { displayPath, type TextFile } from "./sources.ts";
 
-/** The values every template can use. */
-export type TemplateContext = ReturnType<typeof templateContext>;
-
 /** Builds the template context for a release `version` from the shared constants. */
 export function templateContext(version: string) {
   const mlopsDirs = [...PLATFORM_DIRS.map((dir) => `${dir}/${MLOPS_SUBDIR}`), MLOPS_SUBDIR];
