@@ -30,6 +30,8 @@ export interface ManifestFiles {
 /** A loaded source tree. Keys of `documents` and `assets` are paths inside the plugin. */
 export interface SourceTree {
   layout: "repository" | "plugin";
+  /** The folder the plugin's files were read from. */
+  root: string;
   manifests: ManifestFiles;
   /** Markdown the release may edit: agents, commands, skills' SKILL.md, README.md. */
   documents: Map<string, TextFile>;
@@ -67,6 +69,7 @@ function loadRepository(root: string): SourceTree {
   const files = listFiles(templates).filter((rel) => rel.endsWith(".py.hbs") && !rel.includes("/"));
   return {
     layout: "repository",
+    root,
     manifests: {
       claude: readText(join(meta, "claude-plugin.json")),
       cursor: readOptionalText(join(meta, "cursor-plugin.json")),
@@ -89,6 +92,7 @@ function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
   const runtime = join(root, "templates", "ml_utils.py");
   return {
     layout: "plugin",
+    root,
     manifests: {
       claude: readText(join(root, ".claude-plugin", "plugin.json")),
       cursor: readOptionalText(join(root, ".cursor-plugin", "plugin.json")),

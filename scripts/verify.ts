@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { SourceError } from "../generator/errors.ts";
+import { SourceError, SourceErrors } from "../generator/errors.ts";
 import { releaseRenderer } from "../generator/render.ts";
 import { currentRelease } from "../generator/releases/index.ts";
 import { loadBundle } from "./verify/bundle.ts";
@@ -56,7 +56,7 @@ function main(argv: string[]): number {
   try {
     results = verifyBundle(bundle);
   } catch (error) {
-    if (error instanceof SourceError) {
+    if (error instanceof SourceError || error instanceof SourceErrors) {
       console.error(`verify: ${error.message}`);
       return 1;
     }
