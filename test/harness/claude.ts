@@ -1,0 +1,126 @@
+/**
+ * The real Claude Code CLI (npm @anthropic-ai/claude-code) driven as a user drives it: the built
+ * bundle installed from its local marketplace into a throwaway HOME, then `claude -p` run in a project
+ * folder against the scripted stand-in of the Messages API. Where the machine allows it, the CLI runs
+ * in its own network namespace (`unshare -n`) whose only interface is loopback.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runClaude as runClaudeSync } from "../../scripts/claude-cli.ts";
+import { startStandIn, type RecordedRequest, type Step } from "./stand-in.ts";
+
+const repositoryRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const claudeBinary = join(repositoryRoot, "node_modules", ".bin", "claude");
+const launcher = fileURLToPath(new URL("./launch.mjs", import.meta.url));
+
+/** Environment every run gets: no updater, telemetry or other traffic, a dummy key. */
+const QUIET_ENV = {
+  DISABLE_AUTOUPDATER: "1",
+  DISABLE_TELEMETRY: "1",
+  DISABLE_ERROR_REPORTING: "1",
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+  ANTHROPIC_API_KEY: "sk-ant-stand-in-dummy",
+};
+
+let namespaceSupport: boolean | undefined;
+
+/** True when a loopback-only network namespace can be made here (`unshare -n` and `ip` work). */
+export function canIsolateNetwork(): boolean {
+  namespaceSupport ??= spawnSync("unshare", ["-n", "sh", "-c", "ip link set lo up"], { stdio: "ignore" }).status === 0;
+  return namespaceSupport;
+}
+
+/**
+ * Installs the plugin `plugin` from the marketplace folder `bundleDir` into a new temporary HOME and
+ * returns that HOME. Throws Error with the CLI's output when a step fails.
+ */
+export function installBundle(bundleDir: string, plugin = "ml-automation"): string {
+  const home = mkdtempSync(join(tmpdir(), "mla-home-"));
+  const marketplace = runClaudeSync(["plugin", "marketplace", "add", resolve(bundleDir)], home);
+  if (marketplace.status !== 0) throw new Error(`claude plugin marketplace add failed:\n${marketplace.output}`);
+  const name = /marketplace: (\S+)/.exec(marketplace.output)?.[1];
+  const install = runClaudeSync(["plugin", "install", `${plugin}@${name}`], home);
+  if (install.status !== 0) throw new Error(`claude plugin install failed:\n${install.output}`);
+  return home;
+}
+
+/** What to run: a prompt in a project folder with a HOME, answered by `script`. */
+export interface RunOptions {
+  home: string;
+  cwd: string;
+  prompt: string;
+  script: Step[];
+  /** Extra CLI arguments (e.g. --permission-mode acceptEdits --allowedTools ...). */
+  args?: string[];
+  /** Extra environment; PATH here replaces the inherited one. */
+  env?: Record<string, string>;
+  /** Killed after this long (default 90 s). */
+  timeoutMs?: number;
+}
+
+/** The outcome of one run: the CLI's exit, its output, its stream-json events, and what reached the model. */
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  events: Array<Record<string, unknown>>;
+  requests: RecordedRequest[];
+  /** Whether the CLI ran in a loopback-only network namespace. */
+  isolated: boolean;
+  timedOut: boolean;
+}
+
+/**
+ * Runs `claude -p PROMPT --output-format stream-json --verbose` with the stand-in answering from
+ * `options.script`, and returns what happened. The stand-in is stopped before this returns.
+ */
+export async function runClaude(options: RunOptions): Promise<RunResult> {
+  const standIn = await startStandIn(options.script);
+  try {
+    const isolated = canIsolateNetwork();
+    const cli = [claudeBinary, "-p", options.prompt, "--output-format", "stream-json", "--verbose", ...(options.args ?? [])];
+    const launch = ["node", launcher, standIn.socketPath, "--", ...cli];
+    const [command, ...args] = isolated ? ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...launch] : launch;
+    const env = { ...process.env, ...QUIET_ENV, HOME: options.home, USERPROFILE: options.home, ...options.env };
+    const outcome = await spawnBounded(command ?? "node", args, { cwd: options.cwd, env }, options.timeoutMs ?? 90_000);
+    const events = outcome.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+    return { ...outcome, events, requests: [...standIn.requests], isolated };
+  } finally {
+    await standIn.stop();
+  }
+}
+
+function spawnBounded(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, timeoutMs: number) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string; timedOut: boolean }>((resolvePromise, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout, stderr, timedOut });
+    });
+  });
+}

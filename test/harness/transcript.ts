@@ -1,0 +1,47 @@
+/** Reading what reached the scripted model: the text of a request, its listing, its tool results. */
+import type { MessagesRequest, RecordedRequest } from "./stand-in.ts";
+
+type Block = Record<string, unknown>;
+
+function blocks(content: MessagesRequest["messages"][number]["content"]): Block[] {
+  return typeof content === "string" ? [{ type: "text", text: content }] : content;
+}
+
+function blockText(block: Block): string {
+  if (typeof block.text === "string") return block.text;
+  if (block.type === "tool_result") {
+    const content = block.content as string | Block[] | undefined;
+    return typeof content === "string" ? content : (content ?? []).map(blockText).join("\n");
+  }
+  return "";
+}
+
+/** Every text the user side sent in `request` (prompts, expanded commands, tool results), joined. */
+export function userText(request: MessagesRequest): string {
+  return request.messages
+    .filter((message) => message.role === "user")
+    .flatMap((message) => blocks(message.content).map(blockText))
+    .join("\n");
+}
+
+/** The system prompt plus every message text of `request`: all the text the model receives. */
+export function allText(request: MessagesRequest): string {
+  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((part) => part.text ?? "").join("\n");
+  const messages = request.messages.flatMap((message) => blocks(message.content).map(blockText));
+  const tools = (request.tools ?? []).map((tool) => `${tool.name}\n${tool.description ?? ""}\n${JSON.stringify(tool.input_schema ?? {})}`);
+  return [system, ...messages, ...tools].join("\n");
+}
+
+/** The tool results of the last message of `request`, in order (text, and whether it was an error). */
+export function toolResults(request: MessagesRequest): Array<{ toolUseId: string; text: string; isError: boolean }> {
+  const last = request.messages.at(-1);
+  if (!last) return [];
+  return blocks(last.content)
+    .filter((block) => block.type === "tool_result")
+    .map((block) => ({ toolUseId: String(block.tool_use_id), text: blockText(block), isError: block.is_error === true }));
+}
+
+/** The requests sent by the main conversation (not by a subagent): those whose tools include the Agent tool. */
+export function mainRequests(requests: RecordedRequest[]): RecordedRequest[] {
+  return requests.filter((request) => (request.body.tools ?? []).some((tool) => tool.name === "Agent"));
+}
