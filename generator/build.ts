@@ -64,7 +64,8 @@ export function buildPlugin(options: BuildOptions): BuildResult {
   const runtimePath = `${root}/templates/ml_utils.py`;
   if (runtime) files.set(runtimePath, runtime.text);
 
-  writeBundle(options.out, files, MARKETPLACE_PATH, [options.source, options.templateRoot]);
+  const executables = new Set(release.newFiles.filter((file) => file.executable).map((file) => `${root}/${file.file}`));
+  writeBundle(options.out, files, MARKETPLACE_PATH, [options.source, options.templateRoot], executables);
   return {
     pluginName: root,
     version: release.version,

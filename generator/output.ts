@@ -12,9 +12,9 @@ export type BundleFiles = Map<string, string | Buffer>;
  * Writes `files` into `out`, replacing what was there, atomically. `marker` is a file that an
  * earlier build left in `out`: a non-empty `out` without it is refused, so a mistyped `--out` cannot
  * wipe a folder that is not a bundle. `protect` lists folders `out` must not be, nor contain
- * (the source tree). Throws Error when `out` is refused or a write fails; `out` is then unchanged.
+ * (the source tree). Paths in `executables` get the executable bit. Throws Error when `out` is refused or a write fails; `out` is then unchanged.
  */
-export function writeBundle(out: string, files: BundleFiles, marker: string, protect: string[]): void {
+export function writeBundle(out: string, files: BundleFiles, marker: string, protect: string[], executables: ReadonlySet<string> = new Set()): void {
   const target = resolve(out);
   for (const folder of protect.map((path) => resolve(path))) {
     const rel = relative(target, folder);
@@ -35,7 +35,7 @@ export function writeBundle(out: string, files: BundleFiles, marker: string, pro
     for (const [path, content] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const file = join(staging, ...path.split("/"));
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, content);
+      writeFileSync(file, content, { mode: executables.has(path) ? 0o755 : 0o644 });
     }
     if (existsSync(target)) renameSync(target, retired);
     renameSync(staging, target);

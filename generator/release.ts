@@ -41,6 +41,8 @@ export interface Rewrite {
 export interface NewFile {
   file: string;
   template: string;
+  /** Written with the executable bit (a program in the plugin's bin/, a hook script). */
+  executable?: boolean;
 }
 
 /** Everything a release changes in the plugin. Paths of files are relative to the plugin root. */

@@ -103,11 +103,11 @@ function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
   };
 }
 
-/** Reads agents, commands, skills, and README.md and LICENSE from `meta`. */
+/** Reads agents, commands, skills, bin (programs, kept as assets), and README.md and LICENSE from `meta`. */
 function loadComponents(root: string, meta: string): Pick<SourceTree, "documents" | "assets"> {
   const documents = new Map<string, TextFile>();
   const assets = new Map<string, { file: string; bytes: Buffer }>();
-  const isDocument = { agents: /^[^/]+\.md$/, commands: /^[^/]+\.md$/, skills: /^[^/]+\/SKILL\.md$/ };
+  const isDocument = { agents: /^[^/]+\.md$/, commands: /^[^/]+\.md$/, skills: /^[^/]+\/SKILL\.md$/, bin: /(?!)/ };
   for (const [folder, pattern] of Object.entries(isDocument)) {
     for (const rel of listFiles(join(root, folder))) {
       const path = join(root, folder, rel);

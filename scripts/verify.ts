@@ -9,6 +9,7 @@ import { SourceError, SourceErrors } from "../generator/errors.ts";
 import { releaseRenderer } from "../generator/render.ts";
 import { currentRelease } from "../generator/releases/index.ts";
 import { loadBundle } from "./verify/bundle.ts";
+import { checkCommandMentions } from "./verify/command-checks.ts";
 import { checkCursorManifest } from "./verify/cursor-checks.ts";
 import { checkFrontmatter } from "./verify/frontmatter-checks.ts";
 import { checkManifests } from "./verify/manifest-checks.ts";
@@ -29,10 +30,11 @@ export function verifyBundle(dir: string): CheckResult[] {
   const bundle = loadBundle(dir);
   const runtime = checkRuntime(bundle.runtime, currentRelease.runtimeApi);
   return [
-    { name: `release ${currentRelease.version} sections in place`, problems: checkRelease(bundle.documents, currentRelease, releaseRenderer(repositoryRoot, currentRelease)) },
+    { name: `release ${currentRelease.version} sections in place`, problems: checkRelease(bundle.documents, currentRelease, releaseRenderer(repositoryRoot, currentRelease), (path) => bundle.files.has(path)) },
     { name: "stages ordered and every Stage reference resolves", problems: checkStages(bundle.documents) },
     { name: "manifests agree on name and version", problems: checkManifests(bundle, currentRelease.version) },
     { name: "frontmatter keys known to Claude Code, skill names = folders", problems: checkFrontmatter(bundle.documents) },
+    { name: "commands named as Claude Code lists them (/plugin:command)", problems: checkCommandMentions(bundle.documents, String(bundle.claude.data.name)) },
     { name: "Cursor manifest rules", problems: bundle.cursor ? checkCursorManifest(bundle.cursor, bundle.pluginDir) : [] },
     { name: "ml_utils.py compiles and defines the registry API", problems: runtime.problems },
     { name: "every ml_utils name used in code blocks exists", problems: runtime.inventory ? checkRuntimeReferences(bundle.documents, runtime.inventory) : [] },

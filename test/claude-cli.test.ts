@@ -40,8 +40,8 @@ describe("installed from the local marketplace", () => {
       "assigner", "brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst",
       "ml-theory-advisor", "mlops-engineer", "orchestrator", "pr-approver",
     ]);
-    expect(details.skills.filter((name) => name === "registry")).toHaveLength(2);
-    expect(details.skills).toHaveLength(24);
+    expect(details.skills.filter((name) => name === "registry")).toHaveLength(1);
+    expect(details.skills).toHaveLength(12);
     expect(details.alwaysOnTokens).toBeGreaterThan(0);
     expect(details.alwaysOnTokens).toBeLessThanOrEqual(1000);
   });

@@ -16,7 +16,7 @@ export function tempDir(prefix = "mla-"): string {
 /** Copies the repository's plugin sources (repository layout) into a new temporary folder and returns it. */
 export function copySources(): string {
   const dir = tempDir("mla-src-");
-  for (const folder of ["agents", "commands", "skills", "plugin-manifests", join("templates", "ml_utils")]) {
+  for (const folder of ["agents", "commands", "plugin-manifests", join("templates", "ml_utils")]) {
     cpSync(join(repoRoot, folder), join(dir, folder), { recursive: true });
   }
   return dir;

@@ -14,14 +14,14 @@ const docs = sources.documents;
 const paths = [...docs.keys()];
 
 describe("plugin sources at 1.2.1", () => {
-  it("hold the 10 agents, 11 commands and 11 skills", () => {
+  it("hold the 10 agents and 11 commands, one listing per workflow (no skill repeats a command)", () => {
     expect(paths.filter((path) => path.startsWith("agents/")).map((path) => path.slice(7, -3)).sort()).toEqual([
       "assigner", "brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst",
       "ml-theory-advisor", "mlops-engineer", "orchestrator", "pr-approver",
     ]);
     const commands = ["deploy", "eda", "evaluate", "preprocess", "report", "status", "team-analyze", "team-coldstart", "team-review", "test", "train"];
     expect(paths.filter((path) => path.startsWith("commands/")).map((path) => path.slice(9, -3)).sort()).toEqual(commands);
-    expect(paths.filter((path) => path.startsWith("skills/")).map((path) => path.split("/")[1]).sort()).toEqual(commands);
+    expect(paths.filter((path) => path.startsWith("skills/"))).toEqual([]);
   });
 
   it("have parseable frontmatter with known keys, a description, and skills named after their folders", () => {
@@ -70,9 +70,9 @@ describe("plugin sources at 1.2.1", () => {
     expect(manifests.cursor && checkCursorManifest(manifests.cursor, repoRoot).map((problem) => problem.message)).toEqual([]);
   });
 
-  it("document 1.2.1 in the plugin README with a skills table of all 11 skills", () => {
+  it("document 1.2.1 in the plugin README with a table of all 11 commands", () => {
     const tree = parseMarkdown(docs.get("README.md")?.text ?? "");
-    expect(listHeadings(tree).map((heading) => heading.text)).toEqual(expect.arrayContaining(["Install", "Usage", "Skills", "What's New in v1.2.1"]));
+    expect(listHeadings(tree).map((heading) => heading.text)).toEqual(expect.arrayContaining(["Install", "Usage", "Commands", "What's New in v1.2.1"]));
     const table = tree.children.find((node) => node.type === "table");
     expect(table?.type === "table" && table.children.length - 1).toBe(11);
   });

@@ -22,7 +22,7 @@ describe("npm run verify", () => {
     const result = runVerify(["--bundle", dist]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("passed 7 checks");
+    expect(result.stdout).toContain("passed 8 checks");
   });
 
   it.each([
@@ -43,12 +43,12 @@ describe("npm run verify", () => {
       /\.cursor-plugin\/plugin\.json\n {2}line 4: version is 1\.2\.1, expected 1\.3\.0/],
     ["a field Cursor does not define", ".cursor-plugin/plugin.json", (t: string) => t.replace('"license": "MIT",', '"license": "MIT",\n  "aliases": ["mla"],'),
       /"aliases" is not a field of Cursor's plugin manifest/],
-    ["a component path that does not exist", ".cursor-plugin/plugin.json", (t: string) => t.replace('"skills": "skills/"', '"skills": "skill/"'),
-      /"skills" points to skill\/, which does not exist in the plugin/],
+    ["a component path that does not exist", ".cursor-plugin/plugin.json", (t: string) => t.replace('"commands": "commands/"', '"commands": "command/"'),
+      /"commands" points to command\/, which does not exist in the plugin/],
     ["a frontmatter key Claude Code ignores", "commands/registry.md", (t: string) => t.replace("allowed-tools:", "argument_name: sub\nallowed-tools:"),
       /commands\/registry\.md\n {2}line 4: frontmatter key "argument_name" is not one Claude Code reads/],
-    ["a skill named unlike its folder", "skills/registry/SKILL.md", (t: string) => t.replace("name: registry", "name: registries"),
-      /skill name must equal its folder "registry", found "registries"/],
+    ["a bare command name Claude Code does not know", "README.md", (t: string) => t.replace("/ml-automation:registry models --champion", "/registry models --champion"),
+      /README\.md\n {2}line \d+: names `\/registry`, which Claude Code does not know: write `\/ml-automation:registry`/],
     ["an import of a function that does not exist", "agents/mlops-engineer.md", (t: string) => t.replace("compare_with_champion, promote_model", "new_metrics_better, promote_model"),
       /line \d+: code uses ml_utils\.new_metrics_better, which templates\/ml_utils\.py does not define/],
     ["a registry function missing from the runtime", "templates/ml_utils.py", (t: string) => t.replace("def load_data_versions(", "def load_data_version_list("),

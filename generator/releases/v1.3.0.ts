@@ -17,7 +17,7 @@ export const release130: Release = {
     sentence: "Includes an MLOps registry layer: models with champion/challenger, features, experiments, data versions.",
   },
   rewrites: [
-    { file: coldstart, section: { depth: 1, text: "/team-coldstart" }, from: "5b → 6", to: "5b → 5c → 6" },
+    { file: coldstart, section: { depth: 1, text: "/ml-automation:team-coldstart" }, from: "5b → 6", to: "5b → 5c → 6" },
     { file: coldstart, section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" },
   ],
   insertions: [
@@ -59,18 +59,16 @@ export const release130: Release = {
       placement: { kind: "inListItem", section: { depth: 2, text: "Workflow" }, item: /\bfeature-engineering-analyst\b/ },
       template: "fragments/analyze-features-note.md.hbs",
     },
-    { file: "skills/team-coldstart/SKILL.md", placement: { kind: "endOfDocument" }, template: "fragments/skill-team-coldstart.md.hbs" },
-    { file: "skills/team-analyze/SKILL.md", placement: { kind: "endOfDocument" }, template: "fragments/skill-team-analyze.md.hbs" },
     {
       file: "README.md",
       placement: { kind: "before", heading: { depth: 2, text: "What's New in v1.2.1" } },
       template: "fragments/readme-whats-new.md.hbs",
     },
-    { file: "README.md", placement: { kind: "tableRow", section: { depth: 2, text: "Skills" } }, template: "fragments/readme-skills-row.md.hbs" },
+    { file: "README.md", placement: { kind: "tableRow", section: { depth: 2, text: "Commands" } }, template: "fragments/readme-commands-row.md.hbs" },
   ],
   newFiles: [
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },
-    { file: "skills/registry/SKILL.md", template: "files/skills/registry/SKILL.md.hbs" },
+    { file: "bin/ml-automation", template: "files/bin/ml-automation", executable: true },
   ],
   runtimeSections: ["ml_utils/09-mlops-registry.py.hbs", "ml_utils/command-line.py.hbs"],
   runtimeApi: [

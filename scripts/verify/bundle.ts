@@ -13,6 +13,8 @@ export interface Bundle {
   claude: JsonFile;
   cursor: JsonFile | null;
   documents: Map<string, TextFile>;
+  /** Every file of the plugin folder: documents, assets and the runtime. */
+  files: Set<string>;
   runtime: TextFile | null;
 }
 
@@ -34,6 +36,7 @@ export function loadBundle(dir: string): Bundle {
     claude,
     cursor,
     documents: sources.documents,
+    files: new Set([...sources.documents.keys(), ...sources.assets.keys(), ...(sources.runtime ? ["templates/ml_utils.py"] : [])]),
     runtime: sources.runtime?.kind === "file" ? sources.runtime.file : null,
   };
 }

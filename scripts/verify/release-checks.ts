@@ -8,10 +8,16 @@ import { checkRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
 
 /**
- * Checks `documents` (plugin path to file) against `release`, whose templates `render` renders.
+ * Checks `documents` (plugin path to file) against `release`, whose templates `render` renders;
+ * `hasFile` tells whether the plugin holds a file that is not a document (a new program, say).
  * Returns one SourceError per missing, repeated or misplaced section, unapplied rewrite or missing file.
  */
-export function checkRelease(documents: Map<string, TextFile>, release: Release, render: (template: string) => TextFile): SourceError[] {
+export function checkRelease(
+  documents: Map<string, TextFile>,
+  release: Release,
+  render: (template: string) => TextFile,
+  hasFile: (path: string) => boolean = (path) => documents.has(path),
+): SourceError[] {
   const problems: SourceError[] = [];
   const docOf = (path: string) => {
     const source = documents.get(path);
@@ -33,7 +39,7 @@ export function checkRelease(documents: Map<string, TextFile>, release: Release,
     if (!checked.ok) problems.push(checked.error);
   }
   for (const newFile of release.newFiles) {
-    if (!documents.has(newFile.file)) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`));
+    if (!hasFile(newFile.file)) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`));
   }
   return problems;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPlugin } from "../../generator/build.ts";
@@ -39,11 +39,13 @@ describe("npm run build:plugin", () => {
   it("writes an installable bundle and a report of what it did", () => {
     const files = [...readTree(dist).keys()];
     expect(files).toContain(".claude-plugin/marketplace.json");
-    for (const path of [".claude-plugin/plugin.json", ".cursor-plugin/plugin.json", "README.md", "templates/ml_utils.py", "commands/registry.md", "skills/registry/SKILL.md"]) {
+    for (const path of [".claude-plugin/plugin.json", ".cursor-plugin/plugin.json", "README.md", "templates/ml_utils.py", "commands/registry.md", "bin/ml-automation"]) {
       expect(files).toContain(`ml-automation/${path}`);
     }
     expect(files.filter((path) => path.startsWith("ml-automation/agents/"))).toHaveLength(10);
-    expect(files.filter((path) => /^ml-automation\/skills\/[^/]+\/SKILL\.md$/.test(path))).toHaveLength(12);
+    expect(files.filter((path) => /^ml-automation\/commands\/[^/]+\.md$/.test(path))).toHaveLength(12);
+    expect(files.filter((path) => path.startsWith("ml-automation/skills/"))).toEqual([]);
+    expect(statSync(join(dist, "ml-automation", "bin", "ml-automation")).mode & 0o111).toBe(0o111);
     expect(report).toContain("Built ml-automation 1.3.0 into");
     expect(report).toMatch(/agents\/eda-analyst\.md:\d+ +inserted +## Data Versioning \(v1\.3\.0\)/);
     expect(report).toMatch(/commands\/team-coldstart\.md:\d+ +inserted +### Stage 5c: MLOps Registry Validation/);
@@ -80,7 +82,7 @@ describe("npm run build:plugin", () => {
     const again = join(work, "again");
     const result = runBuild(["--source", dist, "--out", again]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("0 inserted, 0 replaced, 16 already in place");
+    expect(result.stdout).toContain("0 inserted, 0 replaced, 14 already in place");
     expect(readTree(again)).toEqual(readTree(dist));
   });
 

@@ -25,12 +25,17 @@ const QUIET_ENV = {
   ANTHROPIC_API_KEY: "sk-ant-stand-in-dummy",
 };
 
-let namespaceSupport: boolean | undefined;
+let isolation: { unshare: string; ip: string } | null | undefined;
 
-/** True when a loopback-only network namespace can be made here (`unshare -n` and `ip` work). */
-export function canIsolateNetwork(): boolean {
-  namespaceSupport ??= spawnSync("unshare", ["-n", "sh", "-c", "ip link set lo up"], { stdio: "ignore" }).status === 0;
-  return namespaceSupport;
+/** Where `unshare` and `ip` are, when a loopback-only network namespace can be made here; else null. */
+export function networkIsolation(): { unshare: string; ip: string } | null {
+  if (isolation !== undefined) return isolation;
+  const find = (name: string) => spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
+  const unshare = find("unshare");
+  const ip = find("ip");
+  const works = unshare && ip && spawnSync(unshare, ["-n", ip, "link", "set", "lo", "up"], { stdio: "ignore" }).status === 0;
+  isolation = works ? { unshare, ip } : null;
+  return isolation;
 }
 
 /**
@@ -80,12 +85,14 @@ export interface RunResult {
 export async function runClaude(options: RunOptions): Promise<RunResult> {
   const standIn = await startStandIn(options.script);
   try {
-    const isolated = canIsolateNetwork();
+    const isolation = networkIsolation();
     const cli = [claudeBinary, "-p", options.prompt, "--output-format", "stream-json", "--verbose", ...(options.args ?? [])];
-    const launch = ["node", launcher, standIn.socketPath, "--", ...cli];
-    const [command, ...args] = isolated ? ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...launch] : launch;
+    // Absolute paths up to the CLI itself, so that a test's PATH (say, one without python3) only
+    // changes what the CLI and its tools see.
+    const launch = [process.execPath, launcher, standIn.socketPath, "--", ...cli];
+    const [command, ...args] = isolation ? [isolation.unshare, "-n", "/bin/sh", "-c", '"$0" link set lo up && exec "$@"', isolation.ip, ...launch] : launch;
     const env = { ...process.env, ...QUIET_ENV, HOME: options.home, USERPROFILE: options.home, ...options.env };
-    const outcome = await spawnBounded(command ?? "node", args, { cwd: options.cwd, env }, options.timeoutMs ?? 90_000);
+    const outcome = await spawnBounded(command ?? process.execPath, args, { cwd: options.cwd, env }, options.timeoutMs ?? 90_000);
     const events = outcome.stdout
       .split("\n")
       .filter((line) => line.startsWith("{"))
@@ -96,7 +103,7 @@ export async function runClaude(options: RunOptions): Promise<RunResult> {
           return [];
         }
       });
-    return { ...outcome, events, requests: [...standIn.requests], isolated };
+    return { ...outcome, events, requests: [...standIn.requests], isolated: isolation !== null };
   } finally {
     await standIn.stop();
   }

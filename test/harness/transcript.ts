@@ -1,5 +1,5 @@
 /** Reading what reached the scripted model: the text of a request, its listing, its tool results. */
-import type { MessagesRequest, RecordedRequest } from "./stand-in.ts";
+import type { MessagesRequest } from "./stand-in.ts";
 
 type Block = Record<string, unknown>;
 
@@ -26,7 +26,7 @@ export function userText(request: MessagesRequest): string {
 
 /** The system prompt plus every message text of `request`: all the text the model receives. */
 export function allText(request: MessagesRequest): string {
-  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((part) => part.text ?? "").join("\n");
+  const system = systemText(request);
   const messages = request.messages.flatMap((message) => blocks(message.content).map(blockText));
   const tools = (request.tools ?? []).map((tool) => `${tool.name}\n${tool.description ?? ""}\n${JSON.stringify(tool.input_schema ?? {})}`);
   return [system, ...messages, ...tools].join("\n");
@@ -41,7 +41,20 @@ export function toolResults(request: MessagesRequest): Array<{ toolUseId: string
     .map((block) => ({ toolUseId: String(block.tool_use_id), text: blockText(block), isError: block.is_error === true }));
 }
 
-/** The requests sent by the main conversation (not by a subagent): those whose tools include the Agent tool. */
-export function mainRequests(requests: RecordedRequest[]): RecordedRequest[] {
-  return requests.filter((request) => (request.body.tools ?? []).some((tool) => tool.name === "Agent"));
+/** The system prompt of `request` as one text. */
+export function systemText(request: MessagesRequest): string {
+  return typeof request.system === "string" ? request.system : (request.system ?? []).map((part) => part.text ?? "").join("\n");
+}
+
+/** True when a subagent (the Agent tool's) sent `request`, not the main conversation. */
+export function isSubagent(request: MessagesRequest): boolean {
+  return systemText(request).includes("cc_is_subagent=true");
+}
+
+/** The text of the listing the CLI sends after the first user message: agents, commands, skills. */
+export function listing(request: MessagesRequest): string {
+  return request.messages
+    .filter((message) => message.role === "system")
+    .flatMap((message) => blocks(message.content).map(blockText))
+    .join("\n");
 }

@@ -1,0 +1,146 @@
+/**
+ * /ml-automation:registry in the real Claude Code CLI, on a registry filled by a scikit-learn flow:
+ * what the model receives for every form, for every error, and for arguments that try to be shell.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installBundle, runClaude } from "./harness/claude.ts";
+import { buildBundle, pathWithout, runPython } from "./harness/project.ts";
+import { userText } from "./harness/transcript.ts";
+import { repoRoot } from "./helpers.ts";
+
+let bundle: string;
+let home: string;
+let project: string;
+let runtime: string;
+
+beforeAll(() => {
+  bundle = buildBundle();
+  home = installBundle(bundle);
+  runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
+  project = mkdtempSync(join(tmpdir(), "mla-project-"));
+  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(bundle, "ml-automation", "templates")], project);
+});
+
+afterAll(() => {
+  for (const dir of [home, project, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the runtime's registry command directly, as a person would in a terminal. */
+function direct(args: string[], cwd = project) {
+  const result = spawnSync("python3", [runtime, "registry", ...args], { cwd, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs `/ml-automation:registry ARGS` in the CLI and returns the text the model received. */
+async function viaEditor(args: string, options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const run = await runClaude({ home, cwd: options.cwd ?? project, prompt: `/ml-automation:registry ${args}`.trimEnd(), script: [{ reply: "Here is your registry." }], env: options.env });
+  expect(run.timedOut).toBe(false);
+  expect(run.status).toBe(0);
+  expect(run.requests, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toHaveLength(1);
+  return userText(run.requests[0]!.body);
+}
+
+describe("every /ml-automation:registry form reaches the model with the runtime's output", () => {
+  it.each([
+    ["summary", ""],
+    ["models", "models"],
+    ["the champion", "models --champion"],
+    ["features of one domain", "features --domain clinical"],
+    ["experiments", "experiments"],
+    ["data versions", "data"],
+    ["lineage of a model", "lineage model_ridge"],
+    ["JSON", "models --json"],
+  ])("%s (%s)", async (_what, args) => {
+    const expected = direct(args ? args.split(" ") : []);
+    expect(expected.status).toBe(0);
+    expect(expected.stdout.trim().length).toBeGreaterThan(20);
+    const received = await viaEditor(args);
+    expect(received).toContain(expected.stdout.trim());
+    expect(received).toContain("Show the output above to the user");
+  });
+});
+
+describe("errors reach the model, with the command's guidance for them", () => {
+  it("an unknown model id: the error and the registered ids (the runtime alone exits 1)", async () => {
+    const alone = direct(["lineage", "no_such_model"]);
+    expect(alone.status).toBe(1);
+    expect(alone.stdout + alone.stderr).toContain("no_such_model");
+    const received = await viaEditor("lineage no_such_model");
+    expect(received).toContain("no model 'no_such_model'");
+    expect(received).toContain("model_ridge");
+    expect(received).toMatch(/exited with status 1/);
+    expect(received).toContain("**an unknown model id**");
+  });
+
+  it("no python3 on PATH: the model is told what is missing", async () => {
+    const received = await viaEditor("models", { env: { PATH: pathWithout(["python"]) } });
+    expect(received).toContain("no Python 3.9+ found on PATH");
+    expect(received).toContain("**no Python 3.9+ found**");
+  });
+
+  it("bad usage: the runtime's usage text (the runtime alone exits 2)", async () => {
+    const alone = direct(["models", "--bogus"]);
+    expect(alone.status).toBe(2);
+    const received = await viaEditor("models --bogus");
+    expect(received).toMatch(/usage: ml_utils\.py registry/);
+    expect(received).toContain("unrecognized arguments: --bogus");
+    expect(received).toContain("**usage text**");
+  });
+
+  it("quotes that do not close: the problem is named, nothing runs", async () => {
+    const received = await viaEditor('features --domain "clinical');
+    expect(received).toContain("close every quote");
+  });
+});
+
+describe("arguments are data: nothing the user or the model passes runs as shell", () => {
+  // Each payload tries two things: create a file (a side effect) and print PWNED42 through shell
+  // arithmetic (output that would reach the model). Claude Code's own permission check stops some
+  // commands (touch) but lets read-only ones (echo) through, so both are tried.
+  const forms: Array<[string, (command: string) => string]> = [
+    ["a semicolon", (command) => `models; ${command}`],
+    ["&&", (command) => `models && ${command}`],
+    ["a pipe", (command) => `models | ${command}`],
+    ["backticks", (command) => `models \`${command}\``],
+    ["$(...)", (command) => `models $(${command})`],
+    ["a newline", (command) => `models\n${command}`],
+    ["the here-document's own delimiter", (command) => `models\n!ARGS\n${command}\n!ARGS`],
+    ["the end line and delimiter", (command) => `models\n!END\n!ARGS\n${command}`],
+    ["a closing quote", (command) => `models'; ${command}; echo '`],
+  ];
+
+  it.each(forms)("%s", async (_what, payload) => {
+    const sandbox = mkdtempSync(join(tmpdir(), "mla-inject-"));
+    const marker = join(sandbox, "pwned");
+    try {
+      for (const command of [`touch ${marker}`, "echo PWNED$((6*7))"]) {
+        const received = await viaEditor(payload(command));
+        expect(existsSync(marker), `${marker} was created: the arguments ran as shell`).toBe(false);
+        expect(received).not.toContain("PWNED42");
+        expect(received).toMatch(/usage: ml_utils\.py registry|the arguments were cut short/);
+      }
+      expect(readdirSync(sandbox)).toEqual([]);
+    } finally {
+      rmSync(sandbox, { recursive: true, force: true });
+    }
+  });
+
+  it("the same payload does run with a command file that pastes $ARGUMENTS into the shell (the check can fail)", async () => {
+    const unsafe = join(mkdtempSync(join(tmpdir(), "mla-unsafe-")), "dist");
+    cpSync(bundle, unsafe, { recursive: true });
+    const command = join(unsafe, "ml-automation", "commands", "registry.md");
+    const text = readFileSync(command, "utf8");
+    writeFileSync(command, text.replace(/!`ml-automation[^`]*`/, "!`ml-automation registry $ARGUMENTS`"));
+    const unsafeHome = installBundle(unsafe);
+    try {
+      const run = await runClaude({ home: unsafeHome, cwd: project, prompt: "/ml-automation:registry models; echo PWNED$((6*7))", script: [{ reply: "ok" }] });
+      expect(userText(run.requests[0]!.body)).toContain("PWNED42");
+    } finally {
+      for (const dir of [unsafeHome, join(unsafe, "..")]) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
