@@ -9,6 +9,12 @@ const agentReportBus = { depth: 2, text: /^Agent Report Bus\b/ };
 const coldstart = "commands/team-coldstart.md";
 const analyze = "commands/team-analyze.md";
 
+/** The copy step of the 1.2.1 commands, and the plugin program that replaces it (a plain `cp` from the plugin folder is blocked by Claude Code). */
+const copyRuntime = {
+  from: "Copy `${CLAUDE_PLUGIN_ROOT}/templates/ml_utils.py` into the project root if it is not there.",
+  to: "Run `ml-automation --copy-runtime`: it puts the plugin's `ml_utils.py` into the project root (an older copy is kept as `ml_utils.py.bak`).",
+};
+
 export const release130: Release = {
   version: "1.3.0",
   templateDir: "templates/releases/1.3.0",
@@ -19,6 +25,10 @@ export const release130: Release = {
   rewrites: [
     { file: coldstart, section: { depth: 1, text: "/ml-automation:team-coldstart" }, from: "5b → 6", to: "5b → 5c → 6" },
     { file: coldstart, section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" },
+    { file: coldstart, section: { depth: 3, text: /^Stage 1:/ }, ...copyRuntime },
+    { file: analyze, section: { depth: 1, text: "/ml-automation:team-analyze" }, ...copyRuntime },
+    { file: "commands/eda.md", section: { depth: 1, text: "/ml-automation:eda" }, ...copyRuntime },
+    { file: "commands/status.md", section: { depth: 1, text: "/ml-automation:status" }, ...copyRuntime },
   ],
   insertions: [
     { file: "agents/mlops-engineer.md", placement: { kind: "before", heading: agentReportBus }, template: "fragments/mlops-engineer.md.hbs" },

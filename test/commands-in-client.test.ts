@@ -1,0 +1,116 @@
+/**
+ * The bundle as Claude Code lists and runs it: one listing line per workflow and agent, what the
+ * plugin adds to every request, and every command expanding in the real client (no variable or `!`
+ * line left for the model to puzzle over), followed through where it runs something.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installBundle, runClaude } from "./harness/claude.ts";
+import { measureContextCost, type ContextCost } from "./harness/context-cost.ts";
+import { buildBundle, pathWithVenv } from "./harness/project.ts";
+import type { ReplyBlock } from "./harness/stand-in.ts";
+import { toolResults, userText } from "./harness/transcript.ts";
+
+const AGENTS = [
+  "assigner", "brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst",
+  "ml-theory-advisor", "mlops-engineer", "orchestrator", "pr-approver",
+];
+const COMMANDS = ["deploy", "eda", "evaluate", "preprocess", "registry", "report", "status", "team-analyze", "team-coldstart", "team-review", "test", "train"];
+
+let bundle: string;
+let home: string;
+let cost: ContextCost;
+
+beforeAll(async () => {
+  bundle = buildBundle();
+  home = installBundle(bundle);
+  cost = await measureContextCost(bundle);
+});
+
+afterAll(() => {
+  for (const dir of [home, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("what the plugin lists in every request", () => {
+  it("one line per agent and per workflow, none twice", () => {
+    const names = cost.lines.map((line) => /^- ml-automation:([\w-]+):/.exec(line)?.[1]);
+    expect([...names].sort()).toEqual([...AGENTS, ...COMMANDS].sort());
+  });
+
+  it(`adds at most 2,400 characters to a request (the bar; 3,826 with every workflow listed twice)`, () => {
+    expect(cost.added).toBeGreaterThan(1000);
+    expect(cost.added).toBeLessThanOrEqual(2400);
+  });
+});
+
+describe("every command expands in the real client", () => {
+  it.each(COMMANDS)("/ml-automation:%s", async (name) => {
+    const project = mkdtempSync(join(tmpdir(), "mla-cmd-"));
+    try {
+      const run = await runClaude({ home, cwd: project, prompt: `/ml-automation:${name} data/sales.csv --target Revenue`, script: [{ reply: "Understood." }] });
+      expect(run.requests, `${run.stdout}\n${run.stderr}`).toHaveLength(1);
+      const received = userText(run.requests[0]!.body);
+      expect(received).toContain(`# /ml-automation:${name}`);
+      expect(received).not.toContain("${CLAUDE_PLUGIN_ROOT}");
+      expect(received).not.toMatch(/(^|\s)!`/m);
+      const source = readFileSync(join(bundle, "ml-automation", "commands", `${name}.md`), "utf8");
+      if (source.includes("$ARGUMENTS") && name !== "registry") expect(received).toContain("data/sales.csv --target Revenue");
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it("/ml-automation:status followed as written: the copy step and the status command both run", async () => {
+    const project = mkdtempSync(join(tmpdir(), "mla-status-"));
+    try {
+      const bash = (command: string): ReplyBlock[] => [{ type: "tool_use", name: "Bash", input: { command, description: "status step" } }];
+      const run = await runClaude({
+        home,
+        cwd: project,
+        prompt: "/ml-automation:status",
+        script: [
+          { reply: (request) => bash(/Run `(ml-automation --copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found") },
+          { reply: (request) => bash(/```bash\n\s*(python3 -c .*)\n/.exec(userText(request))?.[1] ?? "false # no status command found") },
+          { reply: "Nothing has run yet." },
+        ],
+        args: ["--permission-mode", "acceptEdits"],
+        env: { PATH: pathWithVenv() },
+      });
+      const results = run.requests.flatMap((request) => toolResults(request.body));
+      expect(results.map((result) => result.isError)).toEqual([false, false]);
+      expect(results[0]?.text).toContain("copied ml_utils.py into .");
+      expect(JSON.parse(results[1]?.text ?? "{}")).toMatchObject({ completed: [], failed: [] });
+      expect(readdirSync(project)).toContain("ml_utils.py");
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("bin/ml-automation --copy-runtime, as the commands and agents use it", () => {
+  it("copies, then leaves an identical copy alone, and keeps a differing one as .bak", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const program = join(bundle, "ml-automation", "bin", "ml-automation");
+    const project = mkdtempSync(join(tmpdir(), "mla-copy-"));
+    try {
+      const copy = () => spawnSync(program, ["--copy-runtime"], { cwd: project, encoding: "utf8" });
+      expect(copy().stdout).toContain("copied ml_utils.py into .");
+      expect(copy().stdout).toContain("up to date");
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(join(project, "ml_utils.py"), "# an older copy, edited by hand\n");
+      expect(copy().stdout).toContain("the previous copy is ./ml_utils.py.bak");
+      expect(readFileSync(join(project, "ml_utils.py.bak"), "utf8")).toBe("# an older copy, edited by hand\n");
+      writeFileSync(join(project, "ml_utils.py"), "# another\n");
+      expect(copy().stdout).toContain("ml_utils.py.bak.1");
+      expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(bundle, "ml-automation", "templates", "ml_utils.py"), "utf8"));
+      const missing = spawnSync(program, ["--copy-runtime", join(project, "nowhere")], { encoding: "utf8" });
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toContain("is not a folder");
+      expect(existsSync(join(project, "nowhere"))).toBe(false);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
