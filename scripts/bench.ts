@@ -3,20 +3,22 @@
  * - the build next to copying the same source tree;
  * - registry writes and reads next to a model of the release plan's algorithm (scripts/bench_registry.py);
  * - the data fingerprint next to sha256 over the same data as CSV bytes;
- * - the plugin's always-on context cost as `claude plugin details` reports it.
+ * - what the plugin adds to every request, measured in the real CLI (the first request with the plugin
+ *   enabled minus the same request with it disabled), next to `claude plugin details`' estimate.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPlugin } from "../generator/build.ts";
 import { currentRelease } from "../generator/releases/index.ts";
+import { measureContextCost } from "../test/harness/context-cost.ts";
 import { installAndDescribe } from "./claude-cli.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "mla-bench-"));
-const SOURCE_FOLDERS = ["agents", "commands", "skills", "plugin-manifests", "templates"];
+const SOURCE_FOLDERS = ["agents", "commands", "skills", "plugin-manifests", "templates"].filter((folder) => existsSync(join(root, folder)));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -84,8 +86,13 @@ try {
   console.log(`  (writing that CSV, as a CSV-text hash would need: ${seconds(fingerprint.writing_the_csv_s ?? 0)})\n`);
 
   const details = installAndDescribe(bundle, "ml-automation");
-  console.log("Context cost (claude plugin details, real CLI, temporary HOME)");
-  console.log(`  always-on: ~${details.alwaysOnTokens} tokens for ${details.agents.length} agents and ${details.skills.length} commands and skills (bar: 1,000)`);
+  const cost = await measureContextCost(bundle);
+  console.log("Context cost (real CLI 2.1.197, temporary HOME, scripted stand-in of the API)");
+  console.log(`  first request with the plugin     ${cost.withPlugin.toLocaleString("en")} characters`);
+  console.log(`  the same request, plugin disabled ${cost.withoutPlugin.toLocaleString("en")} characters`);
+  console.log(`  added by the plugin               ${cost.added.toLocaleString("en")} characters (bar: 2,400; 3,826 before one listing per workflow)`);
+  console.log(`  listing lines                     ${cost.lines.length} (${details.agents.length} agents, ${details.skills.length} commands)`);
+  console.log(`  claude plugin details' estimate   ~${details.alwaysOnTokens} tokens`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
