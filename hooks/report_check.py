@@ -1,0 +1,117 @@
+"""Report check: when one of the plugin's agents finishes, its report must be on the report bus.
+
+A hook of the ml-automation plugin (Claude Code: SubagentStop; Cursor: subagentStop). It reads the
+hook's JSON input on stdin. When the agent that stopped is one of this plugin's agents and its report
+(`<agent>_report.json`, read with the runtime's own `load_agent_report`) is missing, older than the
+agent's run, or lacks a field the report bus reads, the agent is told what is missing, once, and
+keeps working. Anything else, including a failure of this script, lets the agent stop: the hook never
+blocks on its own failure.
+
+    python3 report_check.py [--editor claude|cursor] < hook-input.json
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+PLUGIN_ROOT = Path(__file__).resolve().parent.parent
+PLUGIN_NAME = "ml-automation"
+# Fields the report bus reads (get_workflow_status, load_agent_reports) and what each must be.
+REQUIRED_FIELDS = {"status": "completed, failed or error", "summary": "one line on what the agent did", "saved_at": "set by save_agent_report"}
+STATUSES = ("completed", "failed", "error")
+
+
+def plugin_agents() -> set[str]:
+    """Names of the agents this plugin defines (its agents/*.md files)."""
+    return {path.stem for path in (PLUGIN_ROOT / "agents").glob("*.md")}
+
+
+def load_runtime() -> ModuleType:
+    """The plugin's ml_utils.py, imported from its templates folder (standard library only)."""
+    spec = importlib.util.spec_from_file_location("ml_utils_for_hooks", PLUGIN_ROOT / "templates" / "ml_utils.py")
+    if spec is None or spec.loader is None:
+        raise ImportError("templates/ml_utils.py cannot be loaded")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def agent_started(transcript: str | None) -> str | None:
+    """The UTC time the agent's run started (first timestamp of its transcript), or None."""
+    if not transcript:
+        return None
+    try:
+        with open(transcript, encoding="utf-8") as handle:
+            for line in handle:
+                stamp = json.loads(line).get("timestamp") if line.strip() else None
+                if isinstance(stamp, str):
+                    return stamp.replace("Z", "+00:00")
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def problems_of(report: Any, started: str | None) -> list[str]:
+    """What is wrong with a report as the report bus reads it ([] when nothing)."""
+    if report is None:
+        return ["there is no report"]
+    if not isinstance(report, dict):
+        return ["the report is not a JSON object"]
+    found = []
+    for field, expected in REQUIRED_FIELDS.items():
+        value = report.get(field)
+        if not isinstance(value, str) or not value.strip():
+            found.append(f'"{field}" is missing ({expected})')
+    if isinstance(report.get("status"), str) and report["status"] not in STATUSES:
+        found.append(f'"status" is {report["status"]!r}, not one of {", ".join(STATUSES)}')
+    saved = report.get("saved_at")
+    if started and isinstance(saved, str) and saved < started:
+        found.append(f"the report was saved at {saved}, before this run started ({started}): it is an earlier run's")
+    return found
+
+
+def check(hook_input: dict[str, Any]) -> str | None:
+    """The message for an agent that stopped without a proper report, or None to let it stop."""
+    if hook_input.get("stop_hook_active"):
+        return None
+    agent = str(hook_input.get("agent_type") or hook_input.get("subagent_type") or "")
+    name = agent.split(":", 1)[1] if agent.startswith(f"{PLUGIN_NAME}:") else agent
+    if name not in plugin_agents():
+        return None
+    cwd = hook_input.get("cwd") or next(iter(hook_input.get("workspace_roots") or []), None)
+    if cwd:
+        os.chdir(cwd)
+    report = load_runtime().load_agent_report(name)
+    found = problems_of(report, agent_started(hook_input.get("agent_transcript_path")))
+    if not found:
+        return None
+    return (
+        f"ml-automation report check: {name} is finishing without a complete report on the report bus: "
+        f"{'; '.join(found)}. Before you stop, save it as your Agent Report Bus section shows, from the "
+        f'project root: save_agent_report("{name}", {{"status": "completed", "summary": "...", ...}}) '
+        "from ml_utils (status: completed, failed or error)."
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Run the check for the editor named by --editor (default claude); always exit 0."""
+    editor = argv[argv.index("--editor") + 1] if "--editor" in argv[:-1] else "claude"
+    try:
+        message = check(json.loads(sys.stdin.read() or "{}"))
+    except Exception as error:  # noqa: BLE001 - a hook must never stop the agent because of itself
+        print(f"ml-automation report check skipped: {type(error).__name__}: {error}", file=sys.stderr)
+        return 0
+    if message:
+        answer = {"followup_message": message} if editor == "cursor" else {"decision": "block", "reason": message}
+        print(json.dumps(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
