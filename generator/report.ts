@@ -9,10 +9,11 @@ export function formatReport(result: BuildResult, marketplaceName: string): stri
   const counts = { inserted: 0, replaced: 0, unchanged: 0 };
   for (const edit of result.edits) counts[edit.action]++;
   const lines = [
-    `Built ${root} ${result.version} into ${out}/ (${result.files.length} files, from a ${result.layout} tree)`,
+    `Built ${root} ${result.version} into ${out}/ (${result.files.length} files, from a ${result.layout} tree at ${result.from})`,
     "",
-    `Release ${result.version} edits (${counts.inserted} inserted, ${counts.replaced} replaced, ${counts.unchanged} already in place):`,
-    ...result.edits.map((edit) => `  ${`${edit.file}:${edit.line}`.padEnd(width)}  ${edit.action.padEnd(9)}  ${edit.label}`),
+    `Releases applied: ${result.applied.join(" -> ") || "none"}`,
+    `Edits (${counts.inserted} inserted, ${counts.replaced} replaced, ${counts.unchanged} already in place):`,
+    ...result.edits.map((edit) => `  ${`${edit.file}:${edit.line}`.padEnd(width)}  ${edit.release.padEnd(6)}  ${edit.action.padEnd(9)}  ${edit.label}`),
     `New files: ${result.created.join(", ") || "none"}`,
     `Manifests at ${result.version}: ${root}/.claude-plugin/plugin.json, ${root}/.cursor-plugin/plugin.json, .claude-plugin/marketplace.json`,
   ];

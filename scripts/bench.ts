@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPlugin } from "../generator/build.ts";
-import { currentRelease } from "../generator/releases/index.ts";
+import { releases } from "../generator/releases/index.ts";
 import { installAndDescribe } from "./claude-cli.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -33,7 +33,7 @@ function benchBuild(runs = 7): { buildMs: number; copyMs: number } {
   const builds: number[] = [];
   const copies: number[] = [];
   for (let run = 0; run < runs; run++) {
-    builds.push(time(() => buildPlugin({ source: root, out: join(work, `build-${run}`), release: currentRelease, templateRoot: root })));
+    builds.push(time(() => buildPlugin({ source: root, out: join(work, `build-${run}`), releases, templateRoot: root })));
     copies.push(time(() => SOURCE_FOLDERS.forEach((folder) => cpSync(join(root, folder), join(work, `copy-${run}`, folder), { recursive: true }))));
   }
   return { buildMs: median(builds), copyMs: median(copies) };
