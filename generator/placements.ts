@@ -9,14 +9,15 @@ import { resolveHeading, type Doc } from "./anchor.ts";
 import { SourceError } from "./errors.ts";
 import type { FragmentIdentity } from "./fragment.ts";
 import { findBlock, findListItem, findSection, findTable, leadOf, leadParagraphs, rowsNamed, type Section } from "./locate.ts";
-import { listHeadings, offsets, sectionRange, type HeadingInfo } from "./markdown.ts";
+import { listHeadings, offsets, plainText, sectionRange, type HeadingInfo } from "./markdown.ts";
 import { describeHeading, type Placement } from "./release.ts";
 import { formatRow } from "./table-row.ts";
 import { appendBlock, indentContinuation } from "./splice.ts";
 
-/** What a placement needs besides the document: the bold leads the release inserts into this file. */
+/** What a placement needs besides the document: the bold leads and section headings the release inserts into this file. */
 export interface PlacementContext {
   leads: ReadonlySet<string>;
+  sections?: ReadonlySet<string>;
 }
 
 /** A replacement of [start, end) of the source text by `insert`. */
@@ -156,11 +157,16 @@ const before: Kind<"before", { heading: HeadingInfo; previous: RootContent | und
   point: (anchor) => pointOf(anchor.heading),
   recognise: (doc, anchor, identity) => (identity.kind === "section" ? existingSection(doc, identity) : existingParagraph(doc, anchor.previous, identity)),
   splice: (doc, anchor, identity, block, eol) => spliceBlock(doc, before.recognise(doc, anchor, identity), anchor.heading.start, block, eol, identity),
-  check(doc, placement, identity) {
+  check(doc, placement, identity, context) {
     const heading = resolveHeading(doc, placement.heading, "before");
     const index = doc.tree.children.indexOf(heading.node);
     const copy = topLevelCopy(doc, identity, identity.kind === "lead" ? doc.tree.children.slice(index - 1, index) : []);
-    const next = nodeAfterCopy(doc, identity, copy.index);
+    let next = nodeAfterCopy(doc, identity, copy.index);
+    // Other sections the release puts before the same heading may stand between (in release order).
+    while (next && next !== heading.node && next.type === "heading" && context.sections?.has(plainText(next).trim())) {
+      const { end } = sectionRange(doc.tree, listHeadings(doc.tree).find((candidate) => candidate.node === next) as HeadingInfo, doc.text.length);
+      next = doc.tree.children.find((node) => offsets(node).start >= end);
+    }
     if (next !== heading.node) throw misplaced(doc, labelOf(identity), pointOf(copy.node), `directly before \`${describeHeading(placement.heading)}\` (${heading.line}:${heading.column})`);
     return nodeLine(copy.node);
   },

@@ -112,6 +112,7 @@ export default function remarkRelease(options: RemarkReleaseOptions) {
     );
     const context: PlacementContext = {
       leads: new Set(prepared.flatMap((item) => (item?.identity.kind === "lead" ? [item.identity.text] : []))),
+      sections: new Set(prepared.flatMap((item) => (item?.identity.kind === "section" ? [item.identity.text] : []))),
     };
 
     for (const rewrite of options.rewrites) {

@@ -48,16 +48,13 @@ export function checkRelease(documents: Map<string, TextFile>, release: Release,
       problems.push(...found);
     }
   };
-  const leadsOf = (path: string): PlacementContext => ({
-    leads: new Set(
-      release.insertions
-        .filter((insertion) => insertion.file === path)
-        .flatMap((insertion) => {
-          const identity = readIdentity(render(insertion.template).text);
-          return identity?.kind === "lead" ? [identity.text] : [];
-        }),
-    ),
-  });
+  const leadsOf = (path: string): PlacementContext => {
+    const identities = release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(insertion.template).text));
+    return {
+      leads: new Set(identities.flatMap((identity) => (identity?.kind === "lead" ? [identity.text] : []))),
+      sections: new Set(identities.flatMap((identity) => (identity?.kind === "section" ? [identity.text] : []))),
+    };
+  };
   for (const insertion of release.insertions) {
     const doc = docOf(insertion.file);
     if (!doc) {
