@@ -48,6 +48,8 @@ export interface BundlePlan {
   result: BuildResult;
   files: BundleFiles;
   origins: Map<string, { file: string; bytes: Buffer } | null>;
+  /** Bundle paths of files that were executable in the sources. */
+  executables: Set<string>;
   protect: Protected;
 }
 
@@ -127,6 +129,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
   const root = manifests.pluginName;
   const files: BundleFiles = new Map();
   const origins: BundlePlan["origins"] = new Map();
+  const executables = new Set<string>();
   const add = (path: string, content: string | Buffer, origin: SourceFile | TextFile | null) => {
     files.set(path, content);
     origins.set(path, origin && "bytes" in origin ? origin : origin ? { file: origin.file, bytes: encodeText(origin.text, origin.bom) } : null);
@@ -137,6 +140,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
   for (const [path, file] of sources.files) {
     const edited = current.get(path);
     add(`${root}/${path}`, edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
+    if (file.executable) executables.add(`${root}/${path}`);
   }
   for (const path of created) {
     const text = current.get(path)?.text;
@@ -164,7 +168,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
     created,
     runtime: runtime ? { path: runtimePath, sections: runtime.sections, functions: runtime.functions } : null,
   };
-  return { result, files, origins, protect };
+  return { result, files, origins, executables, protect };
 }
 
 /**
@@ -173,7 +177,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
  */
 export function buildPlugin(options: BuildOptions): BuildResult {
   const plan = planBuild(options);
-  writeBundle(options.out, plan.files, plan.protect);
+  writeBundle(options.out, plan.files, plan.protect, plan.executables);
   return plan.result;
 }
 

@@ -5,7 +5,7 @@
  * replaced only when it holds exactly what its record lists, so no folder of anyone's own is replaced.
  */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { SourceError } from "./errors.ts";
 import { displayPath } from "./sources.ts";
@@ -109,10 +109,10 @@ export function checkDestination(out: string, paths: Protected): void {
 
 /**
  * Writes `files` and their record into `out`, replacing what was there, atomically, after
- * checkDestination. Throws SourceError when `out` is refused, Error when a write fails; `out` is then
- * unchanged.
+ * checkDestination; the paths in `executables` are made executable (hook scripts keep working).
+ * Throws SourceError when `out` is refused, Error when a write fails; `out` is then unchanged.
  */
-export function writeBundle(out: string, files: BundleFiles, paths: Protected): void {
+export function writeBundle(out: string, files: BundleFiles, paths: Protected, executables: ReadonlySet<string> = new Set()): void {
   checkDestination(out, paths);
   const target = resolve(out);
   mkdirSync(dirname(target), { recursive: true });
@@ -123,6 +123,7 @@ export function writeBundle(out: string, files: BundleFiles, paths: Protected): 
       const file = join(staging, ...path.split("/"));
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, content);
+      if (executables.has(path)) chmodSync(file, 0o755);
     }
     if (existsSync(target)) renameSync(target, retired);
     renameSync(staging, target);

@@ -23,10 +23,11 @@ export interface TextFile {
   bom?: boolean;
 }
 
-/** A file of the plugin as read: its name in messages and its bytes. */
+/** A file of the plugin as read: its name in messages, its bytes, and whether it is executable (a hook script). */
 export interface SourceFile {
   file: string;
   bytes: Buffer;
+  executable?: boolean;
 }
 
 /** The runtime of a source tree: section templates (to render) or one ml_utils.py (to split). */
@@ -298,7 +299,7 @@ function walk(root: string, dir: string, errors: SourceError[]): Map<string, Sou
           stats = statSync(path);
         }
         if (stats.isDirectory()) visit(path, `${rel}/`);
-        else if (stats.isFile()) found.set(rel, { file: displayPath(path), bytes: readFileSync(path) });
+        else if (stats.isFile()) found.set(rel, { file: displayPath(path), bytes: readFileSync(path), executable: (stats.mode & 0o111) !== 0 });
       } catch (error) {
         errors.push(fsError(path, error));
       }

@@ -3,11 +3,32 @@
  * experiment tracking, data versioning, /registry). Data only: the engine applies it.
  * Templates are in templates/releases/1.3.0/.
  */
-import type { Release } from "../release.ts";
+import type { HeadingRef, Placement, Release } from "../release.ts";
 
-const agentReportBus = { depth: 2, text: /^Agent Report Bus\b/ };
 const coldstart = "commands/team-coldstart.md";
 const analyze = "commands/team-analyze.md";
+
+/**
+ * Where an agent's registry section goes: before its Agent Report Bus section; in trees whose agent
+ * has none (upstream's feature-engineering-analyst), before its Prior Context section; else at the end.
+ */
+const agentSection: Placement[] = [
+  { kind: "before", heading: { depth: 2, text: /^Agent Report Bus\b/ } },
+  { kind: "before", heading: { depth: 2, text: /^Prior Context\b/ } },
+  { kind: "endOfDocument" },
+];
+
+/**
+ * Where a workflow note goes: in the list item of the step that spawns `agent`, or, in trees that spawn
+ * it from a paragraph or a code block instead of a list, directly after that block.
+ */
+function stepNote(section: HeadingRef, agent: RegExp): Placement[] {
+  return [
+    { kind: "inListItem", section, item: agent },
+    { kind: "afterBlock", section, block: { type: "paragraph", text: agent } },
+    { kind: "afterBlock", section, block: { type: "code", text: agent } },
+  ];
+}
 
 export const release130: Release = {
   version: "1.3.0",
@@ -17,31 +38,31 @@ export const release130: Release = {
     sentence: "Includes an MLOps registry layer: models with champion/challenger, features, experiments, data versions.",
   },
   rewrites: [
-    { file: coldstart, section: { depth: 1, text: "/team-coldstart" }, from: "5b → 6", to: "5b → 5c → 6" },
+    { file: coldstart, section: [{ depth: 1, text: "/team-coldstart" }, { depth: 1, text: /^Team Coldstart\b/ }], from: "5b → 6", to: "5b → 5c → 6" },
     { file: coldstart, section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" },
   ],
   insertions: [
-    { file: "agents/mlops-engineer.md", placement: { kind: "before", heading: agentReportBus }, template: "fragments/mlops-engineer.md.hbs" },
-    { file: "agents/eda-analyst.md", placement: { kind: "before", heading: agentReportBus }, template: "fragments/eda-analyst.md.hbs" },
+    { file: "agents/mlops-engineer.md", placement: agentSection, template: "fragments/mlops-engineer.md.hbs" },
+    { file: "agents/eda-analyst.md", placement: agentSection, template: "fragments/eda-analyst.md.hbs" },
     {
       file: "agents/feature-engineering-analyst.md",
-      placement: { kind: "before", heading: agentReportBus },
+      placement: agentSection,
       template: "fragments/feature-engineering-analyst.md.hbs",
     },
-    { file: "agents/developer.md", placement: { kind: "before", heading: agentReportBus }, template: "fragments/developer.md.hbs" },
+    { file: "agents/developer.md", placement: agentSection, template: "fragments/developer.md.hbs" },
     {
       file: coldstart,
-      placement: { kind: "inListItem", section: { depth: 3, text: /^Stage 2a:/ }, item: /\beda-analyst\b/ },
+      placement: stepNote({ depth: 3, text: /^Stage 2a:/ }, /\beda-analyst\b/),
       template: "fragments/coldstart-eda-note.md.hbs",
     },
     {
       file: coldstart,
-      placement: { kind: "inListItem", section: { depth: 3, text: /^Stage 2b:/ }, item: /\bfeature-engineering-analyst\b/ },
+      placement: stepNote({ depth: 3, text: /^Stage 2b:/ }, /\bfeature-engineering-analyst\b/),
       template: "fragments/coldstart-features-note.md.hbs",
     },
     {
       file: coldstart,
-      placement: { kind: "inListItem", section: { depth: 3, text: /^Stage 4:/ }, item: /\bdeveloper\b/ },
+      placement: stepNote({ depth: 3, text: /^Stage 4:/ }, /\bdeveloper\b/),
       template: "fragments/coldstart-training-note.md.hbs",
     },
     {
@@ -51,12 +72,12 @@ export const release130: Release = {
     },
     {
       file: analyze,
-      placement: { kind: "inListItem", section: { depth: 2, text: "Workflow" }, item: /\beda-analyst\b/ },
+      placement: stepNote({ depth: "any", text: "Workflow" }, /\beda-analyst\b/),
       template: "fragments/analyze-eda-note.md.hbs",
     },
     {
       file: analyze,
-      placement: { kind: "inListItem", section: { depth: 2, text: "Workflow" }, item: /\bfeature-engineering-analyst\b/ },
+      placement: stepNote({ depth: "any", text: "Workflow" }, /\bfeature-engineering-analyst\b/),
       template: "fragments/analyze-features-note.md.hbs",
     },
     { file: "skills/team-coldstart/SKILL.md", placement: { kind: "endOfDocument" }, template: "fragments/skill-team-coldstart.md.hbs" },
@@ -66,7 +87,7 @@ export const release130: Release = {
       placement: { kind: "before", heading: { depth: 2, text: "What's New in v1.2.1" } },
       template: "fragments/readme-whats-new.md.hbs",
     },
-    { file: "README.md", placement: { kind: "tableRow", section: { depth: 2, text: "Skills" } }, template: "fragments/readme-skills-row.md.hbs" },
+    { file: "README.md", placement: { kind: "tableRow", section: { depth: 2, text: /^Skills\b/ } }, template: "fragments/readme-skills-row.md.hbs" },
   ],
   newFiles: [
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },
