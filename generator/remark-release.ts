@@ -83,8 +83,10 @@ function locateFirst(doc: Doc, placements: Placement[], identity: FragmentIdenti
   }
   const [first] = missing;
   if (missing.length === 1 && first) throw first;
-  const tried = placements.map((placement, index) => `  ${index + 1}. ${describePlacement(placement)}: ${missing[index]?.reason.split("\n")[0] ?? ""}`);
-  const listing = first?.reason.includes("\n") ? first.reason.slice(first.reason.indexOf("\n")) : "";
+  const headline = (reason: string) => (reason.split("\n")[0] ?? "").replace(/; (?:headings in this file:|this file has no headings)$/, "");
+  const tried = placements.map((placement, index) => `  ${index + 1}. ${describePlacement(placement)}: ${headline(missing[index]?.reason ?? "")}`);
+  const at = first?.reason.indexOf("headings in this file:") ?? -1;
+  const listing = first && at >= 0 ? `\n${first.reason.slice(at)}` : "";
   throw new SourceError(doc.file, `none of the ${placements.length} placements of ${labelOf(identity)} finds its anchor:\n${tried.join("\n")}${listing}`, first?.line, {
     column: first?.column,
     ruleId: "anchor-missing",

@@ -9,13 +9,13 @@ const coldstart = "commands/team-coldstart.md";
 const analyze = "commands/team-analyze.md";
 
 /**
- * Where an agent's registry section goes: before its Agent Report Bus section; in trees whose agent
- * has none (upstream's feature-engineering-analyst), before its Prior Context section; else at the end.
+ * Where an agent's registry section goes: before its Agent Report Bus section, or, in trees whose agent
+ * has none (upstream's feature-engineering-analyst), before its Prior Context section. Neither: an
+ * error naming both (never a silent append at the end).
  */
 const agentSection: Placement[] = [
   { kind: "before", heading: { depth: 2, text: /^Agent Report Bus\b/ } },
   { kind: "before", heading: { depth: 2, text: /^Prior Context\b/ } },
-  { kind: "endOfDocument" },
 ];
 
 /**

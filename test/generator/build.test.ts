@@ -171,7 +171,7 @@ describe("bad input ends the build with a clear error and writes nothing", () =>
     expect(failed.status).toBe(1);
     expect(failed.stdout).toBe("");
     expect(failed.stderr).toContain("Build failed: 1 problem (nothing was written)");
-    expect(failed.stderr).toMatch(/agents\/mlops-engineer\.md\n.*error +anchor .* not found.*anchor-missing +ml-automation/);
+    expect(failed.stderr).toMatch(/agents\/mlops-engineer\.md\n.*error +none of the 2 placements of ## MLOps Registry Management \(v1\.3\.0\) finds its anchor.*anchor-missing +ml-automation/);
     expect(failed.stderr).toContain("✖ 1 error");
     expect(existsSync(fresh)).toBe(false);
     expect(readTree(join(fresh, "..")).size).toBe(0);
