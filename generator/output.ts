@@ -58,6 +58,13 @@ function refuse(out: string, problem: string, ruleId: string): SourceError {
   return new SourceError(displayPath(out), problem, undefined, { ruleId, actual: out });
 }
 
+/** A failed write as a SourceError naming the path the system reported (or `out`). */
+function writeError(out: string, error: unknown): SourceError {
+  const failure = error as NodeJS.ErrnoException;
+  const path = typeof failure?.path === "string" ? failure.path : out;
+  return new SourceError(displayPath(path), `cannot be written (${failure?.code ?? "error"}); nothing was replaced in ${out}`, undefined, { ruleId: "out-write", actual: failure?.code });
+}
+
 /** True when `inner` is `outer` or inside it (both resolved through symbolic links where they exist). */
 function within(inner: string, outer: string): boolean {
   const real = (path: string) => {
@@ -115,8 +122,13 @@ export function checkDestination(out: string, paths: Protected): void {
 export function writeBundle(out: string, files: BundleFiles, paths: Protected, executables: ReadonlySet<string> = new Set()): void {
   checkDestination(out, paths);
   const target = resolve(out);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.building-`));
+  let staging: string;
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    staging = mkdtempSync(join(dirname(target), `.${basename(target)}.building-`));
+  } catch (error) {
+    throw writeError(out, error);
+  }
   const retired = `${staging}.previous`;
   try {
     for (const [path, content] of [...files, [RECORD_PATH, recordOf(files)] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -130,7 +142,7 @@ export function writeBundle(out: string, files: BundleFiles, paths: Protected, e
   } catch (error) {
     if (existsSync(retired) && !existsSync(target)) renameSync(retired, target);
     rmSync(staging, { recursive: true, force: true });
-    throw error;
+    throw writeError(out, error);
   }
   rmSync(retired, { recursive: true, force: true });
 }

@@ -67,6 +67,12 @@ describe("--out", () => {
     expect(readTree(checkout).size).toBe(files);
     expect(problemsOf(source, source)).toEqual([expect.objectContaining({ ruleId: "out-inside-sources" })]);
   });
+
+  it("a destination that cannot be written (its parent is a file) is a message naming the path", () => {
+    const file = join(work, "a-file");
+    writeFileSync(file, "x");
+    expect(problemsOf(repoRoot, join(file, "dist"))).toEqual([expect.objectContaining({ ruleId: "out-write", file: expect.stringMatching(/a-file/) })]);
+  });
 });
 
 describe("encodings", () => {

@@ -7,6 +7,7 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runClaude } from "../../scripts/claude-cli.ts";
 import { verifyBundle } from "../../scripts/verify.ts";
 import { readTree, repoRoot, runBuild, runVerify, tempDir } from "../helpers.ts";
 
@@ -66,6 +67,14 @@ describe("release 1.3.0 on an upstream-style plugin checkout", () => {
     expect(cursor.hooks).toBe("./hooks/hooks-cursor.json");
     const market = JSON.parse(readFileSync(join(dist, ".claude-plugin", "marketplace.json"), "utf8"));
     expect(market.plugins[0]).toMatchObject({ source: "./ml-automation", version: "1.3.0" });
+  });
+
+  it("passes claude plugin validate --strict (the real CLI) with its hooks", () => {
+    const home = tempDir("mla-home-");
+    const result = runClaude(["plugin", "validate", "--strict", join(dist, "ml-automation")], home);
+    rmSync(home, { recursive: true, force: true });
+    expect(result.output).toContain("✔ Validation passed");
+    expect(result.status).toBe(0);
   });
 
   it("changes nothing when the bundle is released again", () => {
