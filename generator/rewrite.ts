@@ -38,6 +38,14 @@ function occurrences(doc: Doc, heading: HeadingInfo, phrase: string): number[] {
   return found;
 }
 
+/** Occurrences of `from` that are not part of an occurrence of `to` (when `to` contains `from`, a released text still holds it). */
+function pending(doc: Doc, heading: HeadingInfo, rewrite: Rewrite): number[] {
+  const inside = rewrite.to.indexOf(rewrite.from);
+  if (inside === -1) return occurrences(doc, heading, rewrite.from);
+  const done = new Set(occurrences(doc, heading, rewrite.to).map((offset) => offset + inside));
+  return occurrences(doc, heading, rewrite.from).filter((offset) => !done.has(offset));
+}
+
 /** A located rewrite: the section's heading (for messages) and the splice, or null when already applied. */
 export interface LocatedRewrite {
   point: Point;
@@ -52,7 +60,7 @@ export interface LocatedRewrite {
  */
 export function locateRewrite(doc: Doc, rewrite: Rewrite): LocatedRewrite {
   const { ref, heading } = rewriteSection(doc, rewrite);
-  const from = occurrences(doc, heading, rewrite.from);
+  const from = pending(doc, heading, rewrite);
   const [at, second] = from;
   const section = describeHeading(ref);
   if (from.length === 1 && at !== undefined) return { point: pointOfOffset(doc.text, at), splice: { start: at, end: at + rewrite.from.length, insert: rewrite.to } };
@@ -81,7 +89,7 @@ export function locateRewrite(doc: Doc, rewrite: Rewrite): LocatedRewrite {
 export function checkRewrite(doc: Doc, rewrite: Rewrite): number {
   const { ref, heading } = rewriteSection(doc, rewrite);
   const section = describeHeading(ref);
-  const [from] = occurrences(doc, heading, rewrite.from);
+  const [from] = pending(doc, heading, rewrite);
   if (from !== undefined) {
     const point = pointOfOffset(doc.text, from);
     throw new SourceError(doc.file, `section \`${section}\` still says "${rewrite.from}"`, point.line, { column: point.column, ruleId: "rewrite-check", actual: rewrite.from });

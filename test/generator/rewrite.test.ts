@@ -43,6 +43,13 @@ describe("rewrites", () => {
     expect(problems(missing, [], [rewrite])).toEqual([{ ruleId: "rewrite-missing", line: 3, column: 1, file: "agents/x.md" }]);
   });
 
+  it("stay idempotent when the new phrase contains the old one", () => {
+    const widen = { ...rewrite, from: "continue with Stage 6", to: "continue with Stage 6 (after 5c)" };
+    const once = released(TEXT, [], [widen]);
+    expect(once).toContain("When done, continue with Stage 6 (after 5c).");
+    expect(released(once, [], [widen])).toBe(once);
+  });
+
   it("are checked on a released text", () => {
     expect(() => checkRewrite({ file: "f.md", text: TEXT, tree: parseMarkdown(TEXT) }, { file: "f.md", ...rewrite })).toThrowError(
       expect.objectContaining({ ruleId: "rewrite-check", line: 11, column: 12 }),
