@@ -1,9 +1,10 @@
 /**
  * Resolving anchors: the one heading of a document a release names. Only real headings of the mdast
- * tree count; a `## ...` line inside a code fence, HTML or frontmatter is never an anchor.
+ * tree count; a `## ...` line inside a code fence, HTML or frontmatter is never an anchor. Positions
+ * in messages are those of the text given, which is always the source as read.
  */
 import type { Root } from "mdast";
-import { SourceError, lineOfOffset } from "./errors.ts";
+import { SourceError, pointOfOffset } from "./errors.ts";
 import { listHeadings, literalRanges, type HeadingInfo } from "./markdown.ts";
 import { describeHeading, headingMatches, type HeadingRef } from "./release.ts";
 
@@ -19,36 +20,46 @@ export function findHeadings(doc: Doc, ref: HeadingRef): HeadingInfo[] {
   return listHeadings(doc.tree).filter((heading) => headingMatches(ref, heading.depth, heading.text));
 }
 
+/** Lists the headings of a document for messages, one per line with line:column. */
+export function headingListing(doc: Doc): string {
+  const headings = listHeadings(doc.tree);
+  if (!headings.length) return "this file has no headings";
+  return `headings in this file:\n${headings.map((heading) => `  ${heading.line}:${heading.column}  ${"#".repeat(heading.depth)} ${heading.text}`).join("\n")}`;
+}
+
 /**
  * Returns the one heading of `doc` that `ref` names. `purpose` says what the anchor is for (shown in
- * messages). Throws SourceError when there is none (listing the headings that exist, and any
- * look-alike line inside code) or several (listing them with their lines).
+ * messages). Throws SourceError `anchor-missing` when there is none (listing the headings that exist,
+ * and any look-alike line inside code) and `anchor-ambiguous` when there are several (at the second).
  */
 export function resolveHeading(doc: Doc, ref: HeadingRef, purpose: string): HeadingInfo {
   const matches = findHeadings(doc, ref);
-  const [only] = matches;
+  const [only, second] = matches;
   if (matches.length === 1 && only) return only;
   const anchor = `anchor \`${describeHeading(ref)}\` (${purpose})`;
-  if (matches.length > 1) {
-    const where = matches.map((heading) => `line ${heading.line} "${heading.text}"`).join(", ");
-    throw new SourceError(doc.file, `${anchor} matches ${matches.length} headings, expected exactly one: ${where}`, matches[1]?.line);
+  if (second) {
+    const where = matches.map((heading) => `${heading.line}:${heading.column} "${heading.text}"`).join(", ");
+    throw new SourceError(doc.file, `${anchor} matches ${matches.length} headings, expected exactly one: ${where}`, second.line, {
+      column: second.column,
+      ruleId: "anchor-ambiguous",
+      actual: describeHeading(ref),
+    });
   }
-  const existing = listHeadings(doc.tree).map((heading) => `  line ${heading.line}: ${"#".repeat(heading.depth)} ${heading.text}`);
-  const lookalikes = lookalikesInCode(doc, ref).map((line) => `line ${line}`);
+  const lookalikes = lookalikesInCode(doc, ref).map((point) => `${point.line}:${point.column}`);
   const hint = lookalikes.length ? `; a matching line inside code (not a heading) is at ${lookalikes.join(", ")}` : "";
-  const list = existing.length ? `; headings in this file:\n${existing.join("\n")}` : "; this file has no headings";
-  throw new SourceError(doc.file, `${anchor} not found${hint}${list}`);
+  throw new SourceError(doc.file, `${anchor} not found${hint}; ${headingListing(doc)}`, undefined, { ruleId: "anchor-missing", actual: describeHeading(ref) });
 }
 
-/** Lines inside code, HTML or frontmatter that look like the heading `ref` names. */
-function lookalikesInCode(doc: Doc, ref: HeadingRef): number[] {
-  const lines: number[] = [];
+/** Points inside code, HTML or frontmatter that look like the heading `ref` names. */
+function lookalikesInCode(doc: Doc, ref: HeadingRef): Array<{ line: number; column: number }> {
+  const points: Array<{ line: number; column: number }> = [];
   const pattern = /^[ \t]*(#{1,6})[ \t]+(.*?)[ \t#]*$/gm;
   const literals = literalRanges(doc.tree);
   for (const match of doc.text.matchAll(pattern)) {
     const offset = match.index ?? 0;
     const inLiteral = literals.some((range) => offset >= range.start && offset < range.end);
-    if (inLiteral && headingMatches(ref, match[1]?.length ?? 0, (match[2] ?? "").trim())) lines.push(lineOfOffset(doc.text, offset));
+    const indent = match[0].length - match[0].trimStart().length;
+    if (inLiteral && headingMatches(ref, match[1]?.length ?? 0, (match[2] ?? "").trim())) points.push(pointOfOffset(doc.text, offset + indent));
   }
-  return lines;
+  return points;
 }

@@ -1,28 +1,27 @@
 /**
- * Applying a release's markdown changes to the plugin's documents: rewrites, then insertions, file by
- * file, re-parsing after every splice; then every change is checked on the final text, and the
- * release's new files are added. All problems are collected and reported together.
+ * Applying a release's markdown changes to the plugin's documents: remarkRelease plans every edit of a
+ * file on the source's own tree (so every position in a message is the source's), the planned splices
+ * are applied by offset in one pass, the result is re-parsed and every edit checked in place; then the
+ * release's new files are rendered. All problems are collected and reported together.
  */
+import { VFile } from "vfile";
 import type { Doc } from "./anchor.ts";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
-import { fragmentIdentity, type FragmentIdentity } from "./fragment.ts";
-import { readFrontmatter } from "./frontmatter.ts";
-import { applyInsertion, type EditResult } from "./insert.ts";
-import { parseMarkdown } from "./markdown.ts";
-import { checkPlacement, type PlacementCheck } from "./placement.ts";
+import { markdownParser, parseMarkdown } from "./markdown.ts";
+import remarkRelease, { report, type PlannedEdit, type RenderedInsertion } from "./remark-release.ts";
 import type { Release } from "./release.ts";
-import { applyRewrite, checkRewrite } from "./rewrite.ts";
 import type { TextFile } from "./sources.ts";
 
 /** One change made to a document, for the build report. `line` is in the released document. */
 export interface AppliedEdit {
   file: string;
   line: number;
-  action: EditResult["action"];
+  action: "inserted" | "replaced" | "unchanged" | "not present";
   label: string;
+  release: string;
 }
 
-/** The released documents (plugin path to text), what changed, and the files the release created. */
+/** The documents the release changed or created (plugin path to text), what changed, and the files it created. */
 export interface ReleasedDocuments {
   documents: Map<string, string>;
   edits: AppliedEdit[];
@@ -32,70 +31,117 @@ export interface ReleasedDocuments {
 /** Renders a release template by name; returns its text and the file it came from. */
 export type RenderTemplate = (template: string) => TextFile;
 
+/** Returns the messages of a vfile as SourceErrors (each keeps its own file, which may be a template). */
+function errorsOf(file: VFile): SourceError[] {
+  return file.messages.map(
+    (message) =>
+      new SourceError(message.file || file.path, message.reason, message.line, {
+        column: message.column,
+        ruleId: message.ruleId,
+        actual: message.actual,
+      }),
+  );
+}
+
 /**
- * Applies `release` to `documents` (plugin path to source file). Throws SourceErrors listing every
- * missing or ambiguous anchor, misplaced fragment, unparseable frontmatter and missing file found.
+ * Applies planned edits to `text` by offset, the last first. Throws SourceError `edit-overlap` when two
+ * edits touch the same bytes (two edits at one point are applied in release order).
  */
-export function applyRelease(documents: Map<string, TextFile>, release: Release, render: RenderTemplate): ReleasedDocuments {
+export function spliceDocument(file: string, text: string, edits: PlannedEdit[]): string {
+  const planned = edits
+    .map((edit, order) => ({ edit, order }))
+    .filter(({ edit }) => edit.splice)
+    .sort((a, b) => (a.edit.splice?.start ?? 0) - (b.edit.splice?.start ?? 0) || a.order - b.order);
+  for (let index = 1; index < planned.length; index++) {
+    const previous = planned[index - 1]?.edit;
+    const current = planned[index]?.edit;
+    if (previous?.splice && current?.splice && current.splice.start < previous.splice.end) {
+      throw new SourceError(file, `${current.label} and ${previous.label} (at ${previous.point.line}:${previous.point.column}) change the same text`, current.point.line, {
+        column: current.point.column,
+        ruleId: "edit-overlap",
+        actual: current.label,
+      });
+    }
+  }
+  let result = text;
+  for (const { edit } of planned.reverse()) {
+    const splice = edit.splice;
+    if (splice) result = result.slice(0, splice.start) + splice.insert + result.slice(splice.end);
+  }
+  return result;
+}
+
+/**
+ * Applies `release` to the documents it edits: `documentOf(path)` returns a document's current text
+ * (undefined when the tree has no such file; it may throw SourceError when the file cannot be read).
+ * Throws SourceErrors listing every missing or ambiguous anchor, misplaced fragment and missing file.
+ */
+export function applyRelease(documentOf: (path: string) => TextFile | undefined, release: Release, render: RenderTemplate): ReleasedDocuments {
   const errors: SourceError[] = [];
   const edits: AppliedEdit[] = [];
-  const released = new Map([...documents].map(([path, source]) => [path, source.text]));
-  const collect = (fn: () => void) => collectErrors(errors, fn);
+  const released = new Map<string, string>();
+  const collect = <T>(fn: () => T) => collectErrors(errors, fn);
 
   const files = [...new Set([...release.rewrites, ...release.insertions].map((edit) => edit.file))];
   for (const path of files) {
-    const source = documents.get(path);
-    if (!source) {
-      errors.push(new SourceError(path, `release ${release.version} edits this file, but the source tree has no ${path}`));
+    let unreadable = true;
+    const source = collect(() => {
+      const found = documentOf(path);
+      unreadable = false;
+      return found;
+    });
+    if (unreadable) continue;
+    const all = [...release.rewrites, ...release.insertions].filter((edit) => edit.file === path);
+    if (source === undefined && all.every((edit) => edit.optional)) {
+      for (const edit of all) edits.push({ file: path, line: 0, action: "not present", label: "from" in edit ? `"${edit.from}" -> "${edit.to}"` : edit.template, release: release.version });
       continue;
     }
-    const parse = (text: string): Doc => ({ file: source.file, text, tree: parseMarkdown(text) });
-    const applied: Array<{ label: string; action: EditResult["action"]; check: (final: Doc) => PlacementCheck }> = [];
-    let text = source.text;
-    for (const rewrite of release.rewrites.filter((candidate) => candidate.file === path)) {
-      collect(() => {
-        const result = applyRewrite(parse(text), rewrite);
-        text = result.text;
-        applied.push({ label: `"${rewrite.from}" -> "${rewrite.to}"`, action: result.action, check: (final) => checkRewrite(final, rewrite) });
-      });
+    if (source === undefined) {
+      errors.push(new SourceError(path, `release ${release.version} edits this file, but the source tree has no ${path}`, undefined, { ruleId: "source-missing", actual: path }));
+      continue;
     }
-    for (const { placement, template } of release.insertions.filter((candidate) => candidate.file === path)) {
-      collect(() => {
-        const fragment = render(template);
-        const identity = fragmentIdentity(fragment.file, placement, fragment.text);
-        const result = applyInsertion(parse(text), placement, fragment.file, fragment.text);
-        text = result.text;
-        applied.push({ label: labelOf(identity), action: result.action, check: (final) => checkPlacement(final, placement, identity) });
-      });
+    const insertions: RenderedInsertion[] = [];
+    for (const insertion of release.insertions.filter((candidate) => candidate.file === path)) {
+      const fragment = collect(() => render(insertion.template));
+      if (fragment) insertions.push({ placement: insertion.placement, template: fragment.file, fragment: fragment.text, optional: insertion.optional });
     }
-    const final = parse(text);
-    for (const { label, action, check } of applied) {
-      const checked = check(final);
-      if (checked.ok) edits.push({ file: path, line: checked.line, action, label });
-      else errors.push(checked.error);
+    const vfile = new VFile({ path: source.file, value: source.text });
+    const processor = markdownParser().use(remarkRelease, { rewrites: release.rewrites.filter((rewrite) => rewrite.file === path), insertions });
+    processor.runSync(processor.parse(vfile), vfile);
+    const planned = vfile.data.releaseEdits ?? [];
+    errors.push(...errorsOf(vfile));
+    if (vfile.messages.length) continue;
+
+    const text = collect(() => spliceDocument(source.file, source.text, planned));
+    if (text === undefined) continue;
+    const final: Doc = { file: `${source.file} (as released)`, text, tree: parseMarkdown(text) };
+    for (const edit of planned) {
+      try {
+        const line = edit.check(final);
+        const action = edit.absent ? "not present" : edit.splice ? (edit.replaces ? "replaced" : "inserted") : "unchanged";
+        edits.push({ file: path, line, action, label: edit.label, release: release.version });
+      } catch (error) {
+        if (!(error instanceof SourceError)) throw error;
+        const where = error.line === undefined ? "" : ` (${error.line}:${error.column ?? 1} of the released text)`;
+        report(vfile, new SourceError(source.file, `after splicing, ${edit.label} fails its check: ${error.reason}${where}`, edit.point.line, {
+          column: edit.point.column,
+          ruleId: "release-check",
+          actual: edit.label,
+        }));
+      }
     }
-    released.set(path, text);
+    errors.push(...errorsOf(vfile));
+    if (!vfile.messages.length && text !== source.text) released.set(path, text);
   }
 
   const created: string[] = [];
-  const origins = new Map([...documents].map(([path, source]) => [path, source.file]));
   for (const newFile of release.newFiles) {
     collect(() => {
       const rendered = render(newFile.template);
       released.set(newFile.file, rendered.text.replace(/\s*$/, "\n"));
-      origins.set(newFile.file, rendered.file);
       created.push(newFile.file);
     });
   }
-  for (const [path, text] of released) {
-    if (path !== "README.md") collect(() => readFrontmatter(origins.get(path) ?? path, text));
-  }
   if (errors.length) throw new SourceErrors(errors);
   return { documents: released, edits, created };
-}
-
-function labelOf(identity: FragmentIdentity): string {
-  if (identity.kind === "section") return `${"#".repeat(identity.depth)} ${identity.text}`;
-  if (identity.kind === "lead") return `**${identity.text}**`;
-  return `table row ${identity.text}`;
 }

@@ -24,7 +24,7 @@ export function readFrontmatter(file: string, text: string): Frontmatter | null 
   if (!opening) return null;
   const rest = text.slice(opening[0].length);
   const closing = CLOSING.exec(rest);
-  if (!closing) throw new SourceError(file, "frontmatter opened with '---' is never closed by a '---' line", 1);
+  if (!closing) throw new SourceError(file, "frontmatter opened with '---' is never closed by a '---' line", 1, { column: 1, ruleId: "frontmatter-unclosed" });
   const yamlText = rest.slice(0, closing.index);
   const document = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
   const firstError = document.errors[0];
@@ -32,12 +32,12 @@ export function readFrontmatter(file: string, text: string): Frontmatter | null 
     const position = firstError.linePos?.[0];
     const reason = (firstError.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
     const column = position ? ` (column ${position.col})` : "";
-    throw new SourceError(file, `frontmatter is not valid YAML: ${reason}${column}`, (position?.line ?? 1) + 1);
+    throw new SourceError(file, `frontmatter is not valid YAML: ${reason}${column}`, (position?.line ?? 1) + 1, { column: position?.col, ruleId: "frontmatter-yaml" });
   }
   const data: unknown = document.toJS();
   if (data === null || data === undefined) return { data: {}, keyLines: {} };
   if (typeof data !== "object" || Array.isArray(data)) {
-    throw new SourceError(file, `frontmatter must be a mapping of keys to values, found ${Array.isArray(data) ? "a list" : typeof data}`, 2);
+    throw new SourceError(file, `frontmatter must be a mapping of keys to values, found ${Array.isArray(data) ? "a list" : typeof data}`, 2, { column: 1, ruleId: "frontmatter-not-mapping" });
   }
   const keyLines: Record<string, number> = {};
   const lines = yamlText.split(/\r?\n/);

@@ -1,6 +1,6 @@
 /** JSON files of the plugin (manifests): parsed with errors that name the file and line. */
 import { printParseErrorCode, visit, type ParseErrorCode } from "jsonc-parser";
-import { SourceError, lineOfOffset } from "./errors.ts";
+import { SourceError, pointOfOffset } from "./errors.ts";
 
 /** A parsed JSON object and the text it came from. */
 export interface JsonFile {
@@ -19,19 +19,26 @@ export function parseJsonFile(file: string, text: string): JsonFile {
     data = JSON.parse(text);
   } catch {
     const problem = firstSyntaxError(text);
-    throw new SourceError(file, `not valid JSON: ${problem.message}`, lineOfOffset(text, problem.offset));
+    const point = pointOfOffset(text, problem.offset);
+    throw new SourceError(file, `not valid JSON: ${problem.message}`, point.line, { column: point.column, ruleId: "manifest-json" });
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new SourceError(file, `expected a JSON object at the top level, found ${Array.isArray(data) ? "an array" : String(data)}`, 1);
+    throw new SourceError(file, `expected a JSON object at the top level, found ${Array.isArray(data) ? "an array" : String(data)}`, 1, { column: 1, ruleId: "manifest-json" });
   }
   return { file, text, data: data as Record<string, unknown> };
 }
 
 /** Returns the 1-based line where `"key": <value as JSON>` appears in the file, or undefined. */
 export function lineOfEntry(json: JsonFile, key: string, value: unknown): number | undefined {
+  return pointOfEntry(json, key, value)?.line;
+}
+
+/** Returns the 1-based line and column where `"key": <value as JSON>` appears in the file, or undefined. */
+export function pointOfEntry(json: JsonFile, key: string, value: unknown): { line: number; column: number } | undefined {
+  if (value === undefined) return undefined;
   const escaped = JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const match = new RegExp(`"${key}"\\s*:\\s*${escaped}`).exec(json.text);
-  return match ? lineOfOffset(json.text, match.index) : undefined;
+  return match ? pointOfOffset(json.text, match.index) : undefined;
 }
 
 /** Serialises `data` the way every JSON file of the bundle is written: two-space indent, final newline. */

@@ -1,10 +1,14 @@
 /**
  * The plugin's three manifests (Claude Code plugin.json, Cursor plugin.json, the marketplace entry):
- * checked, then set to the release's version and description from that one source.
+ * checked, then set to the release's version and description from that one source. Existing manifests
+ * are edited in place with jsonc-parser: only the version and the description change (and the
+ * marketplace entry's source, when it does not point at the bundle's plugin folder); every other byte
+ * stays. A manifest the sources lack is derived from the Claude Code manifest.
  */
+import { applyEdits, modify, type FormattingOptions, type JSONPath } from "jsonc-parser";
 import semver from "semver";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
-import { lineOfEntry, parseJsonFile, type JsonFile } from "./json-file.ts";
+import { formatJson, lineOfEntry, parseJsonFile, pointOfEntry, type JsonFile } from "./json-file.ts";
 import type { Release } from "./release.ts";
 import type { ManifestFiles } from "./sources.ts";
 
@@ -24,79 +28,130 @@ export function parseManifests(files: ManifestFiles): SourceManifests {
   return { ...parsed, claude: parsed.claude };
 }
 
-/** The released manifests, as data ready to write. */
+/** The released manifests as the text to write. */
 export interface ReleasedManifests {
   pluginName: string;
-  claude: Record<string, unknown>;
-  cursor: Record<string, unknown>;
-  marketplace: Record<string, unknown>;
+  version: string;
+  claude: string;
+  cursor: string;
+  marketplace: string;
 }
 
 const PLUGIN_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 const CURSOR_COMPONENTS = { agents: "agents/", commands: "commands/", skills: "skills/" };
 
+/** Returns the version the sources are at (the Claude Code manifest's), or undefined when it is not semver (releaseManifests reports that). */
+export function sourceVersion(sources: SourceManifests): string | undefined {
+  const version = sources.claude.data.version;
+  return typeof version === "string" && semver.valid(version) ? version : undefined;
+}
+
 /**
- * Checks the source manifests and returns them released: every version set to `release.version`, every
- * description mentioning the release (`release.description`), the marketplace entry pointing at the
- * plugin folder. A missing Cursor manifest or marketplace is derived from the Claude Code manifest.
- * Throws SourceError (file and line) for a missing or invalid name, a version that is not semver or
- * is newer than the release, or manifests that name the plugin differently.
+ * Checks the source manifests and returns them released by `releases` (in order; the last one's
+ * version is the bundle's): every version set to it, every description mentioning each release, the
+ * marketplace entry pointing at the plugin folder. Throws SourceError (file, line and column) for a
+ * missing or invalid name, a version that is not semver or is newer than the last release, or
+ * manifests that name the plugin differently.
  */
-export function releaseManifests(sources: SourceManifests, release: Release): ReleasedManifests {
+export function releaseManifests(sources: SourceManifests, releases: Release[]): ReleasedManifests {
+  const last = releases.at(-1);
+  if (!last) throw new Error("releaseManifests needs at least one release");
+  const target = last.version;
   const { claude } = sources;
   const errors: SourceError[] = [];
   const name = claude.data.name;
   if (typeof name !== "string" || !PLUGIN_NAME.test(name)) {
-    throw new SourceError(claude.file, `"name" must be a lowercase plugin name like ml-automation, found ${JSON.stringify(name)}`, lineOfEntry(claude, "name", name) ?? 1);
+    throw new SourceError(claude.file, `"name" must be a lowercase plugin name like ml-automation, found ${JSON.stringify(name)}`, lineOfEntry(claude, "name", name) ?? 1, {
+      ruleId: "manifest-name",
+      actual: JSON.stringify(name),
+    });
   }
   const checkVersion = (json: JsonFile, version: unknown) => {
-    const problem = versionProblem(json, version, release.version);
+    const problem = versionProblem(json, version, target);
     if (problem) errors.push(problem);
   };
   checkVersion(claude, claude.data.version);
-  const describe = (text: unknown) => withMention(typeof text === "string" ? text : "", release.description);
-
-  const cursorData = sources.cursor ? { ...sources.cursor.data } : deriveCursor(claude.data);
   if (sources.cursor) {
-    checkVersion(sources.cursor, cursorData.version);
-    if (cursorData.name !== name) {
-      errors.push(new SourceError(sources.cursor.file, `"name" is ${JSON.stringify(cursorData.name)} but the Claude Code manifest names the plugin "${name}"`, lineOfEntry(sources.cursor, "name", cursorData.name)));
+    checkVersion(sources.cursor, sources.cursor.data.version);
+    if (sources.cursor.data.name !== name) {
+      errors.push(new SourceError(sources.cursor.file, `"name" is ${JSON.stringify(sources.cursor.data.name)} but the Claude Code manifest names the plugin "${name}"`, lineOfEntry(sources.cursor, "name", sources.cursor.data.name), {
+        ruleId: "manifest-name",
+        actual: JSON.stringify(sources.cursor.data.name),
+      }));
     }
   }
-  const marketplaceData = sources.marketplace ? structuredClone(sources.marketplace.data) : deriveMarketplace(claude.data, name);
+  const marketplaceData = sources.marketplace ? sources.marketplace.data : deriveMarketplace(claude.data, name);
   const plugins = Array.isArray(marketplaceData.plugins) ? (marketplaceData.plugins as Array<Record<string, unknown>>) : [];
-  const entry = plugins.find((plugin) => plugin.name === name);
+  const index = plugins.findIndex((plugin) => plugin.name === name);
+  const entry = plugins[index];
   if (!entry) {
     const file = sources.marketplace?.file ?? "marketplace.json";
-    errors.push(new SourceError(file, `the marketplace lists no plugin named "${name}" (its plugins: ${plugins.map((plugin) => JSON.stringify(plugin.name)).join(", ") || "none"})`));
+    errors.push(new SourceError(file, `the marketplace lists no plugin named "${name}" (its plugins: ${plugins.map((plugin) => JSON.stringify(plugin.name)).join(", ") || "none"})`, undefined, {
+      ruleId: "manifest-marketplace-entry",
+      actual: name,
+    }));
     throw new SourceErrors(errors);
   }
   if (sources.marketplace && entry.version !== undefined) checkVersion(sources.marketplace, entry.version);
   if (errors.length) throw new SourceErrors(errors);
 
-  const description = describe(claude.data.description);
-  Object.assign(entry, { source: `./${name}`, description, version: release.version });
-  return {
-    pluginName: name,
-    claude: { ...claude.data, version: release.version, description },
-    cursor: { ...cursorData, version: release.version, description: describe(cursorData.description) },
-    marketplace: marketplaceData,
-  };
+  const describe = (text: unknown) => releases.reduce((description, release) => withMention(description, release.description), typeof text === "string" ? text : "");
+  const claudeText = editJson(claude.text, [
+    [["version"], target],
+    [["description"], describe(claude.data.description)],
+  ]);
+  const cursorText = sources.cursor
+    ? editJson(sources.cursor.text, [
+        [["version"], target],
+        [["description"], describe(sources.cursor.data.description)],
+      ])
+    : formatJson({ ...deriveCursor(claude.data), version: target, description: describe(claude.data.description) });
+  const entryEdits: Array<[JSONPath, unknown]> = [
+    [["plugins", index, "version"], target],
+    [["plugins", index, "description"], describe(entry.description ?? claude.data.description)],
+  ];
+  if (entry.source !== `./${name}`) entryEdits.unshift([["plugins", index, "source"], `./${name}`]);
+  const marketplaceText = editJson(sources.marketplace ? sources.marketplace.text : formatJson(marketplaceData), entryEdits);
+  return { pluginName: name, version: target, claude: claudeText, cursor: cursorText, marketplace: marketplaceText };
 }
 
-/** Appends `sentence` to `description` unless it already mentions `mention` (case-insensitive). */
+/** Appends `sentence` to `description` unless it already mentions `mention` (case-insensitive); a description not ending a sentence gets a period first. */
 export function withMention(description: string, { mention, sentence }: Release["description"]): string {
   if (description.toLowerCase().includes(mention.toLowerCase())) return description;
-  return description.trim() ? `${description.trim()} ${sentence}` : sentence;
+  const trimmed = description.trim();
+  if (!trimmed) return sentence;
+  return `${trimmed}${/[.!?]["')\]]?$/.test(trimmed) ? "" : "."} ${sentence}`;
+}
+
+/** The formatting of a JSON text (indentation and line ending), for the few bytes an edit inserts. */
+function formattingOf(text: string): FormattingOptions {
+  const indent = /\n([ \t]+)\S/.exec(text)?.[1] ?? "  ";
+  return { insertSpaces: !indent.includes("\t"), tabSize: indent.includes("\t") ? 1 : indent.length, eol: text.includes("\r\n") ? "\r\n" : "\n" };
+}
+
+/** Sets each path of `text` to its value with jsonc-parser edits (unchanged values are left alone). */
+export function editJson(text: string, changes: Array<[JSONPath, unknown]>): string {
+  const formattingOptions = formattingOf(text);
+  let result = text;
+  for (const [path, value] of changes) {
+    result = applyEdits(result, modify(result, path, value, { formattingOptions }));
+  }
+  return result;
 }
 
 function versionProblem(json: JsonFile, version: unknown, target: string): SourceError | null {
-  const line = lineOfEntry(json, "version", version);
+  const point = pointOfEntry(json, "version", version);
+  const line = point?.line;
+  const column = point?.column;
   if (typeof version !== "string" || !semver.valid(version)) {
-    return new SourceError(json.file, `"version" must be a semantic version like 1.2.1, found ${JSON.stringify(version)}`, line);
+    return new SourceError(json.file, `"version" must be a semantic version like 1.2.1, found ${JSON.stringify(version)}`, line, { column, ruleId: "manifest-version", actual: JSON.stringify(version) });
   }
   if (semver.gt(version, target)) {
-    return new SourceError(json.file, `version ${version} is newer than the release being applied (${target}); build from older sources or with a newer release`, line);
+    return new SourceError(json.file, `version ${version} is newer than the release being applied (${target}); build from older sources or with a newer release`, line, {
+      column,
+      ruleId: "manifest-version-newer",
+      actual: version,
+    });
   }
   return null;
 }

@@ -1,32 +1,42 @@
 /**
  * Markdown as a syntax tree with exact source offsets: the parser every anchor, check and splice
- * relies on. Frontmatter is its own node (`yaml`), fenced and indented code are `code` nodes and raw
- * HTML is `html`, so text inside them can never be mistaken for a heading or a phrase to rewrite.
+ * relies on. One unified processor (remark-parse with GFM and YAML frontmatter) parses every document;
+ * frontmatter is its own node (`yaml`), fenced and indented code are `code` nodes and raw HTML is
+ * `html`, so text inside them can never be mistaken for a heading or a phrase to rewrite.
  */
 import type { Heading, Nodes, Root } from "mdast";
-import { fromMarkdown } from "mdast-util-from-markdown";
-import { frontmatterFromMarkdown } from "mdast-util-frontmatter";
-import { gfmFromMarkdown } from "mdast-util-gfm";
 import { toString } from "mdast-util-to-string";
-import { frontmatter } from "micromark-extension-frontmatter";
-import { gfm } from "micromark-extension-gfm";
+import remarkFrontmatter from "remark-frontmatter";
+import remarkGfm from "remark-gfm";
+import remarkParse from "remark-parse";
+import remarkStringify from "remark-stringify";
+import { unified } from "unified";
 
-/** A heading of a document: its depth, plain text, 1-based line and source offsets. */
+/** A heading of a document: its depth, plain text, 1-based line and column, and source offsets. */
 export interface HeadingInfo {
   depth: number;
   text: string;
   line: number;
+  column: number;
   start: number;
   end: number;
   node: Heading;
 }
 
+/** The parser of plugin markdown: CommonMark, GFM (tables, task lists) and YAML frontmatter. */
+export const markdownParser = unified().use(remarkParse).use(remarkFrontmatter, ["yaml"]).use(remarkGfm).freeze();
+
 /** Parses markdown (GFM, YAML frontmatter) into an mdast tree whose positions are offsets into `text`. */
 export function parseMarkdown(text: string): Root {
-  return fromMarkdown(text, {
-    extensions: [frontmatter(["yaml"]), gfm()],
-    mdastExtensions: [frontmatterFromMarkdown(["yaml"]), gfmFromMarkdown()],
-  });
+  return markdownParser.parse(text);
+}
+
+/**
+ * Serialises nodes the engine builds itself (never a whole document): e.g. a table row in the host
+ * table's style. `options` are remark-stringify's.
+ */
+export function stringifyMarkdown(tree: Root, options: Record<string, unknown> = {}): string {
+  return unified().use(remarkStringify, options).use(remarkGfm, options).stringify(tree);
 }
 
 /** Returns the start and end offsets of a node; throws if the parser gave it no position. */
@@ -45,6 +55,7 @@ export function listHeadings(tree: Root): HeadingInfo[] {
       depth: node.depth,
       text: toString(node).trim(),
       line: node.position?.start.line ?? 0,
+      column: node.position?.start.column ?? 1,
       ...offsets(node),
       node,
     }));

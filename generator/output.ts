@@ -1,48 +1,148 @@
 /**
  * Writing the bundle: every file goes into a temporary folder next to the destination, which then
- * replaces the destination in one rename. A failed build leaves the destination as it was.
+ * replaces the destination in one rename; a failed build leaves the destination as it was. The bundle
+ * holds a record of what the build wrote (path and sha256 of every file); an existing destination is
+ * replaced only when it holds exactly what its record lists, so no folder of anyone's own is replaced.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { SourceError } from "./errors.ts";
+import { displayPath } from "./sources.ts";
 
 /** A file of the bundle: its path inside the destination ('/'-separated) and its content. */
 export type BundleFiles = Map<string, string | Buffer>;
 
+/** Path of the build record inside the destination. */
+export const RECORD_PATH = ".build-record.json";
+
+/** What a build records: every file it wrote (except the record) and its sha256. */
+export interface BuildRecord {
+  generator: "ml-automation-generator";
+  files: Record<string, string>;
+}
+
+function sha256(content: string | Buffer): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+/** Returns the record of `files` as the text written to RECORD_PATH (sorted, no timestamps). */
+export function recordOf(files: BundleFiles): string {
+  const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const record: BuildRecord = { generator: "ml-automation-generator", files: Object.fromEntries(sorted.map(([path, content]) => [path, sha256(content)])) };
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+/** Reads the build record of a bundle folder; null when there is none or it is not a record. */
+export function readRecord(dir: string): BuildRecord | null {
+  const path = join(dir, RECORD_PATH);
+  if (!existsSync(path)) return null;
+  try {
+    const data = JSON.parse(readFileSync(path, "utf8")) as Partial<BuildRecord>;
+    return data.generator === "ml-automation-generator" && data.files && typeof data.files === "object" ? (data as BuildRecord) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Lists every file below `dir` (relative, '/'-separated), symbolic links included as files. */
+function listAll(dir: string, prefix = ""): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    const stats = lstatSync(path);
+    return stats.isDirectory() ? listAll(path, `${prefix}${name}/`) : [`${prefix}${name}`];
+  });
+}
+
+function refuse(out: string, problem: string, ruleId: string): SourceError {
+  return new SourceError(displayPath(out), problem, undefined, { ruleId, actual: out });
+}
+
+/** A failed write as a SourceError naming the path the system reported (or `out`). */
+function writeError(out: string, error: unknown): SourceError {
+  const failure = error as NodeJS.ErrnoException;
+  const path = typeof failure?.path === "string" ? failure.path : out;
+  return new SourceError(displayPath(path), `cannot be written (${failure?.code ?? "error"}); nothing was replaced in ${out}`, undefined, { ruleId: "out-write", actual: failure?.code });
+}
+
+/** True when `inner` is `outer` or inside it (both resolved through symbolic links where they exist). */
+function within(inner: string, outer: string): boolean {
+  const real = (path: string) => {
+    let head = resolve(path);
+    const tail: string[] = [];
+    while (!existsSync(head) && dirname(head) !== head) {
+      tail.unshift(basename(head));
+      head = dirname(head);
+    }
+    return join(existsSync(head) ? realpathSync(head) : head, ...tail);
+  };
+  const rel = relative(real(outer), real(inner));
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/** The paths a build reads: `out` may be neither inside nor over `reads`, and not over `keep` (e.g. the generator's repository). */
+export interface Protected {
+  reads: string[];
+  keep: string[];
+}
+
 /**
- * Writes `files` into `out`, replacing what was there, atomically. `marker` is a file that an
- * earlier build left in `out`: a non-empty `out` without it is refused, so a mistyped `--out` cannot
- * wipe a folder that is not a bundle. `protect` lists folders `out` must not be, nor contain
- * (the source tree). Paths in `executables` get the executable bit. Throws Error when `out` is refused or a write fails; `out` is then unchanged.
+ * Checks that the bundle may be written to `out`: not inside or over any path the build reads, not
+ * over a folder to keep, and either absent, empty, or holding exactly the files its build record lists
+ * with the content recorded. Throws SourceError otherwise (`out-inside-sources`, `out-not-a-build`).
  */
-export function writeBundle(out: string, files: BundleFiles, marker: string, protect: string[], executables: ReadonlySet<string> = new Set()): void {
+export function checkDestination(out: string, paths: Protected): void {
+  for (const read of paths.reads) {
+    if (within(out, read)) throw refuse(out, `is inside the sources (${displayPath(read)}); the next build would read the bundle as sources. Choose a folder outside them`, "out-inside-sources");
+  }
+  for (const read of [...paths.reads, ...paths.keep]) {
+    if (within(read, out)) throw refuse(out, `holds the sources (${displayPath(read)}); replacing it would delete them`, "out-inside-sources");
+  }
   const target = resolve(out);
-  for (const folder of protect.map((path) => resolve(path))) {
-    const rel = relative(target, folder);
-    if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
-      throw new Error(`refusing to write the bundle to ${out}: it holds the sources (${folder})`);
-    }
+  if (!existsSync(target)) return;
+  if (!statSync(target).isDirectory()) throw refuse(out, "is a file, not a folder for the bundle", "out-not-a-build");
+  const present = listAll(target);
+  if (present.length === 0) return;
+  const record = readRecord(target);
+  if (!record) throw refuse(out, `is not empty and holds no ${RECORD_PATH}, so it is not an earlier build; nothing was replaced`, "out-not-a-build");
+  const unknown = present.filter((path) => path !== RECORD_PATH && !(path in record.files));
+  const changed = present.filter((path) => path in record.files && (lstatSync(join(target, path)).isSymbolicLink() || sha256(readFileSync(join(target, path))) !== record.files[path]));
+  if (unknown.length || changed.length) {
+    const list = (paths: string[]) => paths.slice(0, 5).join(", ") + (paths.length > 5 ? `, and ${paths.length - 5} more` : "");
+    const parts = [unknown.length ? `${unknown.length} file(s) the earlier build did not write (${list(unknown)})` : "", changed.length ? `${changed.length} file(s) changed since (${list(changed)})` : ""];
+    throw refuse(out, `holds ${parts.filter(Boolean).join(" and ")}; it is not only an earlier build, so it was not replaced`, "out-not-a-build");
   }
-  if (existsSync(target)) {
-    if (!statSync(target).isDirectory()) throw new Error(`refusing to write the bundle to ${out}: it is a file`);
-    if (readdirSync(target).length > 0 && !existsSync(join(target, marker))) {
-      throw new Error(`refusing to replace ${out}: it is not empty and holds no ${marker}, so it is not an earlier build`);
-    }
+}
+
+/**
+ * Writes `files` and their record into `out`, replacing what was there, atomically, after
+ * checkDestination; the paths in `executables` are made executable (hook scripts keep working).
+ * Throws SourceError when `out` is refused, Error when a write fails; `out` is then unchanged.
+ */
+export function writeBundle(out: string, files: BundleFiles, paths: Protected, executables: ReadonlySet<string> = new Set()): void {
+  checkDestination(out, paths);
+  const target = resolve(out);
+  let staging: string;
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    staging = mkdtempSync(join(dirname(target), `.${basename(target)}.building-`));
+  } catch (error) {
+    throw writeError(out, error);
   }
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.building-`));
   const retired = `${staging}.previous`;
   try {
-    for (const [path, content] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [path, content] of [...files, [RECORD_PATH, recordOf(files)] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const file = join(staging, ...path.split("/"));
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, content, { mode: executables.has(path) ? 0o755 : 0o644 });
+      writeFileSync(file, content);
+      if (executables.has(path)) chmodSync(file, 0o755);
     }
     if (existsSync(target)) renameSync(target, retired);
     renameSync(staging, target);
   } catch (error) {
     if (existsSync(retired) && !existsSync(target)) renameSync(retired, target);
     rmSync(staging, { recursive: true, force: true });
-    throw error;
+    throw writeError(out, error);
   }
   rmSync(retired, { recursive: true, force: true });
 }

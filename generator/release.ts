@@ -1,40 +1,65 @@
 /**
- * The shape of a release: data only. The engine applies any value of this type; what 1.3.0 changes
- * lives in releases/.
+ * The shape of a release: data only. The engine applies any value of this type; what each release
+ * changes lives in releases/.
  */
 
-/** A heading named by depth and text: the exact plain text, or a pattern tested against it. */
+/**
+ * A heading named by depth and text: the exact plain text, or a pattern tested against it. Depth
+ * `"any"` matches the text at every depth (for trees that put the same section at another level).
+ */
 export interface HeadingRef {
-  depth: number;
+  depth: number | "any";
   text: string | RegExp;
 }
 
-/** Where a fragment goes. The fragment's own identity (its heading, lead or first cell) makes re-application replace it. */
-export type Placement =
-  /** Directly before the heading. The fragment starts with a heading. */
-  | { kind: "before"; heading: HeadingRef }
-  /** At the end of the heading's section. The fragment starts with a heading. */
-  | { kind: "endOfSection"; heading: HeadingRef }
-  /** At the end of the document. The fragment starts with a heading. */
-  | { kind: "endOfDocument" }
-  /** As the last paragraph of the one top-level list item of the section whose text matches `item`. The fragment is one paragraph opening with bold text. */
-  | { kind: "inListItem"; section: HeadingRef; item: RegExp }
-  /** As a row of the one table in the section; the fragment is a table row whose first cell identifies it. */
-  | { kind: "tableRow"; section: HeadingRef };
-
-/** A rendered template inserted into an existing file. */
-export interface Insertion {
-  file: string;
-  placement: Placement;
-  template: string;
+/** A top-level block of a section named by its mdast type and its plain text (exact, or a pattern). */
+export interface BlockRef {
+  type: "paragraph" | "code" | "list" | "blockquote" | "table" | "html";
+  text: string | RegExp;
 }
 
-/** A phrase in one section of a file that the release changes (e.g. where a step sends the reader next). */
+/**
+ * Where a fragment goes. What the fragment is (a section opening with its own heading, one paragraph
+ * opening with bold text, or a table row) is read from the fragment; that identity is what makes a
+ * re-application replace the fragment instead of adding a copy.
+ */
+export type Placement =
+  /** Directly before the heading. Takes a section or a paragraph. */
+  | { kind: "before"; heading: HeadingRef }
+  /** At the end of the heading's section (before the next heading of the same or lower depth). Takes a section or a paragraph. */
+  | { kind: "endOfSection"; heading: HeadingRef }
+  /** At the end of the document. Takes a section or a paragraph. */
+  | { kind: "endOfDocument" }
+  /** Directly after the one top-level block of the section that `block` names. Takes a paragraph. */
+  | { kind: "afterBlock"; section: HeadingRef; block: BlockRef }
+  /** As the last paragraph of the one top-level list item of the section whose own text matches `item`. Takes a paragraph. */
+  | { kind: "inListItem"; section: HeadingRef; item: RegExp }
+  /** As a row of the one table in the section. Takes a table row. */
+  | { kind: "tableRow"; section: HeadingRef };
+
+/** A rendered template inserted into an existing file. Several placements are ordered alternatives: the first whose anchor the file has is used. */
+export interface Insertion {
+  file: string;
+  placement: Placement | Placement[];
+  template: string;
+  /**
+   * The tree may lack what this edit changes (a file its tree does not have, an anchor or, for a
+   * rewrite, the phrase): it is then reported as "not present" instead of failing the build.
+   */
+  optional?: boolean;
+}
+
+/** A phrase in one section of a file that the release changes (e.g. where a step sends the reader next). Several sections are ordered alternatives. */
 export interface Rewrite {
   file: string;
-  section: HeadingRef;
+  section: HeadingRef | HeadingRef[];
   from: string;
   to: string;
+  /**
+   * The tree may lack what this edit changes (a file its tree does not have, an anchor or, for a
+   * rewrite, the phrase): it is then reported as "not present" instead of failing the build.
+   */
+  optional?: boolean;
 }
 
 /** A file the release adds (or replaces, when re-applied), rendered from a template. */
@@ -61,14 +86,44 @@ export interface Release {
   runtimeApi: string[];
 }
 
-/** Describes a heading reference for messages, e.g. `## Agent Report Bus…` or `### /^Stage 6\b/`. */
+/** Returns a placement or a list of alternatives as a list. */
+export function alternatives<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Describes a heading reference for messages, e.g. `## Agent Report Bus…`, `### /^Stage 6\b/` or `(any depth) Workflow`. */
 export function describeHeading(ref: HeadingRef): string {
   const text = typeof ref.text === "string" ? ref.text : String(ref.text);
-  return `${"#".repeat(ref.depth)} ${text}`;
+  return ref.depth === "any" ? `#… ${text}` : `${"#".repeat(ref.depth)} ${text}`;
 }
 
 /** True when a heading of `depth` with plain text `text` is the one `ref` names. */
 export function headingMatches(ref: HeadingRef, depth: number, text: string): boolean {
-  if (depth !== ref.depth) return false;
-  return typeof ref.text === "string" ? text === ref.text : ref.text.test(text);
+  if (ref.depth !== "any" && depth !== ref.depth) return false;
+  return textMatches(ref.text, text);
+}
+
+/** True when `text` is `expected` (a string, compared exactly) or matches it (a pattern). */
+export function textMatches(expected: string | RegExp, text: string): boolean {
+  if (typeof expected === "string") return text === expected;
+  expected.lastIndex = 0;
+  return expected.test(text);
+}
+
+/** Describes a placement for messages, e.g. "before `## Agent Report Bus`". */
+export function describePlacement(placement: Placement): string {
+  switch (placement.kind) {
+    case "before":
+      return `before \`${describeHeading(placement.heading)}\``;
+    case "endOfSection":
+      return `at the end of section \`${describeHeading(placement.heading)}\``;
+    case "endOfDocument":
+      return "at the end of the document";
+    case "afterBlock":
+      return `after the ${placement.block.type} matching ${String(placement.block.text)} in section \`${describeHeading(placement.section)}\``;
+    case "inListItem":
+      return `in the list item matching ${String(placement.item)} of section \`${describeHeading(placement.section)}\``;
+    case "tableRow":
+      return `in the table of section \`${describeHeading(placement.section)}\``;
+  }
 }

@@ -6,13 +6,14 @@ export function formatReport(result: BuildResult, marketplaceName: string): stri
   const root = result.pluginName;
   const out = result.out.replace(/\/+$/, "");
   const width = Math.max(0, ...result.edits.map((edit) => `${edit.file}:${edit.line}`.length));
-  const counts = { inserted: 0, replaced: 0, unchanged: 0 };
+  const counts = { inserted: 0, replaced: 0, unchanged: 0, "not present": 0 };
   for (const edit of result.edits) counts[edit.action]++;
   const lines = [
-    `Built ${root} ${result.version} into ${out}/ (${result.files.length} files, from a ${result.layout} tree)`,
+    `Built ${root} ${result.version} into ${out}/ (${result.files.length} files, from a ${result.layout} tree at ${result.from})`,
     "",
-    `Release ${result.version} edits (${counts.inserted} inserted, ${counts.replaced} replaced, ${counts.unchanged} already in place):`,
-    ...result.edits.map((edit) => `  ${`${edit.file}:${edit.line}`.padEnd(width)}  ${edit.action.padEnd(9)}  ${edit.label}`),
+    `Releases applied: ${result.applied.join(" -> ") || "none"}`,
+    `Edits (${counts.inserted} inserted, ${counts.replaced} replaced, ${counts.unchanged} already in place${counts["not present"] ? `, ${counts["not present"]} optional not present in this tree` : ""}):`,
+    ...result.edits.map((edit) => `  ${`${edit.file}${edit.line ? `:${edit.line}` : ""}`.padEnd(width)}  ${edit.release.padEnd(6)}  ${edit.action.padEnd(11)}  ${shorten(edit.label, 110)}`),
     `New files: ${result.created.join(", ") || "none"}`,
     `Manifests at ${result.version}: ${root}/.claude-plugin/plugin.json, ${root}/.cursor-plugin/plugin.json, .claude-plugin/marketplace.json`,
   ];
@@ -27,4 +28,9 @@ export function formatReport(result: BuildResult, marketplaceName: string): stri
     `Check the bundle: npm run verify -- --bundle ${out}`,
   );
   return lines.join("\n");
+}
+
+/** `text` cut to `width` characters with an ellipsis (long rewrite phrases stay on one line). */
+function shorten(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }

@@ -3,15 +3,33 @@
  * moves. Phrases inside code, HTML or frontmatter are never touched.
  */
 import { resolveHeading, type Doc } from "./anchor.ts";
-import { SourceError, lineOfOffset } from "./errors.ts";
-import type { EditResult } from "./insert.ts";
-import type { PlacementCheck } from "./placement.ts";
-import { literalRanges, sectionRange } from "./markdown.ts";
-import { describeHeading, type Rewrite } from "./release.ts";
+import { SourceError, pointOfOffset } from "./errors.ts";
+import { literalRanges, sectionRange, type HeadingInfo } from "./markdown.ts";
+import { isMissingAnchor, type Point, type Splice } from "./placements.ts";
+import { alternatives, describeHeading, type HeadingRef, type Rewrite } from "./release.ts";
 
-/** Offsets of `phrase` in the rewrite's section, outside code, HTML and frontmatter. */
-function occurrences(doc: Doc, rewrite: Rewrite, phrase: string): number[] {
-  const range = sectionRange(doc.tree, resolveHeading(doc, rewrite.section, "rewrite"), doc.text.length);
+/** The section of a rewrite: the first of its alternatives the document has. */
+function rewriteSection(doc: Doc, rewrite: Rewrite): { ref: HeadingRef; heading: HeadingInfo } {
+  const refs = alternatives(rewrite.section);
+  let missing: unknown;
+  for (const ref of refs) {
+    try {
+      return { ref, heading: resolveHeading(doc, ref, "rewrite") };
+    } catch (error) {
+      if (!isMissingAnchor(error)) throw error;
+      missing ??= error;
+    }
+  }
+  if (refs.length === 1) throw missing;
+  throw new SourceError(doc.file, `none of the sections of rewrite "${rewrite.from}" exists: ${refs.map(describeHeading).join(", ")}`, undefined, {
+    ruleId: "anchor-missing",
+    actual: refs.map(describeHeading).join(" | "),
+  });
+}
+
+/** Offsets of `phrase` in the section, outside code, HTML and frontmatter. */
+function occurrences(doc: Doc, heading: HeadingInfo, phrase: string): number[] {
+  const range = sectionRange(doc.tree, heading, doc.text.length);
   const literals = literalRanges(doc.tree);
   const found: number[] = [];
   for (let at = doc.text.indexOf(phrase, range.start); at !== -1 && at + phrase.length <= range.end; at = doc.text.indexOf(phrase, at + 1)) {
@@ -20,39 +38,63 @@ function occurrences(doc: Doc, rewrite: Rewrite, phrase: string): number[] {
   return found;
 }
 
-/**
- * Replaces the one occurrence of `rewrite.from` in its section with `rewrite.to`. When `from` is gone
- * and `to` is present (an already released document), changes nothing. Throws SourceError when the
- * section is missing, or `from` occurs several times, or neither phrase is there.
- */
-export function applyRewrite(doc: Doc, rewrite: Rewrite): EditResult {
-  const from = occurrences(doc, rewrite, rewrite.from);
-  const [at] = from;
-  if (from.length === 1 && at !== undefined) {
-    const text = doc.text.slice(0, at) + rewrite.to + doc.text.slice(at + rewrite.from.length);
-    return { text, line: lineOfOffset(text, at), action: "replaced" };
-  }
-  const section = describeHeading(rewrite.section);
-  if (from.length > 1) {
-    const lines = from.map((offset) => lineOfOffset(doc.text, offset)).join(", ");
-    throw new SourceError(doc.file, `"${rewrite.from}" occurs ${from.length} times in section \`${section}\` (lines ${lines}), expected once`, lineOfOffset(doc.text, from[1] ?? 0));
-  }
-  const done = occurrences(doc, rewrite, rewrite.to);
-  if (done.length === 0) throw new SourceError(doc.file, `neither "${rewrite.from}" nor "${rewrite.to}" occurs in section \`${section}\` (outside code)`);
-  return { text: doc.text, line: lineOfOffset(doc.text, done[0] ?? 0), action: "unchanged" };
+/** Occurrences of `from` that are not part of an occurrence of `to` (when `to` contains `from`, a released text still holds it). */
+function pending(doc: Doc, heading: HeadingInfo, rewrite: Rewrite): number[] {
+  const inside = rewrite.to.indexOf(rewrite.from);
+  if (inside === -1) return occurrences(doc, heading, rewrite.from);
+  const done = new Set(occurrences(doc, heading, rewrite.to).map((offset) => offset + inside));
+  return occurrences(doc, heading, rewrite.from).filter((offset) => !done.has(offset));
 }
 
-/** Checks that the section no longer holds `from` and holds `to`: returns the line of `to`, or what is wrong. */
-export function checkRewrite(doc: Doc, rewrite: Rewrite): PlacementCheck {
-  try {
-    const section = describeHeading(rewrite.section);
-    const from = occurrences(doc, rewrite, rewrite.from);
-    if (from.length > 0) return { ok: false, error: new SourceError(doc.file, `section \`${section}\` still says "${rewrite.from}"`, lineOfOffset(doc.text, from[0] ?? 0)) };
-    const [to] = occurrences(doc, rewrite, rewrite.to);
-    if (to === undefined) return { ok: false, error: new SourceError(doc.file, `section \`${section}\` does not say "${rewrite.to}"`) };
-    return { ok: true, line: lineOfOffset(doc.text, to) };
-  } catch (error) {
-    if (error instanceof SourceError) return { ok: false, error };
-    throw error;
+/** A located rewrite: the section's heading (for messages) and the splice, or null when already applied. */
+export interface LocatedRewrite {
+  point: Point;
+  splice: Splice | null;
+}
+
+/**
+ * Locates the one occurrence of `rewrite.from` in its section and returns the splice that replaces
+ * it with `rewrite.to`. When `from` is gone and `to` is present (an already released document), the
+ * splice is null. Throws SourceError: `anchor-missing` when no section exists, `rewrite-ambiguous`
+ * when `from` occurs several times, `rewrite-missing` when neither phrase is there.
+ */
+export function locateRewrite(doc: Doc, rewrite: Rewrite): LocatedRewrite {
+  const { ref, heading } = rewriteSection(doc, rewrite);
+  const from = pending(doc, heading, rewrite);
+  const [at, second] = from;
+  const section = describeHeading(ref);
+  if (from.length === 1 && at !== undefined) return { point: pointOfOffset(doc.text, at), splice: { start: at, end: at + rewrite.from.length, insert: rewrite.to } };
+  if (second !== undefined) {
+    const points = from.map((offset) => pointOfOffset(doc.text, offset));
+    const where = points.map((point) => `${point.line}:${point.column}`).join(", ");
+    const point = pointOfOffset(doc.text, second);
+    throw new SourceError(doc.file, `"${rewrite.from}" occurs ${from.length} times in section \`${section}\` (at ${where}), expected once`, point.line, {
+      column: point.column,
+      ruleId: "rewrite-ambiguous",
+      actual: rewrite.from,
+    });
   }
+  const done = occurrences(doc, heading, rewrite.to);
+  if (done.length === 0) {
+    throw new SourceError(doc.file, `neither "${rewrite.from}" nor "${rewrite.to}" occurs in section \`${section}\` (outside code)`, heading.line, {
+      column: heading.column,
+      ruleId: "rewrite-missing",
+      actual: rewrite.from,
+    });
+  }
+  return { point: pointOfOffset(doc.text, done[0] ?? 0), splice: null };
+}
+
+/** Checks that the section no longer holds `from` and holds `to`: returns the line of `to`; throws SourceError `rewrite-check` otherwise. */
+export function checkRewrite(doc: Doc, rewrite: Rewrite): number {
+  const { ref, heading } = rewriteSection(doc, rewrite);
+  const section = describeHeading(ref);
+  const [from] = pending(doc, heading, rewrite);
+  if (from !== undefined) {
+    const point = pointOfOffset(doc.text, from);
+    throw new SourceError(doc.file, `section \`${section}\` still says "${rewrite.from}"`, point.line, { column: point.column, ruleId: "rewrite-check", actual: rewrite.from });
+  }
+  const [to] = occurrences(doc, heading, rewrite.to);
+  if (to === undefined) throw new SourceError(doc.file, `section \`${section}\` does not say "${rewrite.to}"`, heading.line, { column: heading.column, ruleId: "rewrite-check", actual: rewrite.to });
+  return pointOfOffset(doc.text, to).line;
 }

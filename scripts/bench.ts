@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPlugin } from "../generator/build.ts";
-import { currentRelease } from "../generator/releases/index.ts";
+import { releases } from "../generator/releases/index.ts";
 import { measureContextCost } from "../test/harness/context-cost.ts";
 import { installAndDescribe } from "./claude-cli.ts";
 
@@ -31,14 +31,19 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-function benchBuild(runs = 7): { buildMs: number; copyMs: number } {
+function benchBuild(runs = 7): { buildMs: number; copyMs: number; upstreamMs: number; upstreamCopyMs: number } {
   const builds: number[] = [];
   const copies: number[] = [];
+  const upstream: number[] = [];
+  const upstreamCopies: number[] = [];
+  const checkout = join(root, "test", "fixtures", "upstream-checkout");
   for (let run = 0; run < runs; run++) {
-    builds.push(time(() => buildPlugin({ source: root, out: join(work, `build-${run}`), release: currentRelease, templateRoot: root })));
+    builds.push(time(() => buildPlugin({ source: root, out: join(work, `build-${run}`), releases, templateRoot: root })));
     copies.push(time(() => SOURCE_FOLDERS.forEach((folder) => cpSync(join(root, folder), join(work, `copy-${run}`, folder), { recursive: true }))));
+    upstream.push(time(() => buildPlugin({ source: checkout, out: join(work, `upstream-${run}`), releases, templateRoot: root })));
+    upstreamCopies.push(time(() => cpSync(checkout, join(work, `upstream-copy-${run}`), { recursive: true })));
   }
-  return { buildMs: median(builds), copyMs: median(copies) };
+  return { buildMs: median(builds), copyMs: median(copies), upstreamMs: median(upstream), upstreamCopyMs: median(upstreamCopies) };
 }
 
 function python(): string {
@@ -56,7 +61,8 @@ try {
   console.log("Build (median of 7)");
   console.log(`  npm run build:plugin (in-process)  ${build.buildMs.toFixed(0)} ms`);
   console.log(`  copying the same source tree       ${build.copyMs.toFixed(0)} ms`);
-  console.log(`  build / copy                       ${(build.buildMs / build.copyMs).toFixed(1)}x (the build also renders, anchors, re-parses and runs Python to check ml_utils.py)\n`);
+  console.log(`  build / copy                       ${(build.buildMs / build.copyMs).toFixed(1)}x (the build also renders, anchors, re-parses and runs Python to check ml_utils.py)`);
+  console.log(`  build of the upstream-style checkout (test/fixtures)  ${build.upstreamMs.toFixed(0)} ms; copying it ${build.upstreamCopyMs.toFixed(1)} ms; ${(build.upstreamMs / build.upstreamCopyMs).toFixed(1)}x\n`);
 
   const bundle = join(work, "build-0");
   const runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");

@@ -13,6 +13,7 @@ import { checkCommandMentions } from "./verify/command-checks.ts";
 import { checkCursorManifest } from "./verify/cursor-checks.ts";
 import { checkFrontmatter } from "./verify/frontmatter-checks.ts";
 import { checkManifests } from "./verify/manifest-checks.ts";
+import { checkPaths } from "./verify/path-checks.ts";
 import { checkRelease } from "./verify/release-checks.ts";
 import { checkRuntime, checkRuntimeReferences } from "./verify/runtime-checks.ts";
 import { checkStages } from "./verify/stage-checks.ts";
@@ -33,6 +34,7 @@ export function verifyBundle(dir: string): CheckResult[] {
     { name: `release ${currentRelease.version} sections in place`, problems: checkRelease(bundle.documents, currentRelease, releaseRenderer(repositoryRoot, currentRelease), (path) => bundle.files.has(path)) },
     { name: "stages ordered and every Stage reference resolves", problems: checkStages(bundle.documents) },
     { name: "manifests agree on name and version", problems: checkManifests(bundle, currentRelease.version) },
+    { name: "every path a manifest names and every recorded file is in the bundle", problems: checkPaths(bundle) },
     { name: "frontmatter keys known to Claude Code, skill names = folders", problems: checkFrontmatter(bundle.documents) },
     { name: "commands named as Claude Code lists them (/plugin:command)", problems: checkCommandMentions(bundle.documents, String(bundle.claude.data.name)) },
     { name: "Cursor manifest rules", problems: bundle.cursor ? checkCursorManifest(bundle.cursor, bundle.pluginDir) : [] },

@@ -22,7 +22,7 @@ describe("npm run verify", () => {
     const result = runVerify(["--bundle", dist]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("passed 8 checks");
+    expect(result.stdout).toContain("passed 9 checks");
   });
 
   it.each([
@@ -32,7 +32,7 @@ describe("npm run verify", () => {
       const start = t.indexOf("## Data Versioning (v1.3.0)");
       const end = t.indexOf("## Agent Report Bus");
       return t.slice(0, start) + t.slice(end) + "\n" + t.slice(start, end);
-    }, /line \d+: `## Data Versioning \(v1\.3\.0\)` is at line \d+, but belongs directly before `## \/\^Agent Report Bus\\b\/`/],
+    }, /line \d+: `## Data Versioning \(v1\.3\.0\)` is at \d+:1, but belongs directly before `## \/\^Agent Report Bus\\b\/`/],
     ["Stage 5c out of order", "commands/team-coldstart.md", (t: string) => t.replace("### Stage 5c:", "### Stage 4c:").replace(/Stage 5c\b/g, "Stage 4c"),
       /Stage 4c comes after Stage 5b/],
     ["5b still sending the reader to 6", "commands/team-coldstart.md", (t: string) => t.replace("continue with Stage 5c", "continue with Stage 6"),

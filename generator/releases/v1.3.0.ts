@@ -3,17 +3,51 @@
  * experiment tracking, data versioning, /registry). Data only: the engine applies it.
  * Templates are in templates/releases/1.3.0/.
  */
-import type { Release } from "../release.ts";
+import type { HeadingRef, Placement, Release, Rewrite } from "../release.ts";
 
-const agentReportBus = { depth: 2, text: /^Agent Report Bus\b/ };
 const coldstart = "commands/team-coldstart.md";
 const analyze = "commands/team-analyze.md";
 
-/** The copy step of the 1.2.1 commands, and the plugin program that replaces it (a plain `cp` from the plugin folder is blocked by Claude Code). */
-const copyRuntime = {
-  from: "Copy `${CLAUDE_PLUGIN_ROOT}/templates/ml_utils.py` into the project root if it is not there.",
-  to: "Run `ml-automation --copy-runtime`: it puts the plugin's `ml_utils.py` into the project root (an older copy is kept as `ml_utils.py.bak`).",
-};
+/**
+ * Where an agent's registry section goes: before its Agent Report Bus section, or, in trees whose agent
+ * has none (upstream's feature-engineering-analyst), before its Prior Context section. Neither: an
+ * error naming both (never a silent append at the end).
+ */
+const agentSection: Placement[] = [
+  { kind: "before", heading: { depth: 2, text: /^Agent Report Bus\b/ } },
+  { kind: "before", heading: { depth: 2, text: /^Prior Context\b/ } },
+];
+
+/**
+ * Where a workflow note goes: in the list item of the step that spawns `agent`, or, in trees that spawn
+ * it from a paragraph or a code block instead of a list, directly after that block.
+ */
+function stepNote(section: HeadingRef, agent: RegExp): Placement[] {
+  return [
+    { kind: "inListItem", section, item: agent },
+    { kind: "afterBlock", section, block: { type: "paragraph", text: agent } },
+    { kind: "afterBlock", section, block: { type: "code", text: agent } },
+  ];
+}
+
+/** The title of a workflow command: namespaced as Claude Code lists it, bare, or a plain title (upstream). */
+function commandTitle(name: string, title: RegExp): HeadingRef[] {
+  return [{ depth: 1, text: `/ml-automation:${name}` }, { depth: 1, text: `/${name}` }, { depth: 1, text: title }];
+}
+
+/**
+ * The copy step of the 1.2.1 commands, and the plugin program that replaces it: Claude Code blocks a
+ * `cp` out of the plugin folder. Optional: trees whose commands word the step otherwise keep it.
+ */
+function copyRuntime(file: string, section: HeadingRef | HeadingRef[]): Rewrite {
+  return {
+    file,
+    section,
+    from: "Copy `${CLAUDE_PLUGIN_ROOT}/templates/ml_utils.py` into the project root if it is not there.",
+    to: "Run `ml-automation --copy-runtime`: it puts the plugin's `ml_utils.py` into the project root (an older copy is kept as `ml_utils.py.bak`).",
+    optional: true,
+  };
+}
 
 export const release130: Release = {
   version: "1.3.0",
@@ -23,35 +57,35 @@ export const release130: Release = {
     sentence: "Includes an MLOps registry layer: models with champion/challenger, features, experiments, data versions.",
   },
   rewrites: [
-    { file: coldstart, section: { depth: 1, text: "/ml-automation:team-coldstart" }, from: "5b → 6", to: "5b → 5c → 6" },
+    { file: coldstart, section: commandTitle("team-coldstart", /^Team Coldstart\b/), from: "5b → 6", to: "5b → 5c → 6" },
     { file: coldstart, section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" },
-    { file: coldstart, section: { depth: 3, text: /^Stage 1:/ }, ...copyRuntime },
-    { file: analyze, section: { depth: 1, text: "/ml-automation:team-analyze" }, ...copyRuntime },
-    { file: "commands/eda.md", section: { depth: 1, text: "/ml-automation:eda" }, ...copyRuntime },
-    { file: "commands/status.md", section: { depth: 1, text: "/ml-automation:status" }, ...copyRuntime },
+    copyRuntime(coldstart, { depth: 3, text: /^Stage 1:/ }),
+    copyRuntime(analyze, commandTitle("team-analyze", /^Team Analyze\b/)),
+    copyRuntime("commands/eda.md", commandTitle("eda", /^EDA\b/)),
+    copyRuntime("commands/status.md", commandTitle("status", /^Status\b/)),
   ],
   insertions: [
-    { file: "agents/mlops-engineer.md", placement: { kind: "before", heading: agentReportBus }, template: "fragments/mlops-engineer.md.hbs" },
-    { file: "agents/eda-analyst.md", placement: { kind: "before", heading: agentReportBus }, template: "fragments/eda-analyst.md.hbs" },
+    { file: "agents/mlops-engineer.md", placement: agentSection, template: "fragments/mlops-engineer.md.hbs" },
+    { file: "agents/eda-analyst.md", placement: agentSection, template: "fragments/eda-analyst.md.hbs" },
     {
       file: "agents/feature-engineering-analyst.md",
-      placement: { kind: "before", heading: agentReportBus },
+      placement: agentSection,
       template: "fragments/feature-engineering-analyst.md.hbs",
     },
-    { file: "agents/developer.md", placement: { kind: "before", heading: agentReportBus }, template: "fragments/developer.md.hbs" },
+    { file: "agents/developer.md", placement: agentSection, template: "fragments/developer.md.hbs" },
     {
       file: coldstart,
-      placement: { kind: "inListItem", section: { depth: 3, text: /^Stage 2a:/ }, item: /\beda-analyst\b/ },
+      placement: stepNote({ depth: 3, text: /^Stage 2a:/ }, /\beda-analyst\b/),
       template: "fragments/coldstart-eda-note.md.hbs",
     },
     {
       file: coldstart,
-      placement: { kind: "inListItem", section: { depth: 3, text: /^Stage 2b:/ }, item: /\bfeature-engineering-analyst\b/ },
+      placement: stepNote({ depth: 3, text: /^Stage 2b:/ }, /\bfeature-engineering-analyst\b/),
       template: "fragments/coldstart-features-note.md.hbs",
     },
     {
       file: coldstart,
-      placement: { kind: "inListItem", section: { depth: 3, text: /^Stage 4:/ }, item: /\bdeveloper\b/ },
+      placement: stepNote({ depth: 3, text: /^Stage 4:/ }, /\bdeveloper\b/),
       template: "fragments/coldstart-training-note.md.hbs",
     },
     {
@@ -61,20 +95,30 @@ export const release130: Release = {
     },
     {
       file: analyze,
-      placement: { kind: "inListItem", section: { depth: 2, text: "Workflow" }, item: /\beda-analyst\b/ },
+      placement: stepNote({ depth: "any", text: "Workflow" }, /\beda-analyst\b/),
       template: "fragments/analyze-eda-note.md.hbs",
     },
     {
       file: analyze,
-      placement: { kind: "inListItem", section: { depth: 2, text: "Workflow" }, item: /\bfeature-engineering-analyst\b/ },
+      placement: stepNote({ depth: "any", text: "Workflow" }, /\bfeature-engineering-analyst\b/),
       template: "fragments/analyze-features-note.md.hbs",
     },
+    // Trees that still keep a skill beside each workflow command (upstream 1.2.1) get a note there too.
+    { file: "skills/team-coldstart/SKILL.md", placement: { kind: "endOfDocument" }, template: "fragments/skill-team-coldstart.md.hbs", optional: true },
+    { file: "skills/team-analyze/SKILL.md", placement: { kind: "endOfDocument" }, template: "fragments/skill-team-analyze.md.hbs", optional: true },
     {
       file: "README.md",
       placement: { kind: "before", heading: { depth: 2, text: "What's New in v1.2.1" } },
       template: "fragments/readme-whats-new.md.hbs",
     },
-    { file: "README.md", placement: { kind: "tableRow", section: { depth: 2, text: "Commands" } }, template: "fragments/readme-commands-row.md.hbs" },
+    {
+      file: "README.md",
+      placement: [
+        { kind: "tableRow", section: { depth: 2, text: "Commands" } },
+        { kind: "tableRow", section: { depth: 2, text: /^Skills\b/ } },
+      ],
+      template: "fragments/readme-commands-row.md.hbs",
+    },
   ],
   newFiles: [
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },

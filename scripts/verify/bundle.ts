@@ -1,21 +1,26 @@
-/** Reading a built bundle (dist/): its marketplace, the plugin folder it lists, and the plugin's files. */
+/** Reading a built bundle (dist/): its marketplace, the plugin folder it lists, the plugin's files and the build's record. */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { SourceError } from "../../generator/errors.ts";
 import type { JsonFile } from "../../generator/json-file.ts";
 import { parseManifests } from "../../generator/manifests.ts";
-import { displayPath, loadSources, type TextFile } from "../../generator/sources.ts";
+import { readRecord, type BuildRecord } from "../../generator/output.ts";
+import { displayPath, loadSources, markdownDocuments, type TextFile } from "../../generator/sources.ts";
 
 /** A bundle as verification sees it. Keys of `documents` are paths inside the plugin folder. */
 export interface Bundle {
+  dir: string;
   pluginDir: string;
   marketplace: JsonFile;
   claude: JsonFile;
   cursor: JsonFile | null;
+  /** Every markdown file of the plugin, decoded. */
   documents: Map<string, TextFile>;
-  /** Every file of the plugin folder: documents, assets and the runtime. */
+  /** Every file of the plugin folder (paths inside it). */
   files: Set<string>;
   runtime: TextFile | null;
+  /** What the build recorded writing (null for a bundle without a record). */
+  record: BuildRecord | null;
 }
 
 /**
@@ -25,18 +30,20 @@ export interface Bundle {
  */
 export function loadBundle(dir: string): Bundle {
   if (!existsSync(join(dir, ".claude-plugin", "marketplace.json"))) {
-    throw new SourceError(displayPath(dir), "is not a bundle: .claude-plugin/marketplace.json is missing (run npm run build:plugin)");
+    throw new SourceError(displayPath(dir), "is not a bundle: .claude-plugin/marketplace.json is missing (run npm run build:plugin)", undefined, { ruleId: "bundle-layout" });
   }
   const sources = loadSources(dir);
   const { claude, cursor, marketplace } = parseManifests(sources.manifests);
-  if (!marketplace) throw new SourceError(displayPath(dir), "is not a bundle: its marketplace was not read");
+  if (!marketplace) throw new SourceError(displayPath(dir), "is not a bundle: its marketplace was not read", undefined, { ruleId: "bundle-layout" });
   return {
+    dir,
     pluginDir: sources.root,
     marketplace,
     claude,
     cursor,
-    documents: sources.documents,
-    files: new Set([...sources.documents.keys(), ...sources.assets.keys(), ...(sources.runtime ? ["templates/ml_utils.py"] : [])]),
+    documents: markdownDocuments(sources),
+    files: new Set([...sources.files.keys(), ...(sources.runtime ? ["templates/ml_utils.py"] : [])]),
     runtime: sources.runtime?.kind === "file" ? sources.runtime.file : null,
+    record: readRecord(dir),
   };
 }

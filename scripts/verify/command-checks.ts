@@ -3,7 +3,7 @@
  * (`/ml-automation:registry`) and answers a bare `/registry` with "Unknown command". Every mention of
  * one of the plugin's commands in its prose must be the namespaced form.
  */
-import { SourceError, lineOfOffset } from "../../generator/errors.ts";
+import { SourceError, pointOfOffset } from "../../generator/errors.ts";
 import type { TextFile } from "../../generator/sources.ts";
 
 /** The plugin's command names: the files of commands/ (without .md). */
@@ -24,8 +24,14 @@ export function checkCommandMentions(documents: Map<string, TextFile>, plugin: s
   const problems: SourceError[] = [];
   for (const { file, text } of documents.values()) {
     for (const match of text.matchAll(bare)) {
-      const line = lineOfOffset(text, match.index ?? 0);
-      problems.push(new SourceError(file, `names \`/${match[1]}\`, which Claude Code does not know: write \`/${plugin}:${match[1]}\``, line));
+      const point = pointOfOffset(text, match.index ?? 0);
+      problems.push(
+        new SourceError(file, `names \`/${match[1]}\`, which Claude Code does not know: write \`/${plugin}:${match[1]}\``, point.line, {
+          column: point.column,
+          ruleId: "command-not-namespaced",
+          actual: `/${match[1]}`,
+        }),
+      );
     }
   }
   return problems;

@@ -1,16 +1,47 @@
-/** The release's changes in a bundle: each inserted section once, where the release puts it; each rewrite made; each new file present. */
-import { SourceError } from "../../generator/errors.ts";
-import { fragmentIdentity } from "../../generator/fragment.ts";
+/**
+ * The release's edits are in the bundle: each inserted fragment once and where its placement (the
+ * first alternative whose anchor the document has) says, each rewrite applied, each new file present.
+ */
+import type { Doc } from "../../generator/anchor.ts";
+import { SourceError, sourceErrorsOf } from "../../generator/errors.ts";
+import { fragmentIdentity, readIdentity } from "../../generator/fragment.ts";
 import { parseMarkdown } from "../../generator/markdown.ts";
-import { checkPlacement } from "../../generator/placement.ts";
-import type { Release } from "../../generator/release.ts";
-import { checkRewrite } from "../../generator/rewrite.ts";
+import { checkPlacement, isMissingAnchor, type PlacementContext } from "../../generator/placements.ts";
+import { alternatives, type Insertion, type Release, type Rewrite } from "../../generator/release.ts";
+import { checkRewrite, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
+
+/** True when the document has neither the rewrite's section nor either of its phrases (an optional rewrite with nothing to do). */
+function isAbsentRewrite(doc: Doc, rewrite: Rewrite): boolean {
+  try {
+    locateRewrite(doc, rewrite);
+    return false;
+  } catch (error) {
+    return isMissingAnchor(error) || (error instanceof SourceError && error.ruleId === "rewrite-missing");
+  }
+}
+
+/** Checks one insertion in `doc`; returns the problem, or null when the fragment is in place. */
+function checkInsertion(doc: Doc, insertion: Insertion, fragment: TextFile, context: PlacementContext): SourceError | null {
+  const placements = alternatives(insertion.placement);
+  let first: SourceError | null = null;
+  for (const placement of placements) {
+    try {
+      checkPlacement(doc, placement, fragmentIdentity(fragment.file, placement, fragment.text), context);
+      return null;
+    } catch (error) {
+      if (!(error instanceof SourceError)) throw error;
+      if (!isMissingAnchor(error)) return error;
+      first ??= error;
+    }
+  }
+  return first;
+}
 
 /**
  * Checks `documents` (plugin path to file) against `release`, whose templates `render` renders;
- * `hasFile` tells whether the plugin holds a file that is not a document (a new program, say).
- * Returns one SourceError per missing, repeated or misplaced section, unapplied rewrite or missing file.
+ * `hasFile` tells whether the plugin holds a file that is not markdown (a program of bin/, say).
+ * Returns one SourceError per missing, repeated or misplaced fragment, unapplied rewrite or missing file.
  */
 export function checkRelease(
   documents: Map<string, TextFile>,
@@ -19,27 +50,48 @@ export function checkRelease(
   hasFile: (path: string) => boolean = (path) => documents.has(path),
 ): SourceError[] {
   const problems: SourceError[] = [];
-  const docOf = (path: string) => {
+  const docOf = (path: string): Doc | null => {
     const source = documents.get(path);
     return source ? { file: source.file, text: source.text, tree: parseMarkdown(source.text) } : null;
+  };
+  const guard = (fn: () => SourceError | null) => {
+    try {
+      const problem = fn();
+      if (problem) problems.push(problem);
+    } catch (error) {
+      const found = sourceErrorsOf(error);
+      if (!found) throw error;
+      problems.push(...found);
+    }
+  };
+  const leadsOf = (path: string): PlacementContext => {
+    const identities = release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(insertion.template).text));
+    return {
+      leads: new Set(identities.flatMap((identity) => (identity?.kind === "lead" ? [identity.text] : []))),
+      sections: new Set(identities.flatMap((identity) => (identity?.kind === "section" ? [identity.text] : []))),
+    };
   };
   for (const insertion of release.insertions) {
     const doc = docOf(insertion.file);
     if (!doc) {
-      problems.push(new SourceError(insertion.file, `missing: release ${release.version} inserts into it`));
+      if (!insertion.optional) problems.push(new SourceError(insertion.file, `missing: release ${release.version} inserts into it`, undefined, { ruleId: "bundle-missing-file" }));
       continue;
     }
-    const fragment = render(insertion.template);
-    const checked = checkPlacement(doc, insertion.placement, fragmentIdentity(fragment.file, insertion.placement, fragment.text));
-    if (!checked.ok) problems.push(checked.error);
+    guard(() => {
+      const problem = checkInsertion(doc, insertion, render(insertion.template), leadsOf(insertion.file));
+      return problem && insertion.optional && isMissingAnchor(problem) ? null : problem;
+    });
   }
   for (const rewrite of release.rewrites) {
     const doc = docOf(rewrite.file);
-    const checked = doc ? checkRewrite(doc, rewrite) : { ok: false as const, error: new SourceError(rewrite.file, "missing") };
-    if (!checked.ok) problems.push(checked.error);
+    if (!doc) {
+      if (!rewrite.optional) problems.push(new SourceError(rewrite.file, "missing", undefined, { ruleId: "bundle-missing-file" }));
+      continue;
+    }
+    guard(() => (rewrite.optional && isAbsentRewrite(doc, rewrite) ? null : (checkRewrite(doc, rewrite), null)));
   }
   for (const newFile of release.newFiles) {
-    if (!hasFile(newFile.file)) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`));
+    if (!hasFile(newFile.file)) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`, undefined, { ruleId: "bundle-missing-file" }));
   }
   return problems;
 }

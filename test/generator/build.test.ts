@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPlugin } from "../../generator/build.ts";
-import { SourceErrors } from "../../generator/errors.ts";
-import { currentRelease } from "../../generator/releases/index.ts";
+import { sourceErrorsOf } from "../../generator/errors.ts";
+import { releases } from "../../generator/releases/index.ts";
 import { verifyBundle } from "../../scripts/verify.ts";
 import { copySources, readTree, repoRoot, runBuild, tempDir } from "../helpers.ts";
 
@@ -19,15 +19,21 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Builds `source` in-process into a fresh folder; returns the problems' messages ([] when it builds). */
-function problemsOf(source: string): string[] {
+/** Builds `source` in-process into a fresh folder; returns the problems ([] when it builds). */
+function problemsOf(source: string) {
   try {
-    buildPlugin({ source, out: join(tempDir(), "out"), release: currentRelease, templateRoot: repoRoot });
+    buildPlugin({ source, out: join(tempDir(), "out"), releases, templateRoot: repoRoot });
     return [];
   } catch (error) {
-    if (error instanceof SourceErrors) return error.errors.map((problem) => problem.message);
-    throw error;
+    const errors = sourceErrorsOf(error);
+    if (!errors) throw error;
+    return errors;
   }
+}
+
+/** The problems as [ruleId, file name relative to the source, line, column]. */
+function placesOf(source: string) {
+  return problemsOf(source).map((problem) => [problem.ruleId, problem.file.startsWith(source) ? problem.file.slice(source.length + 1) : problem.file, problem.line, problem.column]);
 }
 
 function edit(source: string, path: string, change: (text: string) => string): void {
@@ -47,13 +53,14 @@ describe("npm run build:plugin", () => {
     expect(files.filter((path) => path.startsWith("ml-automation/skills/"))).toEqual([]);
     expect(statSync(join(dist, "ml-automation", "bin", "ml-automation")).mode & 0o111).toBe(0o111);
     expect(report).toContain("Built ml-automation 1.3.0 into");
-    expect(report).toMatch(/agents\/eda-analyst\.md:\d+ +inserted +## Data Versioning \(v1\.3\.0\)/);
-    expect(report).toMatch(/commands\/team-coldstart\.md:\d+ +inserted +### Stage 5c: MLOps Registry Validation/);
+    expect(report).toContain("Releases applied: 1.3.0");
+    expect(report).toMatch(/agents\/eda-analyst\.md:\d+ +1\.3\.0 +inserted +## Data Versioning \(v1\.3\.0\)/);
+    expect(report).toMatch(/commands\/team-coldstart\.md:\d+ +1\.3\.0 +inserted +### Stage 5c: MLOps Registry Validation/);
     expect(report).toContain("claude plugin install ml-automation@ml-automation-marketplace");
   });
 
   it("reports the line where each section now is", () => {
-    const line = Number(/agents\/mlops-engineer\.md:(\d+) +inserted/.exec(report)?.[1]);
+    const line = Number(/agents\/mlops-engineer\.md:(\d+) +1\.3\.0 +inserted/.exec(report)?.[1]);
     const text = readFileSync(join(dist, "ml-automation", "agents", "mlops-engineer.md"), "utf8").split("\n");
     expect(text[line - 1]).toBe("## MLOps Registry Management (v1.3.0)");
   });
@@ -72,6 +79,18 @@ describe("npm run build:plugin", () => {
     expect(entry.source).toBe("./ml-automation");
   });
 
+  it("edits the manifests in place: besides version and description every byte is the source's", () => {
+    const pairs = [["plugin-manifests/claude-plugin.json", "ml-automation/.claude-plugin/plugin.json"], ["plugin-manifests/cursor-plugin.json", "ml-automation/.cursor-plugin/plugin.json"], ["plugin-manifests/marketplace.json", ".claude-plugin/marketplace.json"]];
+    for (const [source, built] of pairs) {
+      const before = readFileSync(join(repoRoot, source ?? ""), "utf8").split("\n");
+      const after = readFileSync(join(dist, built ?? ""), "utf8").split("\n");
+      expect(after.length, built).toBe(before.length);
+      const changed = after.filter((line, index) => line !== before[index]);
+      expect(changed.every((line) => /^\s*"(version|description)":/.test(line)), `${built}: ${changed.join(" | ")}`).toBe(true);
+    }
+    expect(readFileSync(join(dist, "ml-automation/.claude-plugin/plugin.json"), "utf8")).toContain('"keywords": ["machine-learning", "data-science", "eda", "scikit-learn", "mlops", "agents"]');
+  });
+
   it("is deterministic: two builds are byte-identical", () => {
     const second = join(work, "second");
     expect(runBuild(["--out", second]).status).toBe(0);
@@ -82,7 +101,7 @@ describe("npm run build:plugin", () => {
     const again = join(work, "again");
     const result = runBuild(["--source", dist, "--out", again]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("0 inserted, 0 replaced, 14 already in place");
+    expect(result.stdout).toContain("0 inserted, 0 replaced, 18 already in place, 2 optional not present in this tree");
     expect(readTree(again)).toEqual(readTree(dist));
   });
 
@@ -105,57 +124,57 @@ describe("npm run build:plugin", () => {
 });
 
 describe("bad input ends the build with a clear error and writes nothing", () => {
-  it("a missing anchor names the file, the anchor and the headings that exist", () => {
+  it("a missing anchor names the file, the anchor and the headings that exist (with their source positions)", () => {
     const source = copySources();
     edit(source, "agents/feature-engineering-analyst.md", (text) => text.replace("## Agent Report Bus (v1.2.0)", "## Reporting"));
-    const [message, ...rest] = problemsOf(source);
+    const [problem, ...rest] = problemsOf(source);
     expect(rest).toEqual([]);
-    expect(message).toMatch(/feature-engineering-analyst\.md: anchor `## \/\^Agent Report Bus\\b\/` \(before\) not found/);
-    expect(message).toMatch(/line \d+: ## Expertise/);
-    expect(message).toMatch(/line \d+: ## Reporting/);
+    expect(problem?.ruleId).toBe("anchor-missing");
+    expect(problem?.file).toMatch(/agents\/feature-engineering-analyst\.md$/);
+    expect(problem?.reason).toContain("12:1  ## Expertise");
+    expect(problem?.reason).toContain("33:1  ## Reporting");
   });
 
   it("an anchor present only inside a code fence is not taken", () => {
     const source = copySources();
     edit(source, "agents/developer.md", (text) => text.replace("## Agent Report Bus (v1.2.0)", "```\n## Agent Report Bus (v1.2.0)\n```"));
-    expect(problemsOf(source)).toEqual([expect.stringMatching(/developer\.md: anchor .* not found; a matching line inside code \(not a heading\) is at line \d+/)]);
+    expect(placesOf(source)).toEqual([["anchor-missing", "agents/developer.md", undefined, undefined]]);
+    expect(problemsOf(source)[0]?.reason).toContain("inside code (not a heading) is at 36:1");
   });
 
-  it("an anchor matched twice lists both", () => {
+  it("an anchor matched twice is reported at the second match", () => {
     const source = copySources();
+    const lines = readFileSync(join(source, "agents/eda-analyst.md"), "utf8").split("\n").length;
     edit(source, "agents/eda-analyst.md", (text) => `${text}\n## Agent Report Bus (v1.2.1)\n\nAgain.\n`);
-    expect(problemsOf(source)).toEqual([expect.stringMatching(/eda-analyst\.md:\d+: anchor .* matches 2 headings, expected exactly one: line \d+ "Agent Report Bus \(v1\.2\.0\)", line \d+ "Agent Report Bus \(v1\.2\.1\)"/)]);
+    expect(placesOf(source)).toEqual([["anchor-ambiguous", "agents/eda-analyst.md", lines + 1, 1]]);
   });
 
-  it("unparseable frontmatter, invalid JSON and a version that is not semver name file and line", () => {
+  it("unparseable frontmatter, invalid JSON and a version that is not semver: file, line and column", () => {
     const source = copySources();
     edit(source, "commands/eda.md", (text) => text.replace("argument-hint: \"<data-file> [--target COLUMN]\"", "argument-hint: [<data-file>] --target"));
     edit(source, "plugin-manifests/cursor-plugin.json", (text) => text.replace('"license": "MIT",', '"license": "MIT"'));
-    edit(source, "plugin-manifests/claude-plugin.json", (text) => text.replace('"version": "1.2.1"', '"version": "1.2"'));
-    const problems = problemsOf(source);
-    expect(problems).toHaveLength(2);
-    expect(problems).toContainEqual(expect.stringMatching(/\/commands\/eda\.md:3: frontmatter is not valid YAML: /));
-    expect(problems).toContainEqual(expect.stringMatching(/\/plugin-manifests\/cursor-plugin\.json:10: not valid JSON: comma expected at ""keywords"/));
+    expect(placesOf(source)).toEqual(expect.arrayContaining([["frontmatter-yaml", "commands/eda.md", 3, 30], ["manifest-json", "plugin-manifests/cursor-plugin.json", 10, 3]]));
     const semverOnly = copySources();
     edit(semverOnly, "plugin-manifests/claude-plugin.json", (text) => text.replace('"version": "1.2.1"', '"version": "1.2"'));
-    expect(problemsOf(semverOnly)).toEqual([expect.stringMatching(/\/plugin-manifests\/claude-plugin\.json:3: "version" must be a semantic version like 1\.2\.1, found "1\.2"/)]);
+    expect(placesOf(semverOnly)).toEqual([["manifest-version", "plugin-manifests/claude-plugin.json", 3, 3]]);
   });
 
   it("sources newer than the release are refused", () => {
     const source = copySources();
     edit(source, "plugin-manifests/marketplace.json", (text) => text.replace('"version": "1.2.1"', '"version": "1.4.0"'));
-    expect(problemsOf(source)).toEqual([expect.stringMatching(/marketplace\.json:\d+: version 1\.4\.0 is newer than the release being applied \(1\.3\.0\)/)]);
+    expect(placesOf(source)).toEqual([["manifest-version-newer", "plugin-manifests/marketplace.json", 12, 7]]);
   });
 
-  it("the CLI exits non-zero, prints the problems and leaves --out as it was", () => {
+  it("the CLI exits non-zero, prints the problems with vfile-reporter and leaves --out as it was", () => {
     const source = copySources();
     edit(source, "agents/mlops-engineer.md", (text) => text.replace("## Agent Report Bus (v1.2.0)", "## Reports"));
     const fresh = join(tempDir(), "dist");
     const failed = runBuild(["--source", source, "--out", fresh]);
     expect(failed.status).toBe(1);
     expect(failed.stdout).toBe("");
-    expect(failed.stderr).toContain("Build failed: 1 problem in the sources (nothing was written)");
-    expect(failed.stderr).toContain("mlops-engineer.md: anchor");
+    expect(failed.stderr).toContain("Build failed: 1 problem (nothing was written)");
+    expect(failed.stderr).toMatch(/agents\/mlops-engineer\.md\n.*error +none of the 2 placements of ## MLOps Registry Management \(v1\.3\.0\) finds its anchor.*anchor-missing +ml-automation/);
+    expect(failed.stderr).toContain("✖ 1 error");
     expect(existsSync(fresh)).toBe(false);
     expect(readTree(join(fresh, "..")).size).toBe(0);
     const previous = join(work, "previous");
@@ -171,7 +190,7 @@ describe("bad input ends the build with a clear error and writes nothing", () =>
     writeFileSync(join(precious, "keep.txt"), "mine");
     const refused = runBuild(["--out", precious]);
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain("refusing to replace");
+    expect(refused.stderr).toContain("out-not-a-build");
     expect(readFileSync(join(precious, "keep.txt"), "utf8")).toBe("mine");
     const usage = runBuild(["--sauce", "x"]);
     expect(usage.status).toBe(2);

@@ -1,11 +1,9 @@
+/** Rewrites: one phrase in one section's prose, never in code; errors by ruleId and source position. */
 import { describe, expect, it } from "vitest";
-import type { Doc } from "../../generator/anchor.ts";
-import { SourceError } from "../../generator/errors.ts";
 import { parseMarkdown } from "../../generator/markdown.ts";
-import type { Rewrite } from "../../generator/release.ts";
-import { applyRewrite, checkRewrite } from "../../generator/rewrite.ts";
+import { checkRewrite } from "../../generator/rewrite.ts";
+import { applyTo, problems, released } from "./apply-helpers.ts";
 
-const doc = (text: string): Doc => ({ file: "commands/flow.md", text, tree: parseMarkdown(text) });
 const TEXT = `# Flow
 
 ### Stage 5b: Review
@@ -22,27 +20,39 @@ When done, continue with Stage 6.
 
 Then continue with Stage 6 is not in 5b.
 `;
-const rewrite: Rewrite = { file: "commands/flow.md", section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" };
+const rewrite = { section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" };
 
 describe("rewrites", () => {
   it("change the one occurrence in prose of the section, not code nor other sections", () => {
-    const result = applyRewrite(doc(TEXT), rewrite);
-    expect(result.action).toBe("replaced");
-    expect(result.text).toBe(TEXT.replace("When done, continue with Stage 6.", "When done, continue with Stage 5c."));
-    expect(result.line).toBe(11);
-    expect(checkRewrite(doc(result.text), rewrite)).toEqual({ ok: true, line: 11 });
-    const again = applyRewrite(doc(result.text), rewrite);
-    expect(again.action).toBe("unchanged");
-    expect(again.text).toBe(result.text);
+    const result = applyTo(TEXT, [], [rewrite]);
+    expect(result.ok && result.text).toBe(TEXT.replace("When done, continue with Stage 6.", "When done, continue with Stage 5c."));
+    expect(result.ok && result.edits).toEqual([expect.objectContaining({ action: "replaced", line: 11 })]);
+    const again = applyTo(result.ok ? result.text : "", [], [rewrite]);
+    expect(again.ok && again.edits[0]?.action).toBe("unchanged");
   });
 
-  it("refuse an ambiguous phrase and a phrase that is missing", () => {
+  it("take the first of several alternative sections that exists", () => {
+    const alternatives = { ...rewrite, section: [{ depth: 2 as const, text: "Review" }, { depth: "any" as const, text: /^Stage 5b:/ }] };
+    expect(released(TEXT, [], [alternatives])).toBe(TEXT.replace("When done, continue with Stage 6.", "When done, continue with Stage 5c."));
+  });
+
+  it("refuse an ambiguous phrase (at the second occurrence) and a missing one (at the section)", () => {
     const twice = TEXT.replace("When done, continue with Stage 6.", "When done, continue with Stage 6. Or continue with Stage 6.");
-    expect(() => applyRewrite(doc(twice), rewrite)).toThrowError(/occurs 2 times in section `### \/\^Stage 5b:\/` \(lines 11, 11\)/);
+    expect(problems(twice, [], [rewrite])).toEqual([{ ruleId: "rewrite-ambiguous", line: 11, column: 38, file: "agents/x.md" }]);
     const missing = TEXT.replace("When done, continue with Stage 6.", "When done, stop.");
-    expect(() => applyRewrite(doc(missing), rewrite)).toThrowError(SourceError);
-    expect(() => applyRewrite(doc(missing), rewrite)).toThrowError(/neither "continue with Stage 6" nor "continue with Stage 5c"/);
-    const check = checkRewrite(doc(TEXT), rewrite);
-    expect(!check.ok && check.error.message).toContain('still says "continue with Stage 6"');
+    expect(problems(missing, [], [rewrite])).toEqual([{ ruleId: "rewrite-missing", line: 3, column: 1, file: "agents/x.md" }]);
+  });
+
+  it("stay idempotent when the new phrase contains the old one", () => {
+    const widen = { ...rewrite, from: "continue with Stage 6", to: "continue with Stage 6 (after 5c)" };
+    const once = released(TEXT, [], [widen]);
+    expect(once).toContain("When done, continue with Stage 6 (after 5c).");
+    expect(released(once, [], [widen])).toBe(once);
+  });
+
+  it("are checked on a released text", () => {
+    expect(() => checkRewrite({ file: "f.md", text: TEXT, tree: parseMarkdown(TEXT) }, { file: "f.md", ...rewrite })).toThrowError(
+      expect.objectContaining({ ruleId: "rewrite-check", line: 11, column: 12 }),
+    );
   });
 });

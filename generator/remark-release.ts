@@ -1,0 +1,175 @@
+/**
+ * remarkRelease: the release as a unified plugin. On the tree of one source document it locates every
+ * anchor the release names for that file (rewrites, then insertions, each with its ordered
+ * alternatives), recognises copies an earlier application left, and plans the splices; it reports
+ * every problem as a vfile message with the source's line and column, a `ruleId` and the offending
+ * value. Splicing itself happens by source offsets (see spliceDocument), so untouched bytes stay.
+ *
+ *   unified().use(remarkParse).use(remarkFrontmatter).use(remarkGfm).use(remarkRelease, options)
+ */
+import type { Root } from "mdast";
+import type { VFile } from "vfile";
+import type { Doc } from "./anchor.ts";
+import { SourceError, sourceErrorsOf } from "./errors.ts";
+import { fragmentIdentity, labelOf, readIdentity, type FragmentIdentity } from "./fragment.ts";
+import { isMissingAnchor, locatePlacement, checkPlacement, type Located, type PlacementContext, type Point, type Splice } from "./placements.ts";
+import { MESSAGE_SOURCE } from "./problem-report.ts";
+import { alternatives, describePlacement, type Placement, type Rewrite } from "./release.ts";
+import { checkRewrite, locateRewrite } from "./rewrite.ts";
+import { lineEnding, normalizeFragment } from "./splice.ts";
+
+/** An insertion of one file with its fragment already rendered. */
+export interface RenderedInsertion {
+  placement: Placement | Placement[];
+  /** The template the fragment came from (named in messages about the fragment itself). */
+  template: string;
+  fragment: string;
+  /** The document may lack the anchor (see Insertion.optional). */
+  optional?: boolean;
+}
+
+/** What remarkRelease applies to one document. */
+export interface RemarkReleaseOptions {
+  rewrites: Rewrite[];
+  insertions: RenderedInsertion[];
+}
+
+/** One planned change of a document: the splice (null when already applied), for the report and the check. */
+export interface PlannedEdit {
+  label: string;
+  point: Point;
+  splice: Splice | null;
+  replaces: boolean;
+  /** An optional edit whose target this document does not have (nothing to do, nothing to check). */
+  absent?: boolean;
+  /** Checks the released document; returns the line of the change there, throws SourceError otherwise. */
+  check: (released: Doc) => number;
+}
+
+declare module "vfile" {
+  interface DataMap {
+    /** The edits remarkRelease planned for this document, in release order. */
+    releaseEdits: PlannedEdit[];
+  }
+}
+
+/** Adds a SourceError to `file` as a fatal vfile message (its own file may be a template). */
+export function report(file: VFile, error: SourceError): void {
+  const place = error.line === undefined ? undefined : { line: error.line, column: error.column ?? 1 };
+  const message = file.message(error.reason, { place, ruleId: error.ruleId, source: MESSAGE_SOURCE });
+  message.file = error.file;
+  message.fatal = true;
+  if (error.actual !== undefined) message.actual = error.actual;
+}
+
+/** True when `error` says an edit's target is not in the document (its anchor, or a rewrite's phrase). */
+function isAbsentTarget(error: unknown): boolean {
+  return isMissingAnchor(error) || (error instanceof SourceError && error.ruleId === "rewrite-missing");
+}
+
+/** The planned edit of an optional change whose target the document lacks. */
+function absentEdit(label: string): PlannedEdit {
+  return { label, point: { line: 0, column: 0 }, splice: null, replaces: false, absent: true, check: () => 0 };
+}
+
+/** Runs `fn`; a SourceError it throws becomes a message of `file`. Returns undefined then. */
+function attempt<T>(file: VFile, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    const errors = sourceErrorsOf(error);
+    if (!errors) throw error;
+    for (const one of errors) report(file, one);
+    return undefined;
+  }
+}
+
+/** Locates the first alternative whose anchor the document has. Throws `anchor-missing` naming all of them when none has. */
+function locateFirst(doc: Doc, placements: Placement[], identity: FragmentIdentity, block: string, eol: string, context: PlacementContext): Located {
+  const missing: SourceError[] = [];
+  for (const placement of placements) {
+    try {
+      return locatePlacement(doc, placement, identity, block, eol, context);
+    } catch (error) {
+      if (!isMissingAnchor(error)) throw error;
+      missing.push(error as SourceError);
+    }
+  }
+  const [first] = missing;
+  if (missing.length === 1 && first) throw first;
+  const headline = (reason: string) => (reason.split("\n")[0] ?? "").replace(/; (?:headings in this file:|this file has no headings)$/, "");
+  const tried = placements.map((placement, index) => `  ${index + 1}. ${describePlacement(placement)}: ${headline(missing[index]?.reason ?? "")}`);
+  const at = first?.reason.indexOf("headings in this file:") ?? -1;
+  const listing = first && at >= 0 ? `\n${first.reason.slice(at)}` : "";
+  throw new SourceError(doc.file, `none of the ${placements.length} placements of ${labelOf(identity)} finds its anchor:\n${tried.join("\n")}${listing}`, first?.line, {
+    column: first?.column,
+    ruleId: "anchor-missing",
+    actual: placements.map(describePlacement).join(" | "),
+  });
+}
+
+/**
+ * The unified plugin. Plans the release's edits of the document in `file` (stored in
+ * `file.data.releaseEdits`) and reports each problem as a fatal message of `file`.
+ */
+export default function remarkRelease(options: RemarkReleaseOptions) {
+  return (tree: Root, file: VFile): void => {
+    const doc: Doc = { file: file.path, text: String(file.value), tree };
+    const eol = lineEnding(doc.text);
+    const edits: PlannedEdit[] = [];
+    const prepared = options.insertions.map((insertion) =>
+      attempt(file, () => {
+        const placements = alternatives(insertion.placement);
+        const block = normalizeFragment(insertion.fragment, eol);
+        const identity = readIdentity(block);
+        for (const placement of placements) fragmentIdentity(insertion.template, placement, block);
+        return { placements, block, identity: identity as FragmentIdentity };
+      }),
+    );
+    const context: PlacementContext = {
+      leads: new Set(prepared.flatMap((item) => (item?.identity.kind === "lead" ? [item.identity.text] : []))),
+      sections: new Set(prepared.flatMap((item) => (item?.identity.kind === "section" ? [item.identity.text] : []))),
+    };
+
+    for (const rewrite of options.rewrites) {
+      attempt(file, () => {
+        const label = `"${rewrite.from}" -> "${rewrite.to}"`;
+        let located;
+        try {
+          located = locateRewrite(doc, rewrite);
+        } catch (error) {
+          if (rewrite.optional && isAbsentTarget(error)) return edits.push(absentEdit(label));
+          throw error;
+        }
+        edits.push({
+          label,
+          point: located.point,
+          splice: located.splice,
+          replaces: located.splice !== null,
+          check: (released) => checkRewrite(released, rewrite),
+        });
+      });
+    }
+    prepared.forEach((item, index) => {
+      if (!item) return;
+      attempt(file, () => {
+        let located;
+        try {
+          located = locateFirst(doc, item.placements, item.identity, item.block, eol, context);
+        } catch (error) {
+          if (options.insertions[index]?.optional && isAbsentTarget(error)) return edits.push(absentEdit(labelOf(item.identity)));
+          throw error;
+        }
+        const unchanged = doc.text.slice(located.splice.start, located.splice.end) === located.splice.insert;
+        edits.push({
+          label: labelOf(item.identity),
+          point: located.point,
+          splice: unchanged ? null : located.splice,
+          replaces: located.replaces,
+          check: (released) => checkPlacement(released, located.placement, item.identity, context),
+        });
+      });
+    });
+    file.data.releaseEdits = edits;
+  };
+}
