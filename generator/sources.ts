@@ -1,7 +1,7 @@
 /**
  * Loading what a release is applied to. Three layouts are accepted:
  * - this repository's: manifests and plugin README in plugin-manifests/, ml_utils.py as section
- *   templates in templates/ml_utils/;
+ *   files in templates/ml_utils/ (plain .py);
  * - a plugin checkout: manifests in .claude-plugin/ (plugin.json, optionally marketplace.json) and
  *   .cursor-plugin/, README.md at the root, templates/ml_utils.py as one file with section banners;
  * - a marketplace folder listing one local plugin (a built dist/): that plugin, with this marketplace.
@@ -66,7 +66,7 @@ export function loadSources(root: string): SourceTree {
 function loadRepository(root: string): SourceTree {
   const meta = join(root, "plugin-manifests");
   const templates = join(root, "templates", "ml_utils");
-  const files = listFiles(templates).filter((rel) => rel.endsWith(".py.hbs") && !rel.includes("/"));
+  const files = listFiles(templates).filter((rel) => rel.endsWith(".py") && !rel.includes("/"));
   return {
     layout: "repository",
     root,
