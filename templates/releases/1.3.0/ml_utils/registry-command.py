@@ -474,7 +474,7 @@ def registry_cli(argv: list[str]) -> int:
     except _UsageError as error:
         print(f"{parser.format_usage()}error: {error}\nviews: {', '.join(_VIEWS)} (python3 ml_utils.py registry --help for details)", file=sys.stderr)
         return EXIT_USAGE
-    budget = None if args.all else VIEW_BUDGET_BYTES
+    budget = None if args.all or args.limit else VIEW_BUDGET_BYTES  # an explicit --limit N shows N entries, however long
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RegistryWarning)
