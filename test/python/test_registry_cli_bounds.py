@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from test_registry_damage import cli
 
 N = 3000

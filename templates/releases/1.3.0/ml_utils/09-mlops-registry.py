@@ -856,7 +856,7 @@ def _locked(folder: str) -> Iterator[None]:
     then raises RegistryError naming the process that holds it. Not re-entrant."""
     _ensure_folder(folder)
     path = os.path.join(folder, LOCK_FILE)
-    handle = open(path, "a+b")
+    handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666), "r+b", buffering=0)
     deadline = time.monotonic() + _lock_timeout()
     pause = 0.0005
     try:
@@ -886,9 +886,7 @@ def _locked(folder: str) -> Iterator[None]:
                 pause = min(pause * 2, 0.02)
         with contextlib.suppress(OSError):
             handle.seek(0)
-            handle.truncate()
-            handle.write(f"{os.getpid()}\n".encode("ascii"))
-            handle.flush()
+            handle.write(f"{os.getpid():<12}\n".encode("ascii"))  # who holds the lock, for a writer that times out
         _remove_orphan_temp_files(folder)
         yield
     finally:
@@ -944,9 +942,12 @@ def _generation_path(folder: str, relative: str) -> str:
     return os.path.join(folder, GENERATIONS_DIR, relative)
 
 
-def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], trusted: bool) -> str:
+def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], trusted: bool, sync: bool = True) -> str:
     """Replace `folder/relative` with `data`, keeping the good generations in .generations/:
-    `relative` (a copy of what is written now) and `relative.1` (what the file held before)."""
+    `relative` (a copy of what is written now) and `relative.1` (what the file held before). The file
+    is fsync'd before the rename when `sync` (a new experiment or data-version file replaces nothing,
+    so it is only renamed into place: a killed process never leaves half of it, and what it
+    replaces is never at risk)."""
     path = os.path.join(folder, relative)
     copy = _generation_path(folder, relative)
     os.makedirs(os.path.dirname(copy), exist_ok=True)
@@ -955,7 +956,7 @@ def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], 
             os.replace(copy, copy + ".1")
         else:
             _write_atomic(copy + ".1", previous, sync=False)
-    _write_atomic(path, data)
+    _write_atomic(path, data, sync=sync)
     _write_atomic(copy, data, sync=False)
     return path
 
@@ -1158,7 +1159,7 @@ class _Registry:
 
     def save_entry_file(self, subdir: str, key: str, entry: Entry, previous: Optional[bytes]) -> str:
         data = (json.dumps(entry, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
-        return _commit(self.folder, os.path.join(subdir, key + ".json"), data, previous, trusted=False)
+        return _commit(self.folder, os.path.join(subdir, key + ".json"), data, previous, trusted=False, sync=previous is not None)
 
 
 @contextlib.contextmanager
