@@ -11,10 +11,9 @@ import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts";
 import { checkDestination, writeBundle, type BundleFiles, type Protected } from "./output.ts";
-import { inspectPython } from "./python.ts";
 import type { Release } from "./release.ts";
-import { releaseRenderer, renderTemplate, templateContext } from "./render.ts";
-import { compileRuntime, mergeSections, readSectionTemplate, sectionAtLine, splitRuntime, type RuntimeSection } from "./runtime.ts";
+import { releaseRenderer } from "./render.ts";
+import { buildRuntime } from "./runtime-build.ts";
 import { decodeText, encodeText, loadSources, type SourceFile, type SourceTree, type TextFile } from "./sources.ts";
 
 /** What to build: the source tree, the destination, the releases, and the repository holding their templates. */
@@ -115,7 +114,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
   }
 
   const runtimeRelease = chainedRuntime(options.releases, chain);
-  const runtime = attempt(() => buildRuntime(sources, runtimeRelease, releaseRenderer(options.templateRoot, runtimeRelease), templateContext(runtimeRelease.version)));
+  const runtime = attempt(() => buildRuntime(sources, runtimeRelease, options.templateRoot));
   // Frontmatter of every agent, command and skill: releases never edit it, so it is read from the
   // source (positions are the source's; a byte-order mark is set aside), or from a new file.
   for (const path of [...new Set([...sources.files.keys(), ...created])].sort()) {
@@ -182,35 +181,4 @@ export function buildPlugin(options: BuildOptions): BuildResult {
   const plan = planBuild(options);
   writeBundle(options.out, plan.files, plan.protect, plan.executables);
   return plan.result;
-}
-
-/**
- * Compiles ml_utils.py from the source's sections and the release's, checks it with Python and that
- * it defines `release.runtimeApi`. Returns null when there is no runtime at all.
- */
-function buildRuntime(sources: SourceTree, release: Release, render: (template: string) => TextFile, context: object) {
-  const base: RuntimeSection[] =
-    sources.runtime?.kind === "file"
-      ? splitRuntime(sources.runtime.file.file, sources.runtime.file.text)
-      : (sources.runtime?.files ?? []).map((file) => readSectionTemplate(file.file, renderTemplate(file.file, file.text, context)));
-  const added = release.runtimeSections.map((template) => {
-    const rendered = render(template);
-    return readSectionTemplate(rendered.file, rendered.text);
-  });
-  const sections = mergeSections(base, added);
-  if (sections.length === 0) return null;
-  const text = compileRuntime(sections);
-  const file = "templates/ml_utils.py";
-  let inventory;
-  try {
-    inventory = inspectPython(file, text);
-  } catch (error) {
-    const at = error instanceof SourceError && error.line ? sectionAtLine(sections, error.line) : undefined;
-    if (!at || !(error instanceof SourceError)) throw error;
-    const problem = error.message.slice(error.message.indexOf(": ") + 2);
-    throw new SourceError(at.section.file, `${problem} (line ${error.line} of the compiled ml_utils.py)`, at.line);
-  }
-  const missing = release.runtimeApi.filter((name) => !inventory.functions.includes(name));
-  if (missing.length) throw new SourceError(file, `does not define ${missing.join(", ")}, which release ${release.version} requires`);
-  return { text, sections: sections.map((section) => section.key), functions: inventory.functions.length };
 }

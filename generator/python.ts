@@ -1,11 +1,27 @@
-/** Checking generated Python with the real interpreter: it compiles, and which names it defines. */
+/** Checking generated Python with the real interpreter: it compiles, imports, runs, and which names it defines. */
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SourceError } from "./errors.ts";
 
 /** What a Python module defines at its top level. */
 export interface PythonInventory {
   functions: string[];
   names: string[];
+}
+
+/** A top-level definition (function, class or assigned name) and its 1-based line. */
+export interface PythonDefinition {
+  name: string;
+  line: number;
+}
+
+/** What running a module showed: its inventory, its definitions, and the commands whose `--help` ran. */
+export interface PythonRun extends PythonInventory {
+  definitions: PythonDefinition[];
+  commands: string[];
 }
 
 const INSPECT = `
@@ -21,23 +37,115 @@ except SyntaxError as error:
     sys.exit(0)
 functions = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
 names = [target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)]
+names += [node.target.id for node in tree.body if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)]
 print(json.dumps({"functions": functions, "names": names}))
 `;
 
+// Imports the module from a scratch folder, then runs `python FILE --help` and `python FILE COMMAND --help`
+// for every command of its `_COMMANDS` table. Prints one JSON report; a failure names the innermost
+// line of the module in the traceback.
+const RUN = `
+import ast, importlib.util, json, os, subprocess, sys, traceback
+if sys.version_info < (3, 9):
+    sys.exit(9)
+path = sys.argv[1]
+source = open(path, encoding="utf-8").read()
+
+def fail(message, line=None):
+    print(json.dumps({"error": message, "line": line}))
+    sys.exit(0)
+
+def line_in(text):
+    marker = 'File "%s", line ' % path
+    lines = [int(rest.split(",")[0]) for rest in (chunk.split(marker, 1)[1] for chunk in text.splitlines() if marker in chunk)]
+    return lines[-1] if lines else None
+
+try:
+    tree = ast.parse(source, path)
+    compile(tree, path, "exec")
+except SyntaxError as error:
+    fail("Python does not compile it: %s" % error.msg, error.lineno)
+definitions = []
+for node in tree.body:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        definitions.append({"name": node.name, "line": node.lineno})
+    elif isinstance(node, ast.Assign):
+        definitions += [{"name": t.id, "line": node.lineno} for t in node.targets if isinstance(t, ast.Name)]
+    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        definitions.append({"name": node.target.id, "line": node.lineno})
+functions = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+names = [d["name"] for d in definitions if d["name"] not in functions]
+
+spec = importlib.util.spec_from_file_location("ml_utils", path)
+module = importlib.util.module_from_spec(spec)
+sys.modules["ml_utils"] = module
+try:
+    spec.loader.exec_module(module)
+except BaseException as error:
+    frames = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
+    fail("importing it fails: %s: %s" % (type(error).__name__, error), frames[-1] if frames else None)
+
+commands = sorted(getattr(module, "_COMMANDS", {}) or {})
+for argv in [["--help"]] + [[name, "--help"] for name in commands]:
+    try:
+        run = subprocess.run([sys.executable, path] + argv, capture_output=True, text=True, timeout=120, cwd=os.path.dirname(path))
+    except subprocess.TimeoutExpired:
+        fail("python3 ml_utils.py %s does not finish within 120 s" % " ".join(argv))
+    if run.returncode != 0 or "usage" not in run.stdout.lower():
+        detail = (run.stderr.strip() or run.stdout.strip()).splitlines()
+        fail("python3 ml_utils.py %s exits %s: %s" % (" ".join(argv), run.returncode, detail[-1] if detail else "no output, no usage text"), line_in(run.stderr))
+print(json.dumps({"functions": functions, "names": names, "definitions": definitions, "commands": commands}))
+`;
+
+/** This repository's test environment (.venv, made by scripts/python-env.mjs), the project's own Python when it exists. */
+const projectPython = fileURLToPath(new URL(process.platform === "win32" ? "../.venv/Scripts/python.exe" : "../.venv/bin/python", import.meta.url));
+
+/** Pythons to try, in order: $PYTHON, the project's .venv, python3, python. */
+function pythons(): string[] {
+  return [process.env.PYTHON ?? "", existsSync(projectPython) ? projectPython : "", "python3", "python"].filter(Boolean);
+}
+
+function runPython(script: string, file: string, args: string[], input?: string): { python: string; stdout: string } {
+  for (const python of pythons()) {
+    if (!python) continue;
+    const result = spawnSync(python, ["-c", script, ...args], { input, encoding: "utf8", timeout: 600_000 });
+    if (result.error || result.status === 9) continue;
+    if (result.status !== 0) throw new Error(`${python} failed while checking ${file}: ${result.stderr.trim()}`);
+    return { python, stdout: result.stdout };
+  }
+  throw new Error(`Python 3.9+ is needed to check ${file} and was not found (tried $PYTHON, .venv, python3, python)`);
+}
+
 /**
- * Compiles `source` (named `file` in messages) with Python 3.9+ ($PYTHON, python3 or python, the first
- * that runs) and lists its top-level functions and assigned names. Throws SourceError with the line
+ * Compiles `source` (named `file` in messages) with Python 3.9+ ($PYTHON, this repository's .venv,
+ * python3 or python: the first that runs) and lists its top-level functions and assigned names. Throws SourceError with the line
  * of a syntax error, and Error when no suitable Python runs.
  */
 export function inspectPython(file: string, source: string): PythonInventory {
-  for (const python of [process.env.PYTHON, "python3", "python"]) {
-    if (!python) continue;
-    const result = spawnSync(python, ["-c", INSPECT, file], { input: source, encoding: "utf8" });
-    if (result.error || result.status === 9) continue;
-    if (result.status !== 0) throw new Error(`${python} failed while checking ${file}: ${result.stderr.trim()}`);
-    const report = JSON.parse(result.stdout) as PythonInventory & { error?: string; line?: number };
-    if (report.error) throw new SourceError(file, `Python does not compile it: ${report.error}`, report.line);
-    return { functions: report.functions, names: report.names };
+  const report = JSON.parse(runPython(INSPECT, file, [file], source).stdout) as PythonInventory & { error?: string; line?: number };
+  if (report.error) throw new SourceError(file, `Python does not compile it: ${report.error}`, report.line);
+  return { functions: report.functions, names: report.names };
+}
+
+/**
+ * Writes `source` as ml_utils.py into a scratch folder and runs it with Python 3.9+: compiles it,
+ * imports it, and runs `python3 ml_utils.py --help` and `COMMAND --help` for each command of its
+ * `_COMMANDS` table. Throws SourceError (named `file`, with the compiled file's line when known) when
+ * any step fails, and Error when no suitable Python runs. The scratch folder is removed.
+ */
+export function runPythonModule(file: string, source: string): PythonRun {
+  const folder = mkdtempSync(join(tmpdir(), "mla-runtime-"));
+  try {
+    const path = join(folder, "ml_utils.py");
+    writeFileSync(path, source);
+    const { python, stdout } = runPython(RUN, file, [path]);
+    const report = JSON.parse(stdout) as PythonRun & { error?: string; line?: number | null };
+    if (report.error) {
+      const hint = /ModuleNotFoundError/.test(report.error) ? ` (checked with ${python}; set PYTHON to a Python that has the runtime's dependencies)` : "";
+      throw new SourceError(file, `${report.error}${hint}`, report.line ?? undefined);
+    }
+    return report;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
-  throw new Error(`Python 3.9+ is needed to check ${file} and was not found (tried $PYTHON, python3, python)`);
 }

@@ -2,7 +2,7 @@
  * Loading what a release is applied to. Three layouts are accepted:
  * - this repository's: manifests and the plugin's root files (README, LICENSE, ...) in
  *   plugin-manifests/, the component folders (agents/, commands/, skills/, hooks/, ...) at the root,
- *   ml_utils.py as section templates in templates/ml_utils/;
+ *   ml_utils.py as plain .py section files in templates/ml_utils/;
  * - a plugin checkout: manifests in .claude-plugin/ (plugin.json, optionally marketplace.json) and
  *   .cursor-plugin/, templates/ml_utils.py as one file with section banners, and every other file of
  *   the tree whatever its folder (hooks, scripts, assets, other platforms' folders, dot-files), except
@@ -30,7 +30,7 @@ export interface SourceFile {
   executable?: boolean;
 }
 
-/** The runtime of a source tree: section templates (to render) or one ml_utils.py (to split). */
+/** The runtime of a source tree: section files (.py, with generated blocks) or one ml_utils.py (to split). */
 export type RuntimeSource = { kind: "templates"; files: TextFile[] } | { kind: "file"; file: TextFile; source: SourceFile } | null;
 
 /** The manifest files of a source tree, not yet parsed. Cursor's and the marketplace may be missing. */
@@ -116,7 +116,7 @@ function loadRepository(root: string): SourceTree {
     for (const [rel, file] of walk(root, join(root, folder), errors)) files.set(`${folder}/${rel}`, file);
   }
   const templates = join(root, "templates", "ml_utils");
-  const sections = [...walk(root, templates, errors)].filter(([rel]) => rel.endsWith(".py.hbs") && !rel.includes("/"));
+  const sections = [...walk(root, templates, errors)].filter(([rel]) => rel.endsWith(".py") && !rel.includes("/"));
   if (errors.length) throw new SourceErrors(errors);
   return {
     layout: "repository",

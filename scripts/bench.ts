@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: speed measured in one run, as ratios to a baseline measured in the same run.
  * - the build next to copying the same source tree;
- * - registry writes and reads next to a model of the release plan's algorithm (scripts/bench_registry.py);
+ * - registry writes and reads next to the release plan's section 9 code as written (extracted from the plan
+ *   at run time by scripts/bench_registry.py), one more save at 100 / 1,000 / 10,000 models, and the
+ *   `registry` command's output size and time at those sizes;
  * - the data fingerprint next to sha256 over the same data as CSV bytes;
  * - what the plugin adds to every request, measured in the real CLI (the first request with the plugin
  *   enabled minus the same request with it disabled), next to `claude plugin details`' estimate.
@@ -66,29 +68,51 @@ try {
 
   const bundle = join(work, "build-0");
   const runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
-  const result = spawnSync(python(), [join(root, "scripts", "bench_registry.py"), runtime], { cwd: work, encoding: "utf8", maxBuffer: 1 << 24 });
+  const planFile = join(root, "..", "shared", "spec", "mlops-registry-layer-plan.md");
+  const result = spawnSync(python(), [join(root, "scripts", "bench_registry.py"), runtime, planFile], { cwd: work, encoding: "utf8", maxBuffer: 1 << 24 });
   if (result.status !== 0) throw new Error(`bench_registry.py failed:\n${result.stderr}`);
   const measured = JSON.parse(result.stdout) as {
-    registry: { n: number; ours: Record<string, number>; plan: Record<string, number> };
+    operations: { n: number; ours: Record<string, number>; plan: Record<string, number> };
+    save_cost_ms: Record<string, { ours: number; plan: number }>;
+    cli: Record<string, Record<string, { bytes: number; ms: number; status: number }>>;
     fingerprint: Record<string, number>;
   };
-  const { registry, fingerprint } = measured;
-  console.log(`Registry: ${registry.n} calls each, one at a time (ml_utils vs the plan's algorithm, same run)`);
-  console.log(`  ${"operation".padEnd(22)}${"ml_utils".padStart(10)}${"plan".padStart(10)}${"speed-up".padStart(10)}`);
-  for (const key of Object.keys(registry.ours)) {
-    const ours = registry.ours[key] ?? Number.NaN;
-    const plan = registry.plan[key] ?? Number.NaN;
-    console.log(`  ${key.padEnd(22)}${seconds(ours).padStart(10)}${seconds(plan).padStart(10)}${ratio(plan, ours).padStart(10)}`);
+  const { operations, fingerprint } = measured;
+  console.log(`Registry: ${operations.n} calls each, one at a time; baseline: the plan's section 9 as written (extracted from ${planFile}, run in the same run)`);
+  console.log(`  ${"operation".padEnd(26)}${"ml_utils".padStart(10)}${"plan".padStart(10)}${"plan/ours".padStart(11)}`);
+  for (const key of Object.keys(operations.ours)) {
+    const ours = operations.ours[key] ?? Number.NaN;
+    const plan = operations.plan[key] ?? Number.NaN;
+    console.log(`  ${key.padEnd(26)}${seconds(ours).padStart(10)}${seconds(plan).padStart(10)}${ratio(plan, ours).padStart(11)}`);
   }
-  const slower = Object.keys(registry.ours).filter((key) => (registry.ours[key] ?? 0) > (registry.plan[key] ?? 0));
+  const slower = Object.keys(operations.ours).filter((key) => (operations.ours[key] ?? 0) > (operations.plan[key] ?? 0));
   console.log(`  slower than the plan: ${slower.length ? slower.join(", ") : "none"}\n`);
+
+  console.log("One more save_model_entry into a registry of N models (median; the plan: its code as written)");
+  for (const [size, cost] of Object.entries(measured.save_cost_ms)) {
+    console.log(`  ${size.padStart(6)} models  ml_utils ${cost.ours.toFixed(1).padStart(7)} ms   plan ${cost.plan.toFixed(1).padStart(8)} ms   plan/ours ${ratio(cost.plan, cost.ours)}`);
+  }
+  console.log("");
+
+  console.log("python3 ml_utils.py registry VIEW: output bytes / time (N models and N experiments; default output, no --all)");
+  const views = Object.keys(Object.values(measured.cli)[0] ?? {});
+  console.log(`  ${"view".padEnd(15)}${Object.keys(measured.cli).map((size) => `${size} models`.padStart(22)).join("")}`);
+  for (const view of views) {
+    const cells = Object.values(measured.cli).map((bySize) => {
+      const cell = bySize[view];
+      return cell ? `${cell.bytes} B ${cell.ms.toFixed(0)} ms`.padStart(22) : "".padStart(22);
+    });
+    console.log(`  ${view.padEnd(15)}${cells.join("")}`);
+  }
+  const largest = Math.max(...Object.values(measured.cli).flatMap((bySize) => Object.values(bySize).map((cell) => cell.bytes)));
+  console.log(`  largest output: ${largest} bytes (bar: about 4 KB = 4,096 bytes)\n`);
 
   const rows = fingerprint.rows ?? 0;
   const rate = (s: number) => `${(rows / s / 1e6).toFixed(1)}M rows/s`;
   console.log(`Data fingerprint: ${rows.toLocaleString("en")} rows x ${fingerprint.columns} mixed columns (best of 3)`);
   console.log(`  compute_data_fingerprint(df), every cell   ${seconds(fingerprint.fingerprint_s ?? 0)}  ${rate(fingerprint.fingerprint_s ?? 0)}`);
+  console.log(`  the plan's fingerprint (first/last 100 rows) ${seconds(fingerprint.plan_fingerprint_s ?? 0)}  (hashes 200 rows: misses mid-file changes)`);
   console.log(`  sha256 over the same data as CSV (${((fingerprint.csv_bytes ?? 0) / 1e6).toFixed(0)} MB)  ${seconds(fingerprint.sha256_of_csv_bytes_s ?? 0)}  ${rate(fingerprint.sha256_of_csv_bytes_s ?? 0)}`);
-  console.log(`  compute_data_fingerprint(path) of that CSV ${seconds(fingerprint.fingerprint_of_csv_file_s ?? 0)}  ${rate(fingerprint.fingerprint_of_csv_file_s ?? 0)}`);
   console.log(`  (writing that CSV, as a CSV-text hash would need: ${seconds(fingerprint.writing_the_csv_s ?? 0)})\n`);
 
   const details = installAndDescribe(bundle, "ml-automation");

@@ -1,116 +1,58 @@
 """Registry and fingerprint benchmark, run by `npm run bench` with the built ml_utils.py.
 
-Measures, in one run on one machine: registering 500 models, 500 experiments and 500 features one
-call at a time, and the reads, with ml_utils and with a model of the release plan's algorithm (its
-_load_registry decodes every platform folder's copy and keeps the first; each save appends and
-rewrites five pretty-printed copies with default=str); then the data fingerprint of a 1M-row,
-10-column mixed frame next to sha256 over the same data as CSV bytes.
+The baseline is the release plan's section 9 code as written: this script extracts the Python block
+holding "# 9. MLOPS REGISTRY" from ../shared/spec/mlops-registry-layer-plan.md at run time and runs it
+(with the `os` and `json` imports its ml_utils.py preamble gave it) in the same run, in the same kind
+of project folder. Measured:
+- N calls one at a time of each write, and reads, with ml_utils and with the plan's code;
+- the cost of one more model save at 100, 1,000 and 10,000 models, both;
+- `registry` output size and time of every view at 100, 1,000 and 10,000 models, and the summary
+  at 10,000 models x 10,000 experiments;
+- the data fingerprint of a 1M-row mixed frame next to sha256 over the same data as CSV bytes.
 Prints one JSON object.
 """
 
-import glob
+import contextlib
 import hashlib
+import io
 import json
 import os
+import re
+import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[1])))
 import ml_utils  # noqa: E402
 
-N = int(os.environ.get("BENCH_N", "500"))
-PLAN_DIRS = [".claude/mlops", ".cursor/mlops", ".codex/mlops", ".opencode/mlops", "mlops"]
+PLAN_FILE = sys.argv[2]
+N = int(os.environ.get("BENCH_N", "300"))
+SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",")]
 
 
-# --- a model of the plan's write path (its algorithm, for comparison only) ---------------
-
-def plan_load(filename):
-    """The plan's _load_registry: decode every platform folder's copy, return the first one found."""
-    first = None
-    for folder in PLAN_DIRS:
-        path = os.path.join(folder, filename)
-        if os.path.exists(path):
-            with open(path) as handle:
-                data = json.load(handle)
-            if first is None:
-                first = data
-    return first
+def load_plan():
+    """The plan's section 9, exactly as the plan writes it, executed as a module of its own."""
+    text = open(PLAN_FILE, encoding="utf-8").read()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    code = next(block for block in blocks if "# 9. MLOPS REGISTRY" in block)
+    namespace = {"os": os, "json": json, "__name__": "plan_section_9"}
+    exec(compile(code, f"{PLAN_FILE} (section 9)", "exec"), namespace)
+    return namespace
 
 
-def plan_save(filename, data):
-    for folder in PLAN_DIRS:
-        os.makedirs(os.path.dirname(os.path.join(folder, filename)), exist_ok=True)
-        with open(os.path.join(folder, filename), "w") as handle:
-            json.dump(data, handle, indent=2, default=str)
+plan = load_plan()
 
-
-def _utc():
-    return datetime.now(timezone.utc).isoformat()
-
-
-def plan_save_model(entry):
-    """The plan's save_model_entry: every schema field with its default, appended (never updated)."""
-    registry = plan_load("model-registry.json") or {"version": "1.0", "models": []}
-    defaults = {"name": "unnamed_model", "task_type": "regression", "algorithm": "", "framework": "scikit-learn", "status": "challenger",
-                "metrics": {}, "hyperparameters": {}, "artifact_path": "", "data_fingerprint": "", "feature_set": [],
-                "training_experiment_id": "", "predecessor_id": None, "rationale": {}, "tags": []}
-    record = {"model_id": entry["model_id"], "created_at": _utc()}
-    record.update({key: entry.get(key, default) for key, default in defaults.items()})
-    registry["models"].append(record)
-    plan_save("model-registry.json", registry)
-
-
-def plan_save_features(features):
-    """The plan's save_feature_entries: update by id, else append an entry with every schema field."""
-    store = plan_load("feature-store.json") or {"version": "1.0", "features": []}
-    existing = {f["feature_id"] for f in store["features"]}
-    defaults = {"description": "", "dtype": "unknown", "source_columns": [], "transformation": "raw", "transformation_params": {},
-                "created_by": "feature-engineering-analyst", "domain": "general", "task_type_relevance": [], "tags": [],
-                "statistics": {}, "used_in_models": [], "leakage_risk": "unknown"}
-    for feature in features:
-        if feature["feature_id"] in existing:
-            for stored in store["features"]:
-                if stored["feature_id"] == feature["feature_id"]:
-                    stored.update(feature, updated_at=_utc())
-        else:
-            record = {"feature_id": feature["feature_id"], "name": feature.get("name", feature["feature_id"]), "created_at": _utc()}
-            record.update({key: feature.get(key, default) for key, default in defaults.items()})
-            store["features"].append(record)
-    plan_save("feature-store.json", store)
-
-
-def plan_save_experiment(experiment):
-    """The plan's save_experiment: one file per experiment, written into every platform folder."""
-    record = {"experiment_id": experiment["experiment_id"], "name": "unnamed_experiment", "created_at": _utc(), "status": "completed",
-              "task_type": "regression", "rationale": {}, "dataset": {}, "model": {}, "metrics": {}, "artifacts": [], "notes": "",
-              "registered_model_id": ""}
-    record.update({key: value for key, value in experiment.items() if key in record})
-    plan_save(f"experiments/{experiment['experiment_id']}.json", record)
-
-
-def plan_load_experiments():
-    found = {}
-    for folder in PLAN_DIRS:
-        for path in glob.glob(os.path.join(folder, "experiments", "*.json")):
-            with open(path) as handle:
-                entry = json.load(handle)
-            found.setdefault(entry["experiment_id"], entry)
-    return list(found.values())
-
-
-# --- workloads ---------------------------------------------------------------------------
 
 def model(i):
-    return {"model_id": f"model_{i:04d}", "name": f"candidate_{i}", "task_type": "regression", "algorithm": "RandomForestRegressor",
+    return {"model_id": f"model_{i:05d}", "name": f"candidate_{i}", "task_type": "regression", "algorithm": "RandomForestRegressor",
             "metrics": {"rmse": 1000.0 + i, "mae": 800.0 + i, "r2": 0.8}, "hyperparameters": {"n_estimators": 200, "max_depth": 12},
-            "feature_set": [f"feature_{i % 50:03d}", f"feature_{(i + 7) % 50:03d}"], "training_experiment_id": f"exp_{i:04d}",
+            "feature_set": [f"feature_{i % 50:03d}", f"feature_{(i + 7) % 50:03d}"], "training_experiment_id": f"exp_{i:05d}",
             "rationale": {"eda_insights": "seasonal", "decision_source": "gate-3"}, "tags": ["bench"]}
 
 
 def experiment(i):
-    return {"experiment_id": f"exp_{i:04d}", "name": f"run_{i}", "task_type": "regression",
+    return {"experiment_id": f"exp_{i:05d}", "name": f"run_{i}", "task_type": "regression",
             "dataset": {"rows": 5200, "target": "Revenue"}, "model": {"algorithm": "RandomForestRegressor"},
             "metrics": {"test": {"rmse": 1000.0 + i, "mae": 800.0, "r2": 0.8}}}
 
@@ -126,39 +68,103 @@ def timed(fn):
     return time.perf_counter() - start
 
 
-def in_project(fn):
+@contextlib.contextmanager
+def project():
     old = os.getcwd()
-    with tempfile.TemporaryDirectory() as project:
-        os.chdir(project)
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
         os.mkdir(".claude")
         try:
-            return fn()
+            yield folder
         finally:
             os.chdir(old)
 
 
-def registry_bench():
-    def ours():
-        return {
-            "features": timed(lambda: [ml_utils.save_feature_entries([feature(i)]) for i in range(N)]),
-            "experiments": timed(lambda: [ml_utils.save_experiment(experiment(i)) for i in range(N)]),
-            "models": timed(lambda: [ml_utils.save_model_entry(model(i)) for i in range(N)]),
-            "read models x100": timed(lambda: [ml_utils.load_model_registry() for _ in range(100)]),
-            "read features x100": timed(lambda: [ml_utils.load_feature_store() for _ in range(100)]),
-            "read experiments x10": timed(lambda: [ml_utils.load_experiments() for _ in range(10)]),
-        }
+def operations():
+    """N calls of each operation, one at a time, in a fresh project each side."""
+    def run(api):
+        with project():
+            return {
+                "save_feature_entries": timed(lambda: [api["save_feature_entries"]([feature(i)]) for i in range(N)]),
+                "save_experiment": timed(lambda: [api["save_experiment"](experiment(i)) for i in range(N)]),
+                "save_model_entry": timed(lambda: [api["save_model_entry"](model(i)) for i in range(N)]),
+                "load_model_registry x100": timed(lambda: [api["load_model_registry"]() for _ in range(100)]),
+                "load_feature_store x100": timed(lambda: [api["load_feature_store"]() for _ in range(100)]),
+                "load_experiments x10": timed(lambda: [api["load_experiments"]() for _ in range(10)]),
+                "get_champion_model x100": timed(lambda: [api["get_champion_model"]() for _ in range(100)]),
+            }
 
-    def plan():
-        return {
-            "features": timed(lambda: [plan_save_features([feature(i)]) for i in range(N)]),
-            "experiments": timed(lambda: [plan_save_experiment(experiment(i)) for i in range(N)]),
-            "models": timed(lambda: [plan_save_model(model(i)) for i in range(N)]),
-            "read models x100": timed(lambda: [plan_load("model-registry.json") for _ in range(100)]),
-            "read features x100": timed(lambda: [plan_load("feature-store.json") for _ in range(100)]),
-            "read experiments x10": timed(lambda: [plan_load_experiments() for _ in range(10)]),
-        }
+    ours = run({name: getattr(ml_utils, name) for name in plan if callable(plan[name]) and hasattr(ml_utils, name)})
+    theirs = run(plan)
+    return {"n": N, "ours": ours, "plan": theirs}
 
-    return {"n": N, "ours": in_project(ours), "plan": in_project(plan)}
+
+def fill_models(size, ours):
+    """A registry of `size` models written directly in each side's own layout (ours: one entry per
+    line, written once through save_model_entry so its generations exist; the plan's: five copies)."""
+    entries = [dict(model(i), created_at="2026-01-01T00:00:00+00:00", status="challenger") for i in range(size - 1)]
+    if ours:
+        body = ",\n".join("    " + json.dumps(entry) for entry in entries)
+        folder = ".claude/mlops"
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "model-registry.json"), "w") as handle:
+            handle.write('{\n  "version": "1.0",\n  "models": [\n' + body + "\n  ]\n}\n")
+        ml_utils.save_model_entry(model(size - 1))
+    else:
+        plan["_save_registry"]("model-registry.json", {"version": "1.0", "models": entries + [model(size - 1)]})
+
+
+def save_cost():
+    """Milliseconds for one more save_model_entry at each size (median of several), both sides."""
+    result = {}
+    for size in SIZES:
+        row = {}
+        for side, api in (("ours", ml_utils.save_model_entry), ("plan", plan["save_model_entry"])):
+            with project():
+                fill_models(size, side == "ours")
+                runs = 3 if size >= 10000 else 10
+                times = [timed(lambda i=i, api=api, size=size: api(model(size + i))) for i in range(runs)]
+                row[side] = statistics.median(times) * 1000
+        result[str(size)] = row
+    return result
+
+
+def run_cli(argv):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        start = time.perf_counter()
+        status = ml_utils.registry_cli(argv)
+        elapsed = time.perf_counter() - start
+    return {"bytes": len(out.getvalue().encode("utf-8")), "ms": elapsed * 1000, "status": status}
+
+
+def fill_registry(size, experiments):
+    """`size` models, `experiments` experiments, 50 features and 3 data versions in our layout."""
+    folder = ".claude/mlops"
+    os.makedirs(os.path.join(folder, "experiments"), exist_ok=True)
+    os.makedirs(os.path.join(folder, "data-versions"), exist_ok=True)
+    entries = [dict(model(i), created_at=f"2026-01-01T00:00:00.{i:06d}+00:00", status="champion" if i == size // 2 else "challenger") for i in range(size)]
+    features = [dict(feature(i), created_at="2026-01-01T00:00:00+00:00") for i in range(50)]
+    for name, key, items in (("model-registry.json", "models", entries), ("feature-store.json", "features", features)):
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write('{\n  "version": "1.0",\n  "' + key + '": [\n' + ",\n".join("    " + json.dumps(e) for e in items) + "\n  ]\n}\n")
+    for i in range(experiments):
+        with open(os.path.join(folder, "experiments", f"exp_{i:05d}.json"), "w") as handle:
+            json.dump(dict(experiment(i), created_at=f"2026-01-01T00:00:00.{i:06d}+00:00"), handle)
+
+
+VIEWS = {"summary": [], "models": ["models"], "champion": ["models", "--champion"], "features": ["features"],
+         "experiments": ["experiments"], "data": ["data"], "lineage": ["lineage", "model_00000"], "models --json": ["models", "--json"]}
+
+
+def cli_output():
+    """`registry` output size (bytes) and time (ms) of every view at each size (as many experiments as models)."""
+    result = {}
+    for size in SIZES:
+        with project():
+            fill_registry(size, size)
+            result[str(size)] = {name: run_cli(argv) for name, argv in VIEWS.items()}
+    return result
 
 
 def fingerprint_bench():
@@ -176,15 +182,15 @@ def fingerprint_bench():
         "score": rng.normal(0, 1, rows), "units": rng.integers(0, 10, rows).astype("int16"),
     })
     fingerprint = min(timed(lambda: ml_utils.compute_data_fingerprint(frame)) for _ in range(3))
+    plan_fp = min(timed(lambda: plan["compute_data_fingerprint"](frame)) for _ in range(3))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "frame.csv")
         to_csv = timed(lambda: frame.to_csv(path, index=False))
         data = open(path, "rb").read()
         sha = min(timed(lambda: hashlib.sha256(data).hexdigest()) for _ in range(3))
-        file_fp = min(timed(lambda: ml_utils.compute_data_fingerprint(path)) for _ in range(3))
-    return {"rows": rows, "columns": frame.shape[1], "csv_bytes": len(data), "fingerprint_s": fingerprint,
-            "sha256_of_csv_bytes_s": sha, "fingerprint_of_csv_file_s": file_fp, "writing_the_csv_s": to_csv}
+    return {"rows": rows, "columns": frame.shape[1], "csv_bytes": len(data), "fingerprint_s": fingerprint, "plan_fingerprint_s": plan_fp,
+            "sha256_of_csv_bytes_s": sha, "writing_the_csv_s": to_csv}
 
 
 if __name__ == "__main__":
-    print(json.dumps({"registry": registry_bench(), "fingerprint": fingerprint_bench()}))
+    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "fingerprint": fingerprint_bench()}))

@@ -86,7 +86,7 @@ describe("errors reach the model, with the command's guidance for them", () => {
     const alone = direct(["models", "--bogus"]);
     expect(alone.status).toBe(2);
     const received = await viaEditor("models --bogus");
-    expect(received).toMatch(/usage: ml_utils\.py registry/);
+    expect(received).toMatch(/usage: python3 ml_utils\.py registry/);
     expect(received).toContain("unrecognized arguments: --bogus");
     expect(received).toContain("**usage text**");
   });
@@ -121,7 +121,7 @@ describe("arguments are data: nothing the user or the model passes runs as shell
         const received = await viaEditor(payload(command));
         expect(existsSync(marker), `${marker} was created: the arguments ran as shell`).toBe(false);
         expect(received).not.toContain("PWNED42");
-        expect(received).toMatch(/usage: ml_utils\.py registry|the arguments were cut short/);
+        expect(received).toMatch(/usage: python3 ml_utils\.py registry|the arguments were cut short/);
       }
       expect(readdirSync(sandbox)).toEqual([]);
     } finally {

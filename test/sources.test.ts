@@ -82,8 +82,8 @@ describe("plugin sources at 1.2.1", () => {
     expect(sources.runtime?.kind).toBe("templates");
     const names = sources.runtime?.kind === "templates" ? sources.runtime.files.map((file) => file.file.split("/").pop()) : [];
     expect(names).toEqual([
-      "00-preamble.py.hbs", "01-data-loading.py.hbs", "02-column-types.py.hbs", "03-preprocessing.py.hbs", "04-split.py.hbs",
-      "05-evaluation.py.hbs", "06-eda-reports.py.hbs", "07-report-bus.py.hbs", "08-reflection.py.hbs",
+      "00-preamble.py", "01-data-loading.py", "02-column-types.py", "03-preprocessing.py", "04-split.py",
+      "05-evaluation.py", "06-eda-reports.py", "07-report-bus.py", "08-reflection.py",
     ]);
   });
 });

@@ -1,6 +1,25 @@
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildPlugin } from "../../generator/build.ts";
+import { SourceErrors } from "../../generator/errors.ts";
 import { pythonLiteral } from "../../generator/python-literal.ts";
+import { releases } from "../../generator/releases/index.ts";
+import { fillGeneratedBlocks } from "../../generator/runtime-constants.ts";
+import { runtimeSectionFiles } from "../../scripts/sync-runtime-constants.ts";
+import { copySources, repoRoot, tempDir } from "../helpers.ts";
 import { compileRuntime, mergeSections, readSectionTemplate, sectionAtLine, splitRuntime } from "../../generator/runtime.ts";
+
+/** Builds `source` in-process; returns the problems' messages ([] when it builds). */
+function problemsOf(source: string): string[] {
+  try {
+    buildPlugin({ source, out: join(tempDir(), "out"), releases, templateRoot: repoRoot });
+    return [];
+  } catch (error) {
+    if (error instanceof SourceErrors) return error.errors.map((problem) => problem.message);
+    throw error;
+  }
+}
 
 const banner = (title: string) => `# ${"=".repeat(20)}\n# ${title}\n# ${"=".repeat(20)}\n`;
 const FILE = `"""doc"""\nimport os\n\n\n${banner("1. DATA LOADING")}\ndef load():\n    return 1\n\n\n${banner("2. TYPES")}\nX = 2\n\n\n${banner("COMMAND LINE")}\nif __name__ == "__main__":\n    pass\n`;
@@ -40,5 +59,56 @@ describe("Python literals of shared constants", () => {
     );
     expect(() => pythonLiteral(Number.NaN)).toThrowError(/NaN/);
     expect(() => pythonLiteral(undefined)).toThrowError(/undefined/);
+  });
+});
+
+describe("runtime sections as plain Python", () => {
+  it("keep every committed generated block equal to what generator/constants.ts gives", () => {
+    const files = runtimeSectionFiles();
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    const blocks = files.flatMap((path) => fillGeneratedBlocks(path, readFileSync(path, "utf8")).blocks.map((block) => ({ path, ...block })));
+    expect(blocks.map((block) => block.name).sort()).toEqual(["platform folders", "registry"]);
+    expect(blocks.filter((block) => !block.current)).toEqual([]);
+  });
+
+  it("regenerate a stale block, and name a broken or unknown one with its line", () => {
+    const stale = "x = 1\n# --- generated from generator/constants.ts: platform folders ---\nPLATFORM_DIRS = []\n# --- end generated ---\n";
+    const filled = fillGeneratedBlocks("s.py", stale);
+    expect(filled.blocks).toEqual([{ name: "platform folders", line: 2, current: false }]);
+    expect(filled.text).toContain('PLATFORM_DIRS = [".claude", ".cursor", ".codex", ".opencode"]\n# --- end generated ---');
+    expect(() => fillGeneratedBlocks("s.py", "# --- generated from generator/constants.ts: colours ---\n# --- end generated ---\n")).toThrowError(/s\.py:1: unknown generated block "colours"/);
+    expect(() => fillGeneratedBlocks("s.py", "a\n# --- generated from generator/constants.ts: registry ---\nX = 1\n")).toThrowError(/s\.py:2: generated block "registry" has no/);
+  });
+});
+
+describe("the build runs the compiled runtime", () => {
+  const sectionsDir = (source: string) => join(source, "templates", "ml_utils");
+
+  it("names the section file and line when importing the runtime fails", () => {
+    const source = copySources();
+    const file = join(sectionsDir(source), "05-evaluation.py");
+    writeFileSync(file, readFileSync(file, "utf8").replace("\n\ndef evaluate_model(", "\n\nMISSING_NAME.attribute\n\n\ndef evaluate_model("));
+    const line = readFileSync(file, "utf8").split("\n").indexOf("MISSING_NAME.attribute") + 1;
+    expect(problemsOf(source)).toEqual([expect.stringMatching(new RegExp(`05-evaluation\\.py:${line}: importing it fails: NameError: name 'MISSING_NAME' is not defined \\(line \\d+ of the compiled ml_utils\\.py\\)`))]);
+  });
+
+  it("fails when `registry --help` does not run, naming the line", () => {
+    const source = copySources();
+    const file = join(sectionsDir(source), "08-reflection.py");
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n\nimport argparse as _argparse\n_argparse.ArgumentParser.format_help = lambda self: 1 / 0\n`);
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/ml_utils\.py registry --help exits 1: ZeroDivisionError: division by zero/)]);
+  });
+
+  it("refuses a section that redefines a name of another section", () => {
+    const source = copySources();
+    const file = join(sectionsDir(source), "08-reflection.py");
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n\ndef mlops_dir():\n    return "elsewhere"\n`);
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/09-mlops-registry\.py:\d+: defines mlops_dir, which .*08-reflection\.py:\d+ already defines/)]);
+  });
+
+  it("refuses release runtime sections over sources without any runtime section", () => {
+    const source = copySources();
+    rmSync(sectionsDir(source), { recursive: true });
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/release 1\.3\.0 adds runtime sections \(.*09-mlops-registry\.py.*\) but the sources have no ml_utils\.py to add them to/)]);
   });
 });

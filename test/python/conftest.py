@@ -13,7 +13,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def ml_utils_path(tmp_path_factory):
-    """Build the plugin once (npm run build:plugin into a temporary folder) and return its ml_utils.py."""
+    """Build the plugin once (npm run build:plugin into a temporary folder) and return its ml_utils.py.
+    $ML_UTILS_UNDER_TEST names another ml_utils.py to test instead (e.g. one built from an older commit)."""
+    if os.environ.get("ML_UTILS_UNDER_TEST"):
+        return Path(os.environ["ML_UTILS_UNDER_TEST"]).resolve()
     out = tmp_path_factory.mktemp("bundle") / "dist"
     tsx = REPO / "node_modules" / ".bin" / ("tsx.cmd" if os.name == "nt" else "tsx")
     result = subprocess.run([str(tsx), "generator/cli.ts", "--out", str(out)], cwd=REPO, capture_output=True, text=True)

@@ -5,7 +5,6 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import run_python
 
 ROWS = 200_000

@@ -10,7 +10,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from conftest import run_python
 
 REGRESSION = {"rmse": 10.0, "mae": 8.0, "r2": 0.5}
@@ -36,7 +35,7 @@ def test_writes_go_to_the_first_existing_platform_folder_only(mu, project):
     mu.save_feature_entries([{"feature_id": "f1"}])
     mu.save_experiment({"experiment_id": "e1"})
     assert sorted(os.listdir(project)) == [".cursor", ".opencode"]
-    assert sorted(os.listdir(".cursor/mlops")) == [".registry.lock", "experiments", "feature-store.json", "model-registry.json"]
+    assert sorted(os.listdir(".cursor/mlops")) == [".generations", ".registry.lock", "experiments", "feature-store.json", "model-registry.json"]
     assert os.listdir(".opencode") == []
     os.mkdir(".claude")
     assert mu.mlops_dir() == os.path.join(".claude", "mlops")
@@ -129,13 +128,15 @@ def test_a_truncated_registry_is_never_overwritten(mu, project):
     intact = open(path, "rb").read()
     truncated = intact[:-40]
     open(path, "wb").write(truncated)
-    with pytest.raises(mu.RegistryError, match=r"model-registry\.json.*left untouched.*move it aside"):
+    with pytest.raises(mu.RegistryError, match=r"model-registry\.json is damaged.*left untouched.*registry repair --dry-run"):
         mu.save_model_entry(model("m5"))
     with pytest.raises(mu.RegistryError, match="left untouched"):
         mu.promote_model("m0")
     assert open(path, "rb").read() == truncated
-    with pytest.warns(mu.RegistryWarning, match="cannot be read"):
-        assert mu.load_model_registry()["models"] == []
+    with pytest.warns(mu.RegistryWarning, match=r"model-registry\.json:8: .*cut short"):
+        loaded = mu.load_model_registry()
+    assert [m["model_id"] for m in loaded["models"]] == ["m0", "m1", "m2", "m3"]
+    assert any(":8:" in problem for problem in loaded["damaged"])
     open(path, "wb").write(intact)
     assert len(mu.load_model_registry()["models"]) == 5
 
@@ -143,7 +144,7 @@ def test_a_truncated_registry_is_never_overwritten(mu, project):
 def test_a_registry_of_the_wrong_shape_is_refused_too(mu, project):
     os.makedirs("mlops")
     open("mlops/feature-store.json", "w").write('{"features": {"not": "a list"}}')
-    with pytest.raises(mu.RegistryError, match="not a registry file"):
+    with pytest.raises(mu.RegistryError, match="has no 'features' list"):
         mu.save_feature_entries([{"feature_id": "f1"}])
     assert json.load(open("mlops/feature-store.json")) == {"features": {"not": "a list"}}
 
@@ -316,16 +317,17 @@ def test_a_registry_written_in_the_plans_layout_is_merged_not_lost(mu, project):
     assert open(".claude/mlops/model-registry.json").read().count("\n") == len(stored) + 5  # one entry per line now
 
 
-def test_an_entry_that_does_not_parse_is_kept_byte_for_byte_and_cannot_be_changed(mu, project):
+def test_an_entry_that_does_not_parse_hides_nothing_else_and_stops_every_write(mu, project):
     for name in ("m1", "m2", "m3"):
         mu.save_model_entry(model(name))
     path = "mlops/model-registry.json"
     lines = open(path).read().split("\n")
     lines[4] = lines[4].replace('"metrics": {', '"metrics": {{')  # m2, broken by a hand edit
-    open(path, "w").write("\n".join(lines))
-    mu.save_model_entry(model("m4"))
-    after = open(path).read().split("\n")
-    assert after[4] == lines[4] and '"model_id": "m4"' in after[6]
-    with pytest.raises(mu.RegistryError, match=r"entry 'm2' is not valid JSON.*left untouched"):
-        mu.promote_model("m2")
-    assert open(path).read().split("\n")[4] == lines[4]
+    broken = "\n".join(lines)
+    open(path, "w").write(broken)
+    with pytest.warns(mu.RegistryWarning, match=r"model-registry\.json:5: not valid JSON"):
+        assert [m["model_id"] for m in mu.load_model_registry()["models"]] == ["m1", "m3"]
+    for write in (lambda: mu.save_model_entry(model("m4")), lambda: mu.promote_model("m1"), lambda: mu.promote_model("m2")):
+        with pytest.raises(mu.RegistryDamagedError, match=r"model-registry\.json:5: not valid JSON.*model_id 'm2' by its text"):
+            write()
+    assert open(path).read() == broken

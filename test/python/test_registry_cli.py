@@ -124,5 +124,5 @@ def test_cli_warns_about_an_unreadable_registry_and_shows_the_rest(mu, ml_utils_
     with open("mlops/model-registry.json", "a") as handle:
         handle.write("garbage")
     result = cli(ml_utils_path, project, "features")
-    assert result.returncode == 0 and "| f1 |" in result.stdout
-    assert "model-registry.json cannot be read" in result.stderr
+    assert result.returncode == 3 and "| f1 |" in result.stdout
+    assert "DAMAGED: mlops/model-registry.json:" in result.stdout and "unexpected text after the 'models' list" in result.stdout

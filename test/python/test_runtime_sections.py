@@ -6,11 +6,10 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_python
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
-
-from conftest import run_python
 
 
 @pytest.fixture(scope="module")

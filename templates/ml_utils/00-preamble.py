@@ -13,12 +13,13 @@ functions that use them.
 
 import json
 import os
-import sys
 
 # Platform folders a project may have, in order of preference. Reports go into the first one that
 # already exists; a project without any of them gets the universal fallback folder instead. No
 # function here creates a platform folder.
-PLATFORM_DIRS = {{{py platformDirs}}}
+# --- generated from generator/constants.ts: platform folders ---
+PLATFORM_DIRS = [".claude", ".cursor", ".codex", ".opencode"]
+# --- end generated ---
 
 
 def _platform_subdir(subdir, env_var=None):

@@ -13,7 +13,7 @@ def detect_column_types(df, target=None, max_categories=20, id_uniqueness=0.95, 
     """
     import pandas as pd
 
-    kinds = {"numeric": [], "categorical": [], "boolean": [], "datetime": [], "text": [], "id": []}
+    kinds: dict = {"numeric": [], "categorical": [], "boolean": [], "datetime": [], "text": [], "id": []}
     rows = len(df)
     for column in df.columns:
         if column == target:

@@ -1,0 +1,73 @@
+/**
+ * `npm test` step: ruff and mypy (pinned in requirements-dev.txt, run from .venv) over the runtime.
+ * - ruff: every Python file of the repository (runtime sections, scripts, tests), with pyproject.toml;
+ * - ruff and mypy: the compiled ml_utils.py, each finding reported at its section file and line;
+ * - mypy: each release section that stands alone (section 9 imports everything it uses).
+ * Exits 1 when any finding remains, naming it.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { currentRelease } from "../generator/releases/index.ts";
+import { compileRuntime, mergeSections, sectionAtLine } from "../generator/runtime.ts";
+import { releaseSections, sourceSections } from "../generator/runtime-build.ts";
+import { loadSources } from "../generator/sources.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (name: string) => join(root, ".venv", process.platform === "win32" ? `Scripts/${name}.exe` : `bin/${name}`);
+/** Release sections that must pass mypy on their own (the others use names of the sections before them). */
+const STANDALONE = ["09-mlops-registry.py"];
+/** In the compiled file, sections repeat their imports below the first section: that is by design. */
+const COMPILED_IGNORES = "E402,F811,I001";
+
+function run(tool: string, args: string[]): { status: number; output: string } {
+  const result = spawnSync(bin(tool), args, { cwd: root, encoding: "utf8" });
+  if (result.error) throw new Error(`cannot run ${tool} from .venv (run node scripts/python-env.mjs first): ${result.error.message}`);
+  return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+const sections = mergeSections(sourceSections(loadSources(root)), releaseSections(currentRelease, root));
+const scratch = mkdtempSync(join(tmpdir(), "mla-check-"));
+const compiled = join(scratch, "ml_utils.py");
+writeFileSync(compiled, compileRuntime(sections));
+
+/** Rewrites `<compiled>:LINE:` in a tool's output as `<section file>:LINE:` (and the compiled line). */
+function mapLines(output: string): string {
+  return output
+    .split("\n")
+    .map((line) => {
+      const match = /^(.*?ml_utils\.py):(\d+):(?:(\d+):)?(.*)$/.exec(line);
+      if (!match || !match[1]?.startsWith(scratch)) return line;
+      const at = sectionAtLine(sections, Number(match[2]));
+      return at ? `${at.section.file}:${at.line}:${match[3] ? `${match[3]}:` : ""}${match[4]} (compiled line ${match[2]})` : line;
+    })
+    .join("\n");
+}
+
+let failed = 0;
+try {
+  const checks: Array<[string, string, string[]]> = [
+    ["ruff", "ruff: repository Python files", ["check", "--output-format", "concise", "--config", "pyproject.toml", "templates", "scripts", "test/python"]],
+    ["ruff", "ruff: compiled ml_utils.py", ["check", "--output-format", "concise", "--config", "pyproject.toml", "--extend-ignore", COMPILED_IGNORES, compiled]],
+    ["mypy", "mypy: compiled ml_utils.py", ["--config-file", "pyproject.toml", "--no-error-summary", compiled]],
+    ...STANDALONE.map((name): [string, string, string[]] => [
+      "mypy",
+      `mypy: ${name} on its own`,
+      ["--config-file", "pyproject.toml", "--no-error-summary", join(currentRelease.templateDir, "ml_utils", name)],
+    ]),
+  ];
+  for (const [tool, title, args] of checks) {
+    const { status, output } = run(tool, args);
+    if (status === 0) {
+      console.log(`ok    ${title}`);
+      continue;
+    }
+    failed++;
+    console.log(`FAIL  ${title}\n${mapLines(output).replace(/^/gm, "      ")}`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;

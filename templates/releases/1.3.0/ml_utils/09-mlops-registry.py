@@ -1,0 +1,1951 @@
+# =============================================================================
+# 9. MLOPS REGISTRY
+# =============================================================================
+
+# Four registries record what the agents produce: the model registry (champion / challenger /
+# archived), the feature store, experiment logs and data versions. They live in ONE folder per
+# project: $ML_AUTOMATION_MLOPS_DIR if set, else the first of PLATFORM_MLOPS_DIRS whose platform
+# folder (.claude, .cursor, ...) exists, else the universal `mlops/`. Reads merge every folder, the
+# newest copy of each entry winning.
+#
+# What was recorded is never hidden or dropped:
+# - Readers return every entry that can be read and name each damaged file and line (a
+#   RegistryWarning, the `damaged` list of load_model_registry / load_feature_store, check_registry()).
+# - Writers validate every value first (types, ids, finite metrics) and refuse a damaged file,
+#   naming it, before anything is written. They hold a cross-process lock (bounded wait), write a
+#   temporary file, fsync and rename, and keep the last two good generations of every file in
+#   `.generations/`, from which `repair_registry` (`python3 ml_utils.py registry repair`) rebuilds.
+# - Entries a person wrote by hand that the runtime cannot use are kept byte for byte.
+# This section needs only the standard library (pandas only to fingerprint a DataFrame), and
+# imports everything it uses itself.
+
+import contextlib
+import decimal
+import hashlib
+import json
+import math
+import os
+import re
+import secrets
+import stat
+import time
+import warnings
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any, Callable, NamedTuple, Optional, Union
+
+# --- generated from generator/constants.ts: registry ---
+PLATFORM_MLOPS_DIRS = [".claude/mlops", ".cursor/mlops", ".codex/mlops", ".opencode/mlops", "mlops"]
+MLOPS_DIR_ENV = "ML_AUTOMATION_MLOPS_DIR"
+MLOPS_SCHEMA_VERSION = "1.0"
+MODEL_REGISTRY_FILE = "model-registry.json"
+FEATURE_STORE_FILE = "feature-store.json"
+EXPERIMENTS_DIR = "experiments"
+DATA_VERSIONS_DIR = "data-versions"
+TASK_TYPE_METRICS = {
+    "classification": ["accuracy", "precision", "recall", "f1", "auc_roc"],
+    "regression": ["rmse", "mae", "r2"],
+    "mmm": ["r2", "mape", "channel_roi", "channel_contribution"],
+    "segmentation": ["silhouette_score", "n_clusters"],
+    "time_series": ["rmse", "mae", "mape"],
+}
+TASK_TYPE_PRIMARY_METRIC = {
+    "classification": ["f1", "higher"],
+    "regression": ["rmse", "lower"],
+    "mmm": ["mape", "lower"],
+    "segmentation": ["silhouette_score", "higher"],
+    "time_series": ["rmse", "lower"],
+}
+METRIC_DIRECTIONS = {
+    "accuracy": "higher",
+    "precision": "higher",
+    "recall": "higher",
+    "f1": "higher",
+    "auc_roc": "higher",
+    "r2": "higher",
+    "silhouette_score": "higher",
+    "rmse": "lower",
+    "mae": "lower",
+    "mape": "lower",
+}
+# --- end generated ---
+
+MLOPS_STRICT_ENV = "ML_AUTOMATION_REGISTRY_STRICT"
+MLOPS_LOCK_TIMEOUT_ENV = "ML_AUTOMATION_LOCK_TIMEOUT"
+MODEL_STATUSES = ("champion", "challenger", "archived")
+GENERATIONS_DIR = ".generations"
+LOCK_FILE = ".registry.lock"
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+
+Entry = dict[str, Any]
+PathArg = Union[str, "os.PathLike[str]"]
+Dirs = Union[PathArg, Sequence[PathArg], None]
+
+_ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+_FINGERPRINT_PATTERN = re.compile(r"\A(?:([a-z0-9]{1,16}):)?([0-9A-Za-z]{12,128})\Z")
+
+
+class RegistryError(Exception):
+    """A registry operation was refused: unknown or invalid id, a value of the wrong type, a
+    registry file that cannot be read, or a lock that stays taken. Nothing was written."""
+
+
+class RegistryDamagedError(RegistryError):
+    """A registry file is damaged, so a write to it was refused. `damage` lists what was found."""
+
+    def __init__(self, message: str, damage: Sequence["Damage"] = ()) -> None:
+        super().__init__(message)
+        self.damage = list(damage)
+
+
+class RegistryWarning(UserWarning):
+    """Something was stored or read with a caveat: missing metrics, a NaN metric stored as null,
+    a damaged registry file read partially."""
+
+
+class Damage(NamedTuple):
+    """One problem in a registry file: where (path, 1-based line or None), what, and its kind:
+    'damaged' (the file is not what the registry writes: writers refuse it), 'kept' (a value that is
+    not a usable entry, kept byte for byte but not shown) or 'skipped' (not a regular file)."""
+
+    path: str
+    line: Optional[int]
+    problem: str
+    kind: str = "damaged"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.problem}"
+
+
+# --- Folders, ids and values -------------------------------------------------------------
+
+
+def _as_dir_list(dirs: Dirs) -> Optional[list[str]]:
+    """Accept one folder or a list of folders; return a list (None stays None)."""
+    if dirs is None:
+        return None
+    if isinstance(dirs, (str, os.PathLike)):
+        return [os.fspath(dirs)]
+    return [os.fspath(d) for d in dirs]
+
+
+def mlops_dir(output_dirs: Dirs = None) -> str:
+    """Return the folder registry writes go to: the first of `output_dirs` when given, else
+    $ML_AUTOMATION_MLOPS_DIR, else the first platform registry folder whose platform folder exists
+    (e.g. `.claude/mlops` when the project has `.claude/`), else `mlops`. Never creates anything."""
+    explicit = _as_dir_list(output_dirs)
+    if explicit:
+        return explicit[0]
+    if os.environ.get(MLOPS_DIR_ENV):
+        return os.environ[MLOPS_DIR_ENV]
+    for folder in PLATFORM_MLOPS_DIRS[:-1]:
+        if os.path.isdir(os.path.dirname(folder)):
+            return folder
+    return PLATFORM_MLOPS_DIRS[-1]
+
+
+def _read_dirs(search_dirs: Dirs = None) -> list[str]:
+    """Folders to read: `search_dirs` when given, else $ML_AUTOMATION_MLOPS_DIR alone when set, else
+    every platform registry folder (the write folder first)."""
+    explicit = _as_dir_list(search_dirs)
+    if explicit:
+        return explicit
+    if os.environ.get(MLOPS_DIR_ENV):
+        return [os.environ[MLOPS_DIR_ENV]]
+    first = mlops_dir()
+    return [first] + [folder for folder in PLATFORM_MLOPS_DIRS if folder != first]
+
+
+def _same_dir(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def _check_id(kind: str, value: Any) -> str:
+    """Return `value` if it is a safe registry id (1-128 letters, digits, '.', '_', '-', starting with
+    a letter or digit, nothing else: not even a final newline); raise RegistryError otherwise."""
+    if not isinstance(value, str) or not _ID_PATTERN.match(value):
+        raise RegistryError(f"invalid {kind} {value!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    return value
+
+
+def _new_id(prefix: str) -> str:
+    """A fresh id such as model_20260223_143022_9f3a1c2e: UTC time plus random hex, so two runs
+    started in the same second still get different ids."""
+    return f"{prefix}_{datetime.now(timezone.utc).strftime('%Y%m%d_%H%M%S')}_{secrets.token_hex(4)}"
+
+
+def _fingerprint_key(fingerprint: Any) -> str:
+    """The file key of a data fingerprint: its whole hash ('sha256:<hex>' -> '<hex>'; another
+    algorithm keeps its name: 'md5-<hex>'). Raises RegistryError for anything that is not one."""
+    match = _FINGERPRINT_PATTERN.match(fingerprint) if isinstance(fingerprint, str) else None
+    if not match:
+        raise RegistryError(f"invalid data fingerprint {fingerprint!r}: expected e.g. 'sha256:<hex>' from compute_data_fingerprint")
+    algorithm, digest = match.group(1), match.group(2)
+    return digest if algorithm in (None, "sha256") else f"{algorithm}-{digest}"
+
+
+def _now() -> str:
+    """The current UTC time, ISO 8601 with microseconds (so times sort as strings)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _stamp(entry: Any) -> str:
+    """The time an entry was last written, for newest-wins merges."""
+    if not isinstance(entry, dict):
+        return ""
+    return str(entry.get("updated_at") or entry.get("created_at") or "")
+
+
+def _number(value: Any) -> Optional[Union[int, float]]:
+    """`value` as a Python int or float when it is a real number (numpy and Decimal included; bool,
+    strings and everything else are not); None otherwise. NaN and infinity come back as floats."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "shape", None) == ():
+        if getattr(getattr(value, "dtype", None), "kind", "") not in ("i", "u", "f"):
+            return None
+        item = value.item()
+        return item if isinstance(item, (int, float)) and not isinstance(item, bool) else None
+    return None
+
+
+def _finite(value: Any) -> Optional[Union[int, float]]:
+    """`value` as a finite number, or None (missing, NaN, infinite, or not a number)."""
+    number = _number(value)
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _to_json(value: Any, field: str) -> Any:
+    """A JSON-ready copy of `value`: numpy and Decimal numbers become Python numbers, arrays and
+    tuples lists, sets sorted lists, dates ISO strings; NaN and infinity become None; other objects
+    (an estimator inside hyperparameters) their repr. Dict keys must be strings."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    number = _number(value)
+    if number is not None:
+        return _to_json(number, field)
+    if isinstance(value, dict):
+        copy = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise RegistryError(f"{field} has the key {key!r} of type {type(key).__name__}: keys must be strings")
+            copy[key] = _to_json(item, f"{field}.{key}")
+        return copy
+    if isinstance(value, (list, tuple)):
+        return [_to_json(item, field) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return [_to_json(item, field) for item in sorted(value, key=repr)]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return _to_json(value.tolist(), field)
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return _to_json(value.item(), field)
+    return repr(value)
+
+
+def _add_unique(values: list[Any], item: Any) -> bool:
+    """Append `item` to a list unless it is already there; return whether the list changed."""
+    if item in values:
+        return False
+    values.append(item)
+    return True
+
+
+def _strict(strict: Optional[bool]) -> bool:
+    return strict if strict is not None else os.environ.get(MLOPS_STRICT_ENV, "").lower() in ("1", "true", "yes")
+
+
+def _complain(strict: bool, message: str, advice: str) -> None:
+    if strict:
+        raise RegistryError(message + " (strict mode)")
+    warnings.warn(f"{message}. {advice}", RegistryWarning, stacklevel=4)
+
+
+# --- Schemas: every field the readers use, checked before anything is written -------------
+
+# Field kinds: "str", "id", "id?" (an id or ""), "id|None", "str[]", "id[]", "dict", "list",
+# "metrics", "count" (an int >= 0), "status", "task_type", "task_type?" (a task type or "unknown"),
+# "fingerprint?" (a fingerprint or ""), "any". Unlisted fields may hold any JSON value.
+_MODEL_SCHEMA = {
+    "model_id": "id", "name": "str", "task_type": "task_type", "algorithm": "str", "framework": "str",
+    "status": "status", "metrics": "metrics", "hyperparameters": "dict", "artifact_path": "str",
+    "data_fingerprint": "fingerprint?", "feature_set": "str[]", "training_experiment_id": "id?",
+    "predecessor_id": "id|None", "rationale": "dict", "tags": "str[]",
+}
+_FEATURE_SCHEMA = {
+    "feature_id": "id", "name": "str", "description": "str", "dtype": "str", "source_columns": "str[]",
+    "transformation": "str", "transformation_params": "dict", "created_by": "str", "domain": "str",
+    "task_type_relevance": "str[]", "tags": "str[]", "statistics": "dict", "used_in_models": "id[]",
+    "leakage_risk": "str",
+}
+_EXPERIMENT_SCHEMA = {
+    "experiment_id": "id", "name": "str", "status": "str", "task_type": "task_type", "rationale": "dict",
+    "dataset": "dict", "model": "dict", "metrics": "metrics", "artifacts": "list", "notes": "str",
+    "registered_model_id": "id?",
+}
+_DATA_VERSION_SCHEMA = {
+    "fingerprint": "fingerprint", "source_path": "str", "rows": "count", "columns": "count",
+    "column_schema": "dict", "statistics_hash": "str", "detected_task_type": "task_type?",
+    "used_in_experiments": "id[]",
+}
+_MANAGED_FIELDS = ("created_at", "updated_at", "promoted_at", "archived_at")
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
+
+
+def _check_metrics(what: str, metrics: Any, strict: bool, path: str = "metrics", depth: int = 0) -> Any:
+    """A JSON-ready copy of `metrics`: a dict of metric name -> number (or None), or of split /
+    channel -> such a dict. NaN and infinity: RegistryError when strict, else a RegistryWarning
+    naming the metric and null stored. Any other value (a string, a bool, a list) is refused."""
+    if not isinstance(metrics, dict):
+        raise RegistryError(f"{what}: {path} must be a dict of metric name -> number, got {_describe(metrics)}")
+    checked: dict[str, Any] = {}
+    for name, value in metrics.items():
+        if not isinstance(name, str):
+            raise RegistryError(f"{what}: {path} has the key {name!r}: metric names must be strings")
+        here = f"{path}.{name}"
+        if value is None:
+            checked[name] = None
+        elif isinstance(value, dict) and depth < 2:
+            checked[name] = _check_metrics(what, value, strict, here, depth + 1)
+        else:
+            number = _number(value)
+            if number is None:
+                raise RegistryError(f"{what}: metric {here} must be a number, got {_describe(value)}")
+            if not math.isfinite(number):
+                _complain(strict, f"{what}: metric {here} is {number}", "It is stored as null; pass strict=True to refuse such values")
+                checked[name] = None
+            else:
+                checked[name] = number
+    return checked
+
+
+def _check_field(what: str, field: str, kind: str, value: Any, strict: bool) -> Any:
+    """The JSON-ready value of one field, or RegistryError naming the field and what it must be."""
+
+    def refuse(expected: str) -> RegistryError:
+        return RegistryError(f"{what}: field {field!r} must be {expected}, got {_describe(value)}")
+
+    if kind == "any":
+        return _to_json(value, field)
+    if kind == "str":
+        if not isinstance(value, str):
+            raise refuse("a string")
+        return value
+    if kind in ("id", "id?", "id|None"):
+        if (kind == "id?" and value == "") or (kind == "id|None" and value is None):
+            return value
+        if not isinstance(value, str) or not _ID_PATTERN.match(value):
+            raise refuse("an id (1-128 letters, digits, '.', '_' or '-', starting with a letter or digit)" + (" or ''" if kind == "id?" else ""))
+        return value
+    if kind in ("str[]", "id[]"):
+        if not isinstance(value, (list, tuple)):
+            raise refuse("a list of strings")
+        for item in value:
+            if not isinstance(item, str) or (kind == "id[]" and not _ID_PATTERN.match(item)):
+                raise RegistryError(f"{what}: field {field!r} must list {'ids' if kind == 'id[]' else 'strings'}, but holds {_describe(item)}")
+        return list(value)
+    if kind == "dict":
+        if not isinstance(value, dict):
+            raise refuse("a dict")
+        return _to_json(value, field)
+    if kind == "list":
+        if not isinstance(value, (list, tuple)):
+            raise refuse("a list")
+        return _to_json(list(value), field)
+    if kind == "metrics":
+        return _check_metrics(what, value, strict)
+    if kind == "count":
+        number = _number(value)
+        if not isinstance(number, int) or number < 0:
+            raise refuse("a whole number >= 0")
+        return number
+    if kind == "status":
+        if value not in MODEL_STATUSES:
+            raise refuse(f"one of {', '.join(MODEL_STATUSES)}")
+        return value
+    if kind in ("task_type", "task_type?"):
+        known = list(TASK_TYPE_METRICS) + (["unknown"] if kind == "task_type?" else [])
+        if value not in known:
+            raise RegistryError(f"{what}: unknown task_type {value!r}; known: {', '.join(known)}")
+        return value
+    if kind in ("fingerprint", "fingerprint?"):
+        if kind == "fingerprint?" and value == "":
+            return value
+        _fingerprint_key(value)
+        return value
+    raise AssertionError(f"unknown field kind {kind}")
+
+
+def _validate(what: str, values: Entry, schema: dict[str, str], strict: bool) -> Entry:
+    """A JSON-ready copy of `values` with every field of `schema` checked (managed timestamps are
+    dropped: the registry sets them). Raises RegistryError naming the first wrong field."""
+    checked: Entry = {}
+    for field, value in values.items():
+        if not isinstance(field, str):
+            raise RegistryError(f"{what}: field names must be strings, got {field!r}")
+        if field in _MANAGED_FIELDS:
+            continue
+        checked[field] = _check_field(what, field, schema.get(field, "any"), value, strict)
+    try:
+        json.dumps(checked, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise RegistryError(f"{what}: a value cannot be stored as JSON ({error})") from error
+    return checked
+
+
+# --- Reading files: tolerant, naming every damaged line --------------------------------------
+
+_CONFLICT_MARK = re.compile(r"\A(<{7}|\|{7}|={7}|>{7})(?:[ \t]+(.*?))?[ \t]*\r?\Z")
+
+
+class _Item:
+    """One JSON value found in a list registry file: decoded `data`, its exact source text, the
+    1-based line it starts on, its id (None when it is not a usable entry) and its git conflict side."""
+
+    __slots__ = ("data", "raw", "line", "key", "side")
+
+    def __init__(self, data: Any, raw: str, line: int, key: Optional[str], side: Optional[str] = None) -> None:
+        self.data, self.raw, self.line, self.key, self.side = data, raw, line, key, side
+
+
+class _ListRead:
+    """What a tolerant read of one list registry file (models or features) found."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.items: list[_Item] = []
+        self.kept: list[_Item] = []
+        self.damage: list[Damage] = []
+        self.data: Optional[bytes] = None
+
+    @property
+    def damaged(self) -> list[Damage]:
+        return [d for d in self.damage if d.kind == "damaged"]
+
+    def entries(self) -> list[Entry]:
+        """The usable entries, the newest copy of each id, in file order."""
+        return _newest(self.items)
+
+
+def _newest(items: Sequence[_Item]) -> list[Entry]:
+    """The newest copy (by updated_at / created_at) of each id among `items`, in first-seen order."""
+    chosen: dict[str, _Item] = {}
+    for item in items:
+        key = item.key
+        if key is None:
+            continue
+        previous = chosen.get(key)
+        if previous is None or _stamp(item.data) > _stamp(previous.data):
+            chosen[key] = item
+    return [item.data for item in chosen.values()]
+
+
+def _unusable(value: Any, id_key: str) -> Optional[str]:
+    """Why `value` is not an entry the registry can use, or None when it is one."""
+    if not isinstance(value, dict):
+        return f"is a JSON {type(value).__name__}, not an object with a {id_key}"
+    if id_key not in value:
+        return f"has no {id_key}"
+    key = value[id_key]
+    if not isinstance(key, str):
+        return f"has a {id_key} that is not a string ({_describe(key)})"
+    if not (_FINGERPRINT_PATTERN if id_key == "fingerprint" else _ID_PATTERN).match(key):
+        return f"has an invalid {id_key} {key!r}"
+    return None
+
+
+def _stat_regular(path: str) -> Optional[str]:
+    """None when `path` is a regular file; otherwise why it cannot be read as one ('missing' when
+    neither it nor anything in its way exists)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    except NotADirectoryError:
+        return "is below something that is a file, not a folder"
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    if stat.S_ISREG(mode):
+        return None
+    return "is a folder, not a file" if stat.S_ISDIR(mode) else "is not a regular file (a FIFO, socket or device)"
+
+
+def _read_bytes(path: str) -> Optional[bytes]:
+    """The bytes of a regular file, None when missing. Never blocks on a FIFO; raises OSError with
+    a reason when `path` is not a regular file."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return handle.read()
+
+
+def _decode(path: str, data: bytes, damage: list[Damage]) -> tuple[str, set[int]]:
+    """The text of a registry file and the lines holding bytes that are not UTF-8 (each reported).
+    A UTF-8 byte order mark is accepted and ignored."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), set()
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "surrogateescape")
+    bad = {number for number, line in enumerate(text.split("\n"), 1) if any("\udc80" <= ch <= "\udcff" for ch in line)}
+    for number in sorted(bad):
+        damage.append(Damage(path, number, "holds bytes that are not UTF-8 (text saved as latin-1 or cp1252?); the entry there is not shown"))
+    return text, bad
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [match.end() for match in re.finditer("\n", text)]
+
+
+def _sniff_id(text: str, id_key: str) -> str:
+    match = re.search('"' + re.escape(id_key) + r'"\s*:\s*"([^"\n]{1,128})"', text)
+    return f" ({id_key} {match.group(1)!r} by its text)" if match else ""
+
+
+def _blank_conflicts(path: str, text: str, id_key: str) -> tuple[str, list[Optional[str]], list[dict[str, Any]]]:
+    """Blank out git conflict marker lines (and the merge base of diff3 conflicts), keeping every
+    offset; return the text, the side of each line (None outside conflicts) and the conflicts."""
+    lines = text.split("\n")
+    sides: list[Optional[str]] = [None] * len(lines)
+    conflicts: list[dict[str, Any]] = []
+    current: Optional[dict[str, Any]] = None
+    side: Optional[str] = None
+    for index, line in enumerate(lines):
+        match = _CONFLICT_MARK.match(line)
+        mark = match.group(1)[0] if match else ""
+        if mark == "<":
+            current = {"start": index + 1, "ours": match.group(2) if match and match.group(2) else "ours"}
+            side = "ours"
+        elif mark == "|" and current is not None:
+            side = "base"
+        elif mark == "=" and current is not None:
+            side = "theirs"
+        elif mark == ">" and current is not None:
+            current.update(end=index + 1, theirs=match.group(2) if match and match.group(2) else "theirs")
+            conflicts.append(current)
+            current, side = None, None
+        else:
+            sides[index] = side
+            if side != "base":
+                continue
+        lines[index] = " " * len(line)
+    if current is not None:
+        current.update(end=len(lines), theirs="(no end marker)")
+        conflicts.append(current)
+    return "\n".join(lines), sides, conflicts
+
+
+def _scan_list(path: str, text: str, list_key: str, id_key: str, result: _ListRead, bad_lines: set[int]) -> None:
+    """Recover every JSON value of the file's `list_key` list, entry by entry, naming each damaged
+    place: syntax errors, truncation, text outside the list, git conflicts, a wrong top-level shape."""
+    text, sides, conflicts = _blank_conflicts(path, text, id_key)
+    starts = _line_starts(text)
+    line_of = lambda offset: bisect_right(starts, offset)  # noqa: E731
+    decoder = json.JSONDecoder()
+    found = re.search('"' + re.escape(list_key) + r'"\s*:\s*\[', text)
+    if found:
+        pos = found.end()
+        head = text[: found.start()].strip()
+        if not head.startswith("{"):
+            result.damage.append(Damage(path, 1, f"does not start with '{{' (expected {{\"version\": ..., \"{list_key}\": [...]}})"))
+    elif text.lstrip().startswith("["):
+        pos = text.index("[") + 1
+        result.damage.append(Damage(path, 1, f"is a bare JSON list; a registry file is an object {{\"version\": ..., \"{list_key}\": [...]}}"))
+    else:
+        result.damage.append(Damage(path, 1, f"has no {list_key!r} list (expected {{\"version\": ..., \"{list_key}\": [...]}})"))
+        pos = len(text)
+        with contextlib.suppress(ValueError):
+            whole = json.loads(text)
+            if isinstance(whole, dict) and isinstance(whole.get(list_key), dict):
+                for value in whole[list_key].values():
+                    reason = _unusable(value, id_key)
+                    item = _Item(value, json.dumps(value, ensure_ascii=False), 1, None if reason else value[id_key])
+                    (result.kept if reason else result.items).append(item)
+    closed = False
+    size = len(text)
+    while pos < size:
+        char = text[pos]
+        if char in " \t\r\n,":
+            pos += 1
+            continue
+        if char == "]":
+            closed = True
+            pos += 1
+            break
+        line = line_of(pos)
+        indent = pos - starts[line - 1]
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except ValueError as error:
+            at = line_of(getattr(error, "pos", pos))
+            snippet = text[pos:pos + 400].split("\n", 1)[0]
+            reason = getattr(error, "msg", str(error))
+            if char not in "{[\"-0123456789tfn":
+                problem = f"unexpected text {snippet[:40]!r} where an entry should start"
+            elif at > line and error.__class__ is json.JSONDecodeError and getattr(error, "pos", 0) >= size - 1:
+                problem = f"the entry starting at line {line} is cut short: the file ends inside it (truncated?)"
+            else:
+                problem = f"not valid JSON ({reason}); the entry starting at line {line}{_sniff_id(snippet, id_key)} is not shown"
+            result.damage.append(Damage(path, at, problem))
+            pos = _resync(text, starts, line, indent)
+            continue
+        end_line = line_of(max(pos, end - 1))
+        if bad_lines and any(number in bad_lines for number in range(line, end_line + 1)):
+            pos = end
+            continue
+        reason = _unusable(value, id_key)
+        side = sides[line - 1] if line - 1 < len(sides) else None
+        item = _Item(value, text[pos:end], line, None if reason else value[id_key], side)
+        if reason:
+            result.kept.append(item)
+            result.damage.append(Damage(path, line, f"this entry {reason}: it is kept as it is, but not shown", "kept"))
+        else:
+            result.items.append(item)
+        pos = end
+    if found or text.lstrip().startswith("["):
+        if not closed:
+            result.damage.append(Damage(path, len(starts), f"the file ends before its {list_key!r} list is closed: it was cut short (truncated) or edited"))
+        else:
+            rest = text[pos:].strip()
+            expected = "}" if found else ""
+            if rest != expected:
+                result.damage.append(Damage(path, line_of(pos), f"unexpected text after the {list_key!r} list: {rest[:40]!r}"))
+    for conflict in conflicts:
+        inside = [item for item in result.items if conflict["start"] <= item.line <= conflict["end"]]
+        ours = [str(item.key) for item in inside if item.side == "ours"]
+        theirs = [str(item.key) for item in inside if item.side == "theirs"]
+        result.damage.append(Damage(
+            path, conflict["start"],
+            f"unresolved git merge conflict (lines {conflict['start']}-{conflict['end']}): {conflict['ours']!r} holds {_id_list(ours)}; "
+            f"{conflict['theirs']!r} holds {_id_list(theirs)}. Both sides are shown (the newest copy of an id on both); "
+            "`python3 ml_utils.py registry repair` keeps the newest copy of each entry",
+        ))
+
+
+def _id_list(ids: Sequence[str], limit: int = 8) -> str:
+    if not ids:
+        return "no entries"
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _resync(text: str, starts: list[int], line: int, indent: int) -> int:
+    """Where to look for the next entry after a damaged one starting at `line`: the next line that
+    starts, at no deeper indentation, with '{' or ']'."""
+    for number in range(line, len(starts)):
+        start = starts[number]
+        stripped = text[start:start + indent + 1].lstrip(" \t")
+        column = len(text[start:start + indent + 1]) - len(stripped)
+        if column <= indent and stripped[:1] in ("{", "]"):
+            return start + column
+    return len(text)
+
+
+def _duplicates(result: _ListRead, id_key: str) -> None:
+    """Report older copies of an id in one file (outside git conflicts, which report themselves)."""
+    seen: dict[str, _Item] = {}
+    for item in result.items:
+        if item.key is None:
+            continue
+        first = seen.get(item.key)
+        if first is None:
+            seen[item.key] = item
+        elif not (first.side or item.side):
+            older, newer = (first, item) if _stamp(first.data) <= _stamp(item.data) else (item, first)
+            result.damage.append(Damage(result.path, older.line, f"{id_key} {item.key!r} appears again at line {newer.line}; the newer copy is shown, this one is kept", "kept"))
+
+
+def _read_list_file(path: str, list_key: str, id_key: str) -> Optional[_ListRead]:
+    """Read a list registry file (models or features) tolerantly: None when it does not exist,
+    else every usable entry and every damaged place."""
+    result = _ListRead(path)
+    reason = _stat_regular(path)
+    if reason == "missing":
+        return None
+    if reason is not None:
+        result.damage.append(Damage(path, None, f"{reason}: the registry cannot read or write it"))
+        return result
+    try:
+        data = _read_bytes(path)
+    except OSError as error:
+        result.damage.append(Damage(path, None, f"cannot be read ({error})"))
+        return result
+    if data is None:
+        return None
+    result.data = data
+    text, bad = _decode(path, data, result.damage)
+    if not bad:
+        try:
+            whole = json.loads(text)
+        except ValueError:
+            whole = None
+        if isinstance(whole, dict) and isinstance(whole.get(list_key), list):
+            values = whole[list_key]
+            keys = [None if _unusable(value, id_key) else value[id_key] for value in values]
+            if all(key is not None for key in keys) and len(set(keys)) == len(keys):
+                result.items = [_Item(value, "", 0, key) for value, key in zip(values, keys)]
+                return result
+    if not text.strip():
+        result.damage.append(Damage(path, 1, f"is empty (a registry file holds at least {{\"version\": ..., \"{list_key}\": []}})"))
+        return result
+    _scan_list(path, text, list_key, id_key, result, bad)
+    _duplicates(result, id_key)
+    return result
+
+
+def _read_entry_file(path: str, id_key: str) -> tuple[Optional[Entry], list[Damage]]:
+    """Read one experiment or data-version file: (entry or None, what is wrong with it)."""
+    reason = _stat_regular(path)
+    if reason == "missing":
+        return None, []
+    if reason is not None:
+        return None, [Damage(path, None, f"{reason}: skipped", "skipped")]
+    try:
+        data = _read_bytes(path)
+    except OSError as error:
+        return None, [Damage(path, None, f"cannot be read ({error})")]
+    if data is None:
+        return None, []
+    damage: list[Damage] = []
+    text, bad = _decode(path, data, damage)
+    if bad:
+        return None, damage
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        line = getattr(error, "lineno", None)
+        cut = getattr(error, "pos", 0) >= len(text.rstrip()) - 1 and text.strip() != ""
+        problem = "the file is cut short (truncated?)" if cut else f"not valid JSON ({getattr(error, 'msg', error)})"
+        return None, [Damage(path, line, problem + "; it is not shown")]
+    reason = _unusable(value, id_key)
+    if reason:
+        return None, [Damage(path, 1, f"this entry {reason}: it is kept as it is, but not shown", "kept")]
+    return value, []
+
+
+# --- Reading across folders ------------------------------------------------------------------
+
+_LIST_FILES = {"models": (MODEL_REGISTRY_FILE, "model_id"), "features": (FEATURE_STORE_FILE, "feature_id")}
+
+
+def _folder_problem(folder: str, is_write_folder: bool) -> Optional[Damage]:
+    """A registry folder that exists as something else than a folder (reported only for the
+    folder writes go to, or one asked for explicitly: a file named `mlops` elsewhere is not ours)."""
+    reason = _stat_regular(folder)
+    if reason is None and is_write_folder:
+        return Damage(folder, None, "is a file, so no registry can be kept there: move it, or set " + MLOPS_DIR_ENV)
+    return None
+
+
+def _read_lists(kind: str, search_dirs: Dirs) -> tuple[Optional[list[Entry]], list[Damage]]:
+    """Entries of a list registry merged across the read folders (newest copy of each id), or None
+    when no folder has the file; and every problem found."""
+    filename, id_key = _LIST_FILES[kind]
+    explicit = _as_dir_list(search_dirs) is not None
+    write_folder = mlops_dir(search_dirs)
+    reads: list[_ListRead] = []
+    damage: list[Damage] = []
+    for folder in _read_dirs(search_dirs):
+        problem = _folder_problem(folder, explicit or _same_dir(folder, write_folder))
+        if problem:
+            damage.append(problem)
+            continue
+        read = _read_list_file(os.path.join(folder, filename), kind, id_key)
+        if read is not None:
+            reads.append(read)
+            damage += read.damage
+    if not reads:
+        return None, damage
+    if len(reads) == 1:
+        return reads[0].entries(), damage
+    merged = _newest([_Item(entry, "", 0, entry[id_key]) for read in reads for entry in read.entries()])
+    return sorted(merged, key=lambda entry: str(entry.get("created_at", ""))), damage
+
+
+def _read_entry_files(subdir: str, id_key: str, search_dirs: Dirs) -> tuple[list[Entry], list[Damage]]:
+    """Every experiment or data-version file across the read folders (newest copy of each id,
+    oldest first), and every problem found. Hidden files and non-regular files are skipped."""
+    items: list[_Item] = []
+    damage: list[Damage] = []
+    for folder in _read_dirs(search_dirs):
+        path = os.path.join(folder, subdir)
+        try:
+            names = sorted(os.listdir(path))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as error:
+            damage.append(Damage(path, None, f"cannot be listed ({error.strerror or error})"))
+            continue
+        for name in names:
+            if not name.endswith(".json") or name.startswith("."):
+                continue
+            entry, problems = _read_entry_file(os.path.join(path, name), id_key)
+            damage += problems
+            if entry is not None:
+                items.append(_Item(entry, "", 0, entry[id_key]))
+    return sorted(_newest(items), key=lambda entry: str(entry.get("created_at", ""))), damage
+
+
+def _warn_damage(damage: Sequence[Damage]) -> None:
+    shown = [d for d in damage if d.kind != "skipped"]
+    if shown:
+        listed = "; ".join(str(d) for d in shown[:5]) + (f"; and {len(shown) - 5} more" if len(shown) > 5 else "")
+        warnings.warn(
+            f"the registry holds damaged or unusable entries, which are not returned: {listed}. "
+            "Writes to a damaged file are refused; `python3 ml_utils.py registry repair --dry-run` shows how it would be rebuilt.",
+            RegistryWarning, stacklevel=3,
+        )
+
+
+# --- Writing: lock, atomic replace, generations ------------------------------------------
+
+
+def _lock_timeout() -> float:
+    with contextlib.suppress(ValueError):
+        return max(0.0, float(os.environ.get(MLOPS_LOCK_TIMEOUT_ENV, "")))
+    return DEFAULT_LOCK_TIMEOUT_S
+
+
+def _ensure_folder(folder: str) -> None:
+    """Create the registry folder; RegistryDamagedError when it (or a parent) is a file."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as error:
+        raise RegistryDamagedError(
+            f"cannot write the registry: {folder} is a file, not a folder ({error.strerror}); nothing was written. "
+            f"Move that file, or set {MLOPS_DIR_ENV} to another folder.",
+            [Damage(folder, None, "is a file, not a folder")],
+        ) from error
+
+
+def _process_state(pid: int) -> str:
+    """'running', 'stopped', 'gone' or 'unknown' for a process id (from /proc where there is one)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[1].split()[0]
+        return {b"T": "stopped", b"t": "stopped (traced)", b"Z": "a zombie"}.get(state, "running")
+    except FileNotFoundError:
+        return "gone"
+    except (OSError, IndexError):
+        return "unknown"
+
+
+@contextlib.contextmanager
+def _locked(folder: str) -> Iterator[None]:
+    """Hold the registry folder's lock for a read-modify-write, across processes on Linux, macOS
+    (flock) and Windows (msvcrt). Waits at most $ML_AUTOMATION_LOCK_TIMEOUT seconds (60 by default),
+    then raises RegistryError naming the process that holds it. Not re-entrant."""
+    _ensure_folder(folder)
+    path = os.path.join(folder, LOCK_FILE)
+    handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666), "r+b", buffering=0)
+    deadline = time.monotonic() + _lock_timeout()
+    pause = 0.0005
+    try:
+        while True:
+            try:
+                if os.name == "nt":
+                    import msvcrt
+
+                    handle.seek(0)
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+                else:
+                    import fcntl
+
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read(32).decode("ascii", "replace").strip()
+                    state = _process_state(int(holder)) if holder.isdigit() else "unknown"
+                    raise RegistryError(
+                        f"the registry folder {folder} has been locked by process {holder or '(unknown)'} ({state}) for more than "
+                        f"{_lock_timeout():g} s; nothing was written. If that process is stopped or stuck, end it (or wait), then retry; "
+                        f"{MLOPS_LOCK_TIMEOUT_ENV} sets the wait."
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
+        with contextlib.suppress(OSError):
+            handle.seek(0)
+            handle.write(f"{os.getpid():<12}\n".encode("ascii"))  # who holds the lock, for a writer that times out
+        _remove_orphan_temp_files(folder)
+        yield
+    finally:
+        if os.name == "nt":
+            import msvcrt
+
+            handle.seek(0)
+            with contextlib.suppress(OSError):
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        handle.close()
+
+
+# Folders whose orphaned temporary files this process has already removed (once is enough: every
+# writer holds the lock, so only a writer that died can have left one).
+_CLEANED_FOLDERS: set[str] = set()
+
+
+def _remove_orphan_temp_files(folder: str) -> None:
+    """Delete temporary files a killed writer left in `folder` (safe: every writer holds the lock)."""
+    if folder in _CLEANED_FOLDERS:
+        return
+    for sub in ("", EXPERIMENTS_DIR, DATA_VERSIONS_DIR, GENERATIONS_DIR):
+        with contextlib.suppress(OSError):
+            for name in os.listdir(os.path.join(folder, sub)):
+                if name.startswith(".") and name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(folder, sub, name))
+    _CLEANED_FOLDERS.add(folder)
+
+
+def _write_atomic(path: str, data: bytes, sync: bool = True) -> str:
+    """Write `data` to `path` via a temporary file in the same folder (fsync'd when `sync`), then
+    rename it over `path`: readers and a crash at any point see the old file or the new one."""
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)  # umask applies
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if sync:
+                handle.flush()
+                getattr(os, "fdatasync", os.fsync)(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _generation_path(folder: str, relative: str) -> str:
+    return os.path.join(folder, GENERATIONS_DIR, relative)
+
+
+def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], trusted: bool, sync: bool = True) -> str:
+    """Replace `folder/relative` with `data`, keeping the good generations in .generations/:
+    `relative` (a copy of what is written now) and `relative.1` (what the file held before). The file
+    is fsync'd before the rename when `sync` (a new experiment or data-version file replaces nothing,
+    so it is only renamed into place: a killed process never leaves half of it, and what it
+    replaces is never at risk)."""
+    path = os.path.join(folder, relative)
+    copy = _generation_path(folder, relative)
+    os.makedirs(os.path.dirname(copy), exist_ok=True)
+    if previous is not None:
+        if trusted:
+            os.replace(copy, copy + ".1")
+        else:
+            _write_atomic(copy + ".1", previous, sync=False)
+    _write_atomic(path, data, sync=sync)
+    _write_atomic(copy, data, sync=False)
+    return path
+
+
+def _refuse_damaged(path: str, damage: Sequence[Damage]) -> RegistryDamagedError:
+    bad = [d for d in damage if d.kind == "damaged"]
+    first = "; ".join(str(d) for d in bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
+    return RegistryDamagedError(
+        f"{path} is damaged, so nothing was written ({first}). It was left untouched. "
+        "`python3 ml_utils.py registry repair --dry-run` shows how it would be rebuilt from its intact entries and the kept generations.",
+        bad,
+    )
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_LINE_ID = re.compile(r'    \{"([a-z_]+)": "([A-Za-z0-9][A-Za-z0-9._-]{0,127})", ')
+
+
+class _ListFile:
+    """A list registry (models or features) of the write folder, held under the lock for one
+    operation. When the file is exactly the copy the registry last wrote (.generations/), its lines
+    are used as they are and only the entries an operation touches are decoded; otherwise it is
+    read whole and checked: any damage stops the write, entries that are not usable are kept byte
+    for byte. Entries of the same file in other read folders are merged in (newest copy wins)."""
+
+    def __init__(self, folder: str, others: Sequence[str], filename: str, list_key: str, id_key: str) -> None:
+        self.folder, self.filename, self.list_key, self.id_key = folder, filename, list_key, id_key
+        self.path = os.path.join(folder, filename)
+        self.order: list[Optional[str]] = []
+        self.raw: list[str] = []
+        self.index: dict[str, int] = {}
+        self.decoded: dict[str, Entry] = {}
+        self.changed: set[str] = set()
+        reason = _stat_regular(self.path)
+        if reason not in (None, "missing"):
+            raise _refuse_damaged(self.path, [Damage(self.path, None, f"{reason}: the registry cannot read or write it")])
+        self.previous = _read_bytes(self.path) if reason is None else None
+        other_paths = [os.path.join(d, filename) for d in others if _stat_regular(os.path.join(d, filename)) is None]
+        self.trusted = False
+        if self.previous is not None and not other_paths:
+            with contextlib.suppress(OSError):
+                if self.previous == _read_bytes(_generation_path(folder, filename)):
+                    self.trusted = self._load_trusted(self.previous)
+        if not self.trusted:
+            self._load_checked(other_paths)
+
+    def _load_trusted(self, data: bytes) -> bool:
+        """Use the lines of a file this registry wrote (one entry per line); False if it is not one."""
+        text = data.decode("utf-8")
+        lines = text.split("\n")
+        header = f'  "{self.list_key}": ['
+        if len(lines) < 5 or lines[0] != "{" or not lines[1].startswith('  "version": ') or lines[-2:] != ["}", ""]:
+            return False
+        if len(lines) == 5:
+            return lines[2] == f'  "{self.list_key}": []'
+        if lines[2] != header or lines[-3] != "  ]":
+            return False
+        body = lines[3:-3]
+        for number, line in enumerate(body):
+            match = _LINE_ID.match(line)
+            last = number == len(body) - 1
+            if not match or match.group(1) != self.id_key or not line.endswith("}" if last else "},") or match.group(2) in self.index:
+                self.order, self.raw, self.index = [], [], {}
+                return False
+            self.index[match.group(2)] = number
+            self.order.append(match.group(2))
+            self.raw.append(line[4:] if last else line[4:-1])
+        return True
+
+    def _load_checked(self, other_paths: Sequence[str]) -> None:
+        if self.previous is not None:
+            read = _read_list_file(self.path, self.list_key, self.id_key)
+            if read is not None:
+                if read.damaged:
+                    raise _refuse_damaged(self.path, read.damage)
+                kept = {id(item) for item in read.kept}
+                items = sorted(read.items + read.kept, key=lambda item: item.line)
+                newest = {id(item) for item in self._newest_items(read.items)}
+                for item in items:
+                    if id(item) in kept or id(item) not in newest:
+                        self.order.append(None)
+                        self.raw.append(item.raw or json.dumps(item.data, ensure_ascii=False))
+                    else:
+                        self.add(item.data)
+        for path in other_paths:
+            read = _read_list_file(path, self.list_key, self.id_key)
+            for entry in read.entries() if read else []:
+                mine = self.get(entry[self.id_key])
+                if mine is None or _stamp(entry) > _stamp(mine):
+                    self.add(entry)
+
+    @staticmethod
+    def _newest_items(items: Sequence[_Item]) -> list[_Item]:
+        chosen: dict[str, _Item] = {}
+        for item in items:
+            if item.key is not None and (item.key not in chosen or _stamp(item.data) > _stamp(chosen[item.key].data)):
+                chosen[item.key] = item
+        return list(chosen.values())
+
+    def get(self, key: str) -> Optional[Entry]:
+        """The entry with this id (decoded on first use), or None."""
+        if key not in self.decoded:
+            position = self.index.get(key)
+            if position is None:
+                return None
+            self.decoded[key] = json.loads(self.raw[position])
+        return self.decoded[key]
+
+    def add(self, entry: Entry) -> None:
+        """Add a new entry, or replace the one with the same id."""
+        key = entry[self.id_key]
+        if key not in self.index:
+            self.index[key] = len(self.order)
+            self.order.append(key)
+            self.raw.append("")
+        self.decoded[key] = entry
+        self.changed.add(key)
+
+    def touch(self, key: str) -> None:
+        """Mark an entry (already decoded with get) as changed."""
+        self.changed.add(key)
+
+    def ids(self) -> list[str]:
+        return [key for key in self.order if key is not None]
+
+    def all(self) -> list[Entry]:
+        """Every usable entry, decoded, in file order."""
+        return [entry for entry in (self.get(key) for key in self.ids()) if entry is not None]
+
+    def containing(self, needle: str) -> list[Entry]:
+        """The entries whose text contains `needle` (only those are decoded); a superset filter."""
+        found = []
+        for key in self.ids():
+            position = self.index[key]
+            if key in self.decoded or needle in self.raw[position]:
+                entry = self.get(key)
+                if entry is not None:
+                    found.append(entry)
+        return found
+
+    def save(self) -> str:
+        """Write the file: changed entries encoded one per line, the others as they were read."""
+        lines = []
+        for position, key in enumerate(self.order):
+            if key is not None and key in self.changed:
+                lines.append("    " + _ENCODER.encode(_id_entry(self.decoded[key], self.id_key)))
+            else:
+                lines.append("    " + self.raw[position])
+        body = "\n" + ",\n".join(lines) + "\n  " if lines else ""
+        text = "{\n" + f'  "version": {json.dumps(MLOPS_SCHEMA_VERSION)},\n  "{self.list_key}": [{body}]\n' + "}\n"
+        data = text.encode("utf-8")
+        path = _commit(self.folder, self.filename, data, self.previous, self.trusted)
+        self.previous, self.trusted, self.changed = data, True, set()
+        self.raw = [line[4:] for line in lines]
+        self.index = {key: position for position, key in enumerate(self.order) if key is not None}
+        return path
+
+
+def _id_entry(entry: Entry, id_key: str) -> Entry:
+    """A copy of `entry` with its id first (so every line of a registry file starts with its id)."""
+    ordered = {id_key: entry[id_key]}
+    ordered.update((key, value) for key, value in entry.items() if key != id_key)
+    return ordered
+
+
+class _Registry:
+    """The registries of one write folder, read (merged with the other `sources`) and written under
+    its lock: `models` and `features` (loaded on first use), and the entry files."""
+
+    def __init__(self, folder: str, sources: Sequence[str]) -> None:
+        self.folder = folder
+        self.sources = [folder] + [d for d in sources if not _same_dir(d, folder)]
+        self._lists: dict[str, _ListFile] = {}
+
+    def _list(self, kind: str) -> _ListFile:
+        if kind not in self._lists:
+            filename, id_key = _LIST_FILES[kind]
+            self._lists[kind] = _ListFile(self.folder, self.sources[1:], filename, kind, id_key)
+        return self._lists[kind]
+
+    @property
+    def models(self) -> _ListFile:
+        return self._list("models")
+
+    @property
+    def features(self) -> _ListFile:
+        return self._list("features")
+
+    def entry_file(self, subdir: str, key: str, id_key: str) -> tuple[Optional[Entry], Optional[bytes]]:
+        """An experiment or data-version entry (newest copy across folders) and the bytes of the
+        write folder's own file. RegistryDamagedError when the write folder's copy is damaged."""
+        path = os.path.join(self.folder, subdir, key + ".json")
+        own, damage = _read_entry_file(path, id_key)
+        if damage:
+            raise _refuse_damaged(path, [d._replace(kind="damaged") for d in damage])
+        previous = _read_bytes(path) if own is not None else None
+        copies = [own] + [_read_entry_file(os.path.join(d, subdir, key + ".json"), id_key)[0] for d in self.sources[1:]]
+        found = [copy for copy in copies if isinstance(copy, dict)]
+        return (max(found, key=_stamp) if found else None), previous
+
+    def save_entry_file(self, subdir: str, key: str, entry: Entry, previous: Optional[bytes]) -> str:
+        data = (json.dumps(entry, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+        return _commit(self.folder, os.path.join(subdir, key + ".json"), data, previous, trusted=False, sync=previous is not None)
+
+
+@contextlib.contextmanager
+def _open_registry(output_dirs: Dirs = None, search_dirs: Dirs = None) -> Iterator[_Registry]:
+    """Lock the write folder and yield a _Registry merging it with the folders to read."""
+    folder = mlops_dir(output_dirs)
+    sources = _as_dir_list(search_dirs) or _as_dir_list(output_dirs) or _read_dirs()
+    with _locked(folder):
+        yield _Registry(folder, sources)
+
+
+def _merge_update(existing: Entry, updates: Entry, now: str) -> Entry:
+    """Update an entry in place with the (validated) keys given; stamp updated_at."""
+    for key, value in updates.items():
+        existing[key] = value
+    existing["updated_at"] = now
+    return existing
+
+
+# --- Task types and metrics ----------------------------------------------------------------
+
+
+def _headline_metrics(metrics: Any) -> dict[str, Any]:
+    """The metrics to judge a model by: the 'test' split when metrics are given per split."""
+    if isinstance(metrics, dict) and isinstance(metrics.get("test"), dict):
+        return metrics["test"]
+    return metrics if isinstance(metrics, dict) else {}
+
+
+def missing_required_metrics(task_type: Any, metrics: Any) -> list[str]:
+    """List the metrics `task_type` requires that `metrics` lacks (or holds as None). Metrics given per
+    split are judged on the 'test' split. Unknown task types require nothing."""
+    if not isinstance(task_type, str):
+        return []
+    flat = _headline_metrics(metrics)
+    return [name for name in TASK_TYPE_METRICS.get(task_type, []) if flat.get(name) is None]
+
+
+def primary_metric(task_type: str) -> tuple[str, str]:
+    """Return (metric, direction) deciding champion vs challenger for `task_type`, e.g. ('rmse', 'lower').
+    Raises RegistryError for an unknown task type."""
+    if not isinstance(task_type, str) or task_type not in TASK_TYPE_PRIMARY_METRIC:
+        raise RegistryError(f"unknown task_type {task_type!r}; known: {', '.join(TASK_TYPE_PRIMARY_METRIC)}")
+    metric, direction = TASK_TYPE_PRIMARY_METRIC[task_type]
+    return metric, direction
+
+
+def compare_metrics(task_type: str, challenger_metrics: Any, champion_metrics: Any) -> dict[str, Any]:
+    """Compare two models of `task_type` by its primary metric. Returns a dict: `better` (True when the
+    challenger is strictly better, False when not, None when either value is missing or not a finite
+    number: NaN, infinity, a bool or a string never win), `metric`, `direction`, `challenger`,
+    `champion` (the two values as Python numbers, or None) and `reason` (one sentence). numpy and
+    Decimal values compare as numbers."""
+    metric, direction = primary_metric(task_type)
+    raw_new = _headline_metrics(challenger_metrics).get(metric)
+    raw_old = _headline_metrics(champion_metrics).get(metric)
+    new, old = _finite(raw_new), _finite(raw_old)
+    result: dict[str, Any] = {"metric": metric, "direction": direction, "challenger": new, "champion": old}
+    if new is None or old is None:
+        side, raw = ("challenger", raw_new) if new is None else ("champion", raw_old)
+        what = "no" if raw is None else f"no finite numeric (it holds {_describe(raw)})"
+        return dict(result, better=None, reason=f"the {side} has {what} {metric}; compare by hand")
+    better = new < old if direction == "lower" else new > old
+    symbol = ("<" if new < old else ">=") if direction == "lower" else (">" if new > old else "<=")
+    verdict = "better" if better else "not better"
+    return dict(result, better=better, reason=f"{metric} {new:g} {symbol} {old:g} ({direction} is better): {verdict}")
+
+
+def _promotion_stamp(model: Entry) -> str:
+    return str(model.get("promoted_at") or model.get("updated_at") or model.get("created_at") or "")
+
+
+def _champion_of(models: Sequence[Entry]) -> Optional[Entry]:
+    """The champion among `models`. The rule when several are marked champion (copies in two platform
+    folders, a hand edit): the most recently promoted one (promoted_at, else updated_at, else
+    created_at); the others count as archived, and the next promotion archives them."""
+    champions = [m for m in models if m.get("status") == "champion"]
+    return max(champions, key=_promotion_stamp) if champions else None
+
+
+def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]:
+    """Decide whether registered model `model_id` should replace the current champion, by its task
+    type's primary metric and direction (lower rmse, higher f1, ...). Returns a dict with `promote`
+    (bool), `model_id`, `champion_id` (or None), `metric`, `direction`, `challenger`, `champion` and
+    `reason`. Raises RegistryError when the model is not registered."""
+    models, damage = _read_lists("models", search_dirs)
+    _warn_damage(damage)
+    models = models or []
+    model = next((m for m in models if m.get("model_id") == model_id), None)
+    if model is None:
+        raise RegistryError(f"no model {model_id!r} in the registry; registered: {_id_list([str(m.get('model_id')) for m in models]) if models else 'none'}")
+    task_type = model.get("task_type")
+    metric, direction = primary_metric(task_type)  # type: ignore[arg-type]
+    champion = _champion_of(models)
+    base = {"model_id": model_id, "champion_id": champion["model_id"] if champion else None, "metric": metric, "direction": direction}
+    new_value = _finite(_headline_metrics(model.get("metrics")).get(metric))
+    if champion is None:
+        return dict(base, promote=True, challenger=new_value, champion=None, reason="there is no champion yet")
+    if champion["model_id"] == model_id:
+        return dict(base, promote=False, challenger=new_value, champion=new_value, reason=f"{model_id} is already the champion")
+    if champion.get("task_type") != task_type:
+        return dict(base, promote=False, challenger=new_value, champion=None,
+                    reason=f"the champion is a {champion.get('task_type')} model and this one {task_type}: not comparable")
+    verdict = compare_metrics(task_type, model.get("metrics"), champion.get("metrics"))  # type: ignore[arg-type]
+    return dict(base, promote=verdict["better"] is True, challenger=verdict["challenger"], champion=verdict["champion"], reason=verdict["reason"])
+
+
+# --- Model registry ------------------------------------------------------------------------
+
+_MODEL_DEFAULTS: Entry = {
+    "name": "unnamed_model",
+    "algorithm": "",
+    "framework": "scikit-learn",
+    "status": "challenger",
+    "metrics": {},
+    "hyperparameters": {},
+    "artifact_path": "",
+    "data_fingerprint": "",
+    "feature_set": [],
+    "training_experiment_id": "",
+    "predecessor_id": None,
+    "rationale": {},
+    "tags": [],
+}
+
+
+def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> list[str]:
+    """Register a trained model, or update it when its `model_id` is already registered.
+
+    `model_entry` is a dict with model_id (generated when absent), name, task_type (required for a
+    new model), algorithm, framework, metrics, hyperparameters, artifact_path, data_fingerprint,
+    feature_set, training_experiment_id, predecessor_id, rationale, tags and status ('challenger' by
+    default; 'champion' archives the previous champion). Every field is checked before anything is
+    written (a wrong type raises RegistryError naming it). Keeps the back-links: each feature of
+    `feature_set` lists the model in `used_in_models`; the data version of `data_fingerprint` lists
+    the training experiment in `used_in_experiments`.
+
+    Metrics missing for the task type (TASK_TYPE_METRICS), and NaN or infinite metrics (stored as
+    null), give a RegistryWarning naming them; with strict=True (or $ML_AUTOMATION_REGISTRY_STRICT=1)
+    they raise RegistryError instead. Returns the list of registry files written.
+    """
+    if not isinstance(model_entry, dict):
+        raise RegistryError(f"model_entry must be a dict, got {type(model_entry).__name__}")
+    strict = _strict(strict)
+    raw_id = model_entry.get("model_id")
+    model_id = _new_id("model") if raw_id is None else _check_id("model_id", raw_id)
+    what = f"model {model_id!r}"
+    values = _validate(what, {k: v for k, v in model_entry.items() if k != "model_id"}, _MODEL_SCHEMA, strict)
+
+    with _open_registry(output_dirs) as registry:
+        models = registry.models
+        existing = models.get(model_id)
+        if existing is None and "task_type" not in values:
+            raise RegistryError(f"{what}: a new model needs a task_type, one of {', '.join(TASK_TYPE_METRICS)}; nothing was written")
+        task_type = values.get("task_type", (existing or {}).get("task_type"))
+        metrics = values.get("metrics", (existing or {}).get("metrics"))
+        missing = missing_required_metrics(task_type, metrics)
+        if missing:
+            _complain(strict, f"{what} ({task_type}) is registered without required metrics: {', '.join(missing)}",
+                      "Add them, or use strict=True to refuse such entries")
+        now = _now()
+        if existing is None:
+            entry: Entry = {"model_id": model_id, "created_at": now}
+            entry.update(json.loads(json.dumps(_MODEL_DEFAULTS)))
+        else:
+            entry = existing
+        _merge_update(entry, values, now)
+        if values.get("status") == "champion":
+            entry["promoted_at"] = now
+            replaced = _archive_other_champions(models, model_id, now)
+            if replaced and not entry.get("predecessor_id"):
+                entry["predecessor_id"] = replaced
+        models.add(entry)
+        links = _plan_model_links(registry, entry, now)
+        written = [models.save()]
+        written += [save() for save in links]
+    return written
+
+
+def _archive_other_champions(models: _ListFile, champion_id: str, now: str) -> Optional[str]:
+    """Archive every champion of `models` except `champion_id` (whatever the spacing of a hand edit);
+    return the id of the most recently promoted one it replaces, if any."""
+    replaced: Optional[Entry] = None
+    for model in models.containing('"champion"'):
+        if model.get("status") == "champion" and model.get("model_id") != champion_id:
+            if replaced is None or _promotion_stamp(model) > _promotion_stamp(replaced):
+                replaced = dict(model)
+            model["status"] = "archived"
+            model["archived_at"] = now
+            model["updated_at"] = now
+            models.touch(model["model_id"])
+    return replaced["model_id"] if replaced else None
+
+
+def _models_for_links(registry: _Registry) -> Optional[_ListFile]:
+    """The model list to derive back-links from, or None when the model registry is damaged (the
+    back-links then wait for `registry repair`; a damaged model file never blocks other writes)."""
+    try:
+        return registry.models
+    except RegistryDamagedError:
+        return None
+
+
+def _plan_model_links(registry: _Registry, model: Entry, now: str) -> list[Callable[[], str]]:
+    """Record `model` in the back-links of its features and data version. Everything is read (and a
+    damaged file refused) before anything is written; returns the writes still to do."""
+    saves: list[Callable[[], str]] = []
+    feature_set = model.get("feature_set") or []
+    if feature_set:
+        features = registry.features
+        changed = False
+        for feature_id in feature_set:
+            feature = features.get(feature_id) if isinstance(feature_id, str) else None
+            if feature is not None:
+                links = feature.get("used_in_models")
+                if not isinstance(links, list):
+                    links = feature["used_in_models"] = []
+                if _add_unique(links, model["model_id"]):
+                    feature["updated_at"] = now
+                    features.touch(feature_id)
+                    changed = True
+        if changed:
+            saves.append(features.save)
+    experiment_id = model.get("training_experiment_id")
+    fingerprint = model.get("data_fingerprint")
+    if fingerprint and experiment_id:
+        saves += _plan_data_version_link(registry, fingerprint, experiment_id, now)
+    return saves
+
+
+def _plan_data_version_link(registry: _Registry, fingerprint: str, experiment_id: str, now: str) -> list[Callable[[], str]]:
+    """List `experiment_id` in the data version's `used_in_experiments`, if that version is registered."""
+    key = _fingerprint_key(fingerprint)
+    version, previous = _data_version_entry(registry, fingerprint)
+    if version is None:
+        return []
+    links = version.get("used_in_experiments")
+    if not isinstance(links, list):
+        links = version["used_in_experiments"] = []
+    if not _add_unique(links, experiment_id):
+        return []
+    version["updated_at"] = now
+    return [lambda: registry.save_entry_file(DATA_VERSIONS_DIR, key, version, previous)]
+
+
+def load_model_registry(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
+    """Return {'version', 'models': [...], 'damaged': [...]} merged from every registry folder (newest
+    copy of each model, in order of registration), or None when no model registry exists yet.
+    `damaged` names each damaged file and line (also given as a RegistryWarning); the models of the
+    intact entries are returned all the same."""
+    models, damage = _read_lists("models", search_dirs)
+    _warn_damage(damage)
+    if models is None and not damage:
+        return None
+    return {"version": MLOPS_SCHEMA_VERSION, "models": models or [], "damaged": [str(d) for d in damage]}
+
+
+def get_champion_model(search_dirs: Dirs = None) -> Optional[Entry]:
+    """Return the current champion model entry, or None. When several entries are marked champion
+    (e.g. in two platform folders), the most recently promoted one is the champion."""
+    models, damage = _read_lists("models", search_dirs)
+    _warn_damage(damage)
+    return _champion_of(models or [])
+
+
+def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = None) -> list[str]:
+    """Make `model_id` the champion and archive every other champion (the one replaced is recorded as
+    the new champion's `predecessor_id` when it has none). Writes where it reads: into `output_dirs`,
+    else the first of `search_dirs`, else the project's registry folder. Raises RegistryError,
+    changing nothing, when the model is not registered there. Returns the list of files written."""
+    _check_id("model_id", model_id)
+    target = output_dirs if _as_dir_list(output_dirs) else search_dirs
+    with _open_registry(target, search_dirs) as registry:
+        models = registry.models
+        model = models.get(model_id)
+        if model is None:
+            known = _id_list(models.ids()) if models.ids() else "none"
+            raise RegistryError(f"cannot promote {model_id!r}: no such model in {registry.folder} (registered: {known}); the champion is unchanged")
+        now = _now()
+        replaced = _archive_other_champions(models, model_id, now)
+        if model.get("status") != "champion" or replaced:
+            if model.get("status") != "champion":
+                model["status"] = "champion"
+                model["promoted_at"] = now
+            if replaced and not model.get("predecessor_id"):
+                model["predecessor_id"] = replaced
+            model["updated_at"] = now
+            models.touch(model_id)
+        return [models.save()]
+
+
+# --- Feature store -------------------------------------------------------------------------
+
+_FEATURE_DEFAULTS: Entry = {
+    "description": "",
+    "dtype": "unknown",
+    "source_columns": [],
+    "transformation": "raw",
+    "transformation_params": {},
+    "created_by": "feature-engineering-analyst",
+    "domain": "general",
+    "task_type_relevance": [],
+    "tags": [],
+    "statistics": {},
+    "used_in_models": [],
+    "leakage_risk": "unknown",
+}
+
+
+def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: Dirs = None) -> list[str]:
+    """Register features in the feature store, updating those already there.
+
+    `features` is a list of dicts with feature_id (or name), name, description, dtype, source_columns,
+    transformation, transformation_params, created_by, domain, task_type_relevance, tags, statistics
+    and leakage_risk. Every field is checked before anything is written. A feature_id repeated in the
+    batch is stored once (later values win). `used_in_models` is kept up to date from the model
+    registry. Returns the list of files written.
+    """
+    if isinstance(features, dict):
+        features = [features]
+    if not isinstance(features, (list, tuple)) or not all(isinstance(f, dict) for f in features):
+        raise RegistryError("features must be a list of dicts, one per feature")
+    batch: dict[str, Entry] = {}
+    for feature in features:
+        given = feature.get("feature_id", feature.get("name"))
+        if given is None:
+            raise RegistryError(f"a feature needs a feature_id (or a name): {_describe(feature)}")
+        feature_id = _check_id("feature_id", given)
+        values = _validate(f"feature {feature_id!r}", {k: v for k, v in feature.items() if k != "feature_id"}, _FEATURE_SCHEMA, False)
+        batch.setdefault(feature_id, {}).update(values)
+    with _open_registry(output_dirs) as registry:
+        store = registry.features
+        models = _models_for_links(registry)
+        now = _now()
+        for feature_id, values in batch.items():
+            entry = store.get(feature_id)
+            if entry is None:
+                entry = {"feature_id": feature_id, "name": feature_id, "created_at": now}
+                entry.update(json.loads(json.dumps(_FEATURE_DEFAULTS)))
+            _merge_update(entry, values, now)
+            links = entry.get("used_in_models")
+            if not isinstance(links, list):
+                links = entry["used_in_models"] = []
+            for model in models.containing(f'"{feature_id}"') if models is not None else []:
+                if feature_id in (model.get("feature_set") or []):
+                    _add_unique(links, model["model_id"])
+            store.add(entry)
+        return [store.save()]
+
+
+def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
+    """Return {'version', 'features': [...], 'damaged': [...]} merged from every registry folder, or
+    None when there is no feature store yet (see load_model_registry for `damaged`)."""
+    features, damage = _read_lists("features", search_dirs)
+    _warn_damage(damage)
+    if features is None and not damage:
+        return None
+    return {"version": MLOPS_SCHEMA_VERSION, "features": features or [], "damaged": [str(d) for d in damage]}
+
+
+# --- Experiment tracking ---------------------------------------------------------------------
+
+
+def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> list[str]:
+    """Log a training run as experiments/<experiment_id>.json, or update it when it exists.
+
+    `experiment_data` is a dict with experiment_id (generated when absent), name, task_type (one of
+    TASK_TYPE_METRICS; none is assumed when absent), rationale, dataset (fingerprint, rows, target, split, ...), model
+    (algorithm, framework, hyperparameters), metrics (per split), artifacts, notes, status and
+    registered_model_id. Every field is checked before anything is written. The data version named
+    by dataset.fingerprint lists the experiment in `used_in_experiments`. Returns the files written.
+    """
+    if not isinstance(experiment_data, dict):
+        raise RegistryError(f"experiment_data must be a dict, got {type(experiment_data).__name__}")
+    strict = _strict(strict)
+    raw_id = experiment_data.get("experiment_id")
+    experiment_id = _new_id("exp") if raw_id is None else _check_id("experiment_id", raw_id)
+    what = f"experiment {experiment_id!r}"
+    values = _validate(what, {k: v for k, v in experiment_data.items() if k != "experiment_id"}, _EXPERIMENT_SCHEMA, strict)
+    fingerprint = (values.get("dataset") or {}).get("fingerprint")
+    if fingerprint not in (None, ""):
+        _check_field(what, "dataset.fingerprint", "fingerprint", fingerprint, strict)
+    with _open_registry(output_dirs) as registry:
+        entry, previous = registry.entry_file(EXPERIMENTS_DIR, experiment_id, "experiment_id")
+        now = _now()
+        if entry is None:
+            entry = {
+                "experiment_id": experiment_id, "name": "unnamed_experiment", "created_at": now, "status": "completed",
+                "rationale": {}, "dataset": {}, "model": {}, "metrics": {}, "artifacts": [], "notes": "", "registered_model_id": "",
+            }
+        _merge_update(entry, values, now)
+        links = _plan_data_version_link(registry, fingerprint, experiment_id, now) if fingerprint else []
+        written = [registry.save_entry_file(EXPERIMENTS_DIR, experiment_id, _id_entry(entry, "experiment_id"), previous)]
+        written += [save() for save in links]
+    return written
+
+
+def load_experiments(search_dirs: Dirs = None) -> list[Entry]:
+    """Return every logged experiment (newest copy of each id), oldest first. Damaged files are named
+    in a RegistryWarning (check_registry lists them); the others are returned."""
+    experiments, damage = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", search_dirs)
+    _warn_damage(damage)
+    return experiments
+
+
+# --- Data versioning -------------------------------------------------------------------------
+
+
+def _data_version_entry(registry: _Registry, fingerprint: str) -> tuple[Optional[Entry], Optional[bytes]]:
+    """The data version of `fingerprint` (its own file, else a file of the earlier 12-character
+    layout holding the same fingerprint) and the bytes of the write folder's own file."""
+    key = _fingerprint_key(fingerprint)
+    entry, previous = registry.entry_file(DATA_VERSIONS_DIR, key, "fingerprint")
+    if entry is None:
+        for folder in registry.sources:
+            legacy, _ = _read_entry_file(os.path.join(folder, DATA_VERSIONS_DIR, key[:12] + ".json"), "fingerprint")
+            if legacy is not None and legacy.get("fingerprint") == fingerprint:
+                return legacy, None
+    return entry, previous
+
+
+def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> list[str]:
+    """Record a dataset version as data-versions/<hash of the fingerprint>.json, or update it when it
+    exists.
+
+    `data_version` is a dict with fingerprint (required, from compute_data_fingerprint), source_path,
+    rows, columns, column_schema, statistics_hash and detected_task_type. Every field is checked
+    before anything is written. `used_in_experiments` is kept up to date from the experiments and
+    models that name this fingerprint. Returns the list of files written.
+    """
+    if not isinstance(data_version, dict):
+        raise RegistryError(f"data_version must be a dict, got {type(data_version).__name__}")
+    fingerprint = data_version.get("fingerprint")
+    key = _fingerprint_key(fingerprint)
+    values = _validate(f"data version {fingerprint!r}", data_version, _DATA_VERSION_SCHEMA, False)
+    with _open_registry(output_dirs) as registry:
+        entry, previous = _data_version_entry(registry, fingerprint)  # type: ignore[arg-type]
+        now = _now()
+        if entry is None:
+            entry = {
+                "fingerprint": fingerprint, "created_at": now, "source_path": "", "rows": 0, "columns": 0, "column_schema": {},
+                "statistics_hash": "", "detected_task_type": "unknown", "used_in_experiments": [],
+            }
+        _merge_update(entry, values, now)
+        links = entry.get("used_in_experiments")
+        if not isinstance(links, list):
+            links = entry["used_in_experiments"] = []
+        experiments, _ = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", registry.sources)
+        for experiment in experiments:
+            dataset = experiment.get("dataset")
+            if isinstance(dataset, dict) and dataset.get("fingerprint") == fingerprint:
+                _add_unique(links, experiment["experiment_id"])
+        models = _models_for_links(registry)
+        for model in models.containing(f'"{fingerprint}"') if models is not None else []:
+            if model.get("data_fingerprint") == fingerprint and isinstance(model.get("training_experiment_id"), str) and model["training_experiment_id"]:
+                _add_unique(links, model["training_experiment_id"])
+        return [registry.save_entry_file(DATA_VERSIONS_DIR, key, _id_entry(entry, "fingerprint"), previous)]
+
+
+def load_data_versions(search_dirs: Dirs = None) -> list[Entry]:
+    """Return every recorded data version (newest copy of each fingerprint), oldest first. Damaged
+    files are named in a RegistryWarning (check_registry lists them); the others are returned."""
+    versions, damage = _read_entry_files(DATA_VERSIONS_DIR, "fingerprint", search_dirs)
+    _warn_damage(damage)
+    return versions
+
+
+def compute_data_fingerprint(data: Any, chunk_rows: int = 1_000_000) -> str:
+    """Return 'sha256:<hex>' identifying a dataset, stable across processes and runs.
+
+    A DataFrame (or Series) is hashed over every cell, vectorised: column labels (with their types),
+    dtypes and row count, then a per-row hash of all values in chunks of `chunk_rows` rows. Cells of
+    object columns are hashed with their type (1, '1' and True differ; a list differs from its text;
+    arrays are hashed whole, not through their shortened text), so two frames share a fingerprint
+    only when their data is equal. The index is not part of it. A path (str or PathLike) is hashed
+    over the file's bytes. Raises TypeError for anything else and ValueError for a `chunk_rows` that
+    is not a whole number >= 1.
+    """
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be a whole number >= 1, got {chunk_rows!r}")
+    digest = hashlib.sha256()
+    if isinstance(data, (str, os.PathLike)):
+        with open(data, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return "sha256:" + digest.hexdigest()
+
+    import pandas as pd
+
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"compute_data_fingerprint takes a pandas DataFrame or a file path, got {type(data).__name__}")
+    header = {"columns": [_typed_text(c) for c in data.columns], "dtypes": [str(t) for t in data.dtypes], "rows": len(data)}
+    digest.update(json.dumps(header).encode("utf-8"))
+    typed = [position for position in range(data.shape[1]) if _needs_typed_hash(data.iloc[:, position])]
+    if data.shape[1]:
+        for start in range(0, len(data), chunk_rows):
+            digest.update(_row_hashes(data.iloc[start:start + chunk_rows], typed))
+    return "sha256:" + digest.hexdigest()
+
+
+def _needs_typed_hash(column: Any) -> bool:
+    """True for an object column holding anything but strings (and missing values)."""
+    import pandas as pd
+
+    return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty")
+
+
+def _typed_text(value: Any) -> str:
+    """Text that identifies a cell value with its type: equal only for equal values of one type."""
+    if isinstance(value, str):
+        return "s:" + value
+    if value is None:
+        return "n:"
+    if isinstance(value, bool):
+        return f"b:{value}"
+    if isinstance(value, int):
+        return f"i:{value}"
+    if isinstance(value, float):
+        return f"f:{value!r}"
+    if isinstance(value, (bytes, bytearray)):
+        return "y:" + bytes(value).hex()
+    if type(value).__module__ == "numpy" and hasattr(value, "dtype") and hasattr(value, "tobytes"):
+        if value.dtype.kind == "O":
+            return f"A:{getattr(value, 'shape', ())}:" + _typed_text(value.tolist())
+        return f"a:{value.dtype.str}:{getattr(value, 'shape', ())}:" + hashlib.sha256(value.tobytes()).hexdigest()
+    if isinstance(value, (list, tuple)):
+        return ("l:" if isinstance(value, list) else "t:") + json.dumps([_typed_text(item) for item in value])
+    if isinstance(value, dict):
+        return "d:" + json.dumps(sorted([_typed_text(k), _typed_text(v)] for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return "S:" + json.dumps(sorted(_typed_text(item) for item in value))
+    return f"o:{type(value).__module__}.{type(value).__qualname__}:{value!r}"
+
+
+def _row_hashes(frame: Any, typed: Sequence[int]) -> bytes:
+    """pandas' 64-bit hash of every row of `frame` as little-endian bytes; the columns at positions
+    `typed` are hashed through _typed_text, and every object column's missing-value mask too."""
+    import pandas as pd
+
+    columns: dict[str, Any] = {}
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if position in typed:
+            columns[f"v{position}"] = column.map(_typed_text)
+        else:
+            columns[f"v{position}"] = column
+            if column.dtype == object:
+                columns[f"m{position}"] = column.isna()
+    plain = pd.DataFrame(columns, index=frame.index)
+    hashes = pd.util.hash_pandas_object(plain, index=False)
+    return hashes.to_numpy(dtype="<u8").tobytes()
+
+
+# --- Lineage, checks and repair --------------------------------------------------------------
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+class _Snapshot:
+    """Everything registered, read once from the read folders with every problem found; lookups are
+    built once, so lineage of every model is linear in the number of entries."""
+
+    def __init__(self, search_dirs: Dirs = None) -> None:
+        self.folder = mlops_dir(search_dirs)
+        models, model_damage = _read_lists("models", search_dirs)
+        features, feature_damage = _read_lists("features", search_dirs)
+        self.experiments, experiment_damage = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", search_dirs)
+        self.versions, version_damage = _read_entry_files(DATA_VERSIONS_DIR, "fingerprint", search_dirs)
+        self.models: list[Entry] = models or []
+        self.features: list[Entry] = features or []
+        seen: set[Damage] = set()
+        self.damage: list[Damage] = [d for d in model_damage + feature_damage + experiment_damage + version_damage if not (d in seen or seen.add(d))]  # type: ignore[func-returns-value]
+        self.champion = _champion_of(self.models)
+        self._experiments = {e["experiment_id"]: e for e in self.experiments}
+        self._versions = {v["fingerprint"]: v for v in self.versions}
+        self._features = {f["feature_id"]: f for f in self.features}
+
+    def empty(self) -> bool:
+        return not (self.models or self.features or self.experiments or self.versions)
+
+    def status(self, model: Entry) -> str:
+        """The model's status under the one-champion rule (see _champion_of)."""
+        status = model.get("status")
+        if status == "champion" and model is not self.champion:
+            return "archived"
+        return status if isinstance(status, str) else "?"
+
+    def lineage(self, model: Entry) -> dict[str, Any]:
+        """The lineage of one registered model (see get_model_lineage)."""
+        gaps = []
+        experiment_id = model.get("training_experiment_id")
+        experiment = self._experiments.get(experiment_id) if isinstance(experiment_id, str) else None
+        if not experiment_id:
+            gaps.append("the model names no training_experiment_id")
+        elif experiment is None:
+            gaps.append(f"experiment {experiment_id} is not logged")
+        fingerprint = model.get("data_fingerprint") or _as_dict(_as_dict(experiment).get("dataset")).get("fingerprint")
+        data_version = self._versions.get(fingerprint) if isinstance(fingerprint, str) else None
+        if not fingerprint:
+            gaps.append("no data fingerprint on the model or its experiment")
+        elif data_version is None:
+            gaps.append(f"data version {fingerprint} is not recorded")
+        feature_set = [str(name) for name in _as_list(model.get("feature_set"))]
+        missing = [name for name in feature_set if name not in self._features]
+        if not feature_set:
+            gaps.append("the model lists no feature_set")
+        elif missing:
+            gaps.append(f"{len(missing)} of {len(feature_set)} features are not in the feature store: {_id_list(missing)}")
+        lacking = missing_required_metrics(model.get("task_type"), model.get("metrics"))
+        if lacking:
+            gaps.append(f"required {model.get('task_type')} metrics missing: {', '.join(lacking)}")
+        return {
+            "model": model,
+            "experiment": experiment,
+            "data_version": data_version,
+            "features": [self._features[name] for name in feature_set if name in self._features],
+            "missing_features": missing,
+            "gaps": gaps,
+            "complete": not gaps,
+        }
+
+
+def get_model_lineage(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]:
+    """Trace a model back to its data: returns a dict with `model`, `experiment` (or None),
+    `data_version` (or None), `features` (registered entries of its feature_set),
+    `missing_features`, `gaps` (what is missing, one sentence each) and `complete` (no gaps).
+    Raises RegistryError when the model is not registered."""
+    snapshot = _Snapshot(search_dirs)
+    _warn_damage(snapshot.damage)
+    model = next((m for m in snapshot.models if m.get("model_id") == model_id), None)
+    if model is None:
+        known = _id_list([str(m.get("model_id")) for m in snapshot.models]) if snapshot.models else "none"
+        raise RegistryError(f"no model {model_id!r} in the registry (registered: {known})")
+    return snapshot.lineage(model)
+
+
+def check_registry(search_dirs: Dirs = None) -> list[str]:
+    """List every problem of the registry files as 'file:line: problem' (damaged files, entries kept
+    as they are but not usable, skipped non-files); [] when all is well."""
+    return [str(d) for d in _Snapshot(search_dirs).damage]
+
+
+def _recover_list(path: str, folder: str, filename: str, list_key: str, id_key: str, read: _ListRead) -> dict[str, Any]:
+    """What repairing one damaged list file does: the entries of the damaged file that can be read,
+    merged with the kept generations (newest copy of each id), the values kept byte for byte, and
+    the damaged places whose entry is nowhere else."""
+    sources: dict[str, list[_Item]] = {"the damaged file": read.items}
+    for label, relative in (("the last generation", filename), ("the generation before", filename + ".1")):
+        kept = _read_list_file(_generation_path(folder, relative), list_key, id_key)
+        sources[label] = kept.items if kept is not None else []
+    chosen: dict[str, tuple[str, _Item]] = {}
+    order: list[str] = []
+    for label, items in sources.items():
+        for item in items:
+            key = item.key
+            if key is None:
+                continue
+            if key not in chosen:
+                order.append(key)
+                chosen[key] = (label, item)
+            elif _stamp(item.data) > _stamp(chosen[key][1].data):
+                chosen[key] = (label, item)
+    entries = [chosen[key][1].data for key in order]
+    origin: dict[str, list[str]] = {}
+    for key in order:
+        origin.setdefault(chosen[key][0], []).append(key)
+    lost = []
+    for problem in read.damaged:
+        sniffed = re.search(re.escape(id_key) + r" '([^']+)' by its text", problem.problem)
+        if sniffed and sniffed.group(1) not in chosen:
+            lost.append(f"line {problem.line}: {id_key} {sniffed.group(1)!r}")
+    return {"entries": entries, "origin": origin, "kept": [item.raw for item in read.kept], "lost": lost}
+
+
+def repair_registry(search_dirs: Dirs = None, dry_run: bool = False) -> dict[str, Any]:
+    """Rebuild every damaged registry file of the read folders from what can still be read: the
+    intact entries of the damaged file (both sides of a git conflict), the two generations kept in
+    .generations/ (the newest copy of each id wins), and, for models no copy holds, the experiment
+    files that name them (registered_model_id). Values that are not usable entries are kept byte for
+    byte; the damaged original is kept aside as <file>.damaged-<time>. With dry_run=True nothing is
+    changed. Returns {'actions': [one sentence per file], 'written': [...], 'kept_aside': [...],
+    'lost': [...]} ('lost': damaged places whose entry no copy holds)."""
+    report: dict[str, Any] = {"actions": [], "written": [], "kept_aside": [], "lost": []}
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    explicit = _as_dir_list(search_dirs) is not None
+    write_folder = mlops_dir(search_dirs)
+    for folder in _read_dirs(search_dirs):
+        problem = _folder_problem(folder, explicit or _same_dir(folder, write_folder))
+        if problem:
+            report["actions"].append(f"{problem}: not repaired (move that file, or set {MLOPS_DIR_ENV})")
+            continue
+        if not os.path.isdir(folder):
+            continue
+        experiments, _ = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", [folder])
+        for kind, (filename, id_key) in _LIST_FILES.items():
+            path = os.path.join(folder, filename)
+            read = _read_list_file(path, kind, id_key)
+            if read is None or not read.damaged:
+                continue
+            plan = _recover_list(path, folder, filename, kind, id_key, read)
+            if kind == "models":
+                known = {entry["model_id"] for entry in plan["entries"]}
+                for experiment in experiments:
+                    model_id = experiment.get("registered_model_id")
+                    if isinstance(model_id, str) and _ID_PATTERN.match(model_id) and model_id not in known:
+                        known.add(model_id)
+                        stub = _model_from_experiment(model_id, experiment)
+                        plan["entries"].append(stub)
+                        plan["origin"].setdefault("experiment files", []).append(model_id)
+            aside = f"{path}.damaged-{stamp}"
+            origin = "; ".join(f"{len(ids)} from {label} ({_id_list(ids, 5)})" for label, ids in plan["origin"].items() if ids)
+            action = (f"{path}: {len(read.damaged)} damaged place(s), first {read.damaged[0]}. "
+                      f"{'Would rebuild' if dry_run else 'Rebuilt'} it with {len(plan['entries'])} {kind}: {origin or 'none'}"
+                      + (f"; {len(plan['kept'])} value(s) kept as they were" if plan["kept"] else "")
+                      + f"; the damaged original {'would be' if dry_run else 'is'} kept as {aside}.")
+            if plan["lost"]:
+                action += f" Not in any copy (re-register them): {'; '.join(plan['lost'])}."
+                report["lost"] += [f"{path} {lost}" for lost in plan["lost"]]
+            report["actions"].append(action)
+            if dry_run:
+                continue
+            with _locked(folder):
+                lines = ["    " + _ENCODER.encode(_id_entry(entry, id_key)) for entry in plan["entries"]]
+                lines += ["    " + raw for raw in plan["kept"]]
+                body = "\n" + ",\n".join(lines) + "\n  " if lines else ""
+                text = "{\n" + f'  "version": {json.dumps(MLOPS_SCHEMA_VERSION)},\n  "{kind}": [{body}]\n' + "}\n"
+                os.replace(path, aside)
+                report["kept_aside"].append(aside)
+                report["written"].append(_commit(folder, filename, text.encode("utf-8"), None, False))
+        for subdir, id_key in ((EXPERIMENTS_DIR, "experiment_id"), (DATA_VERSIONS_DIR, "fingerprint")):
+            _repair_entry_files(folder, subdir, id_key, stamp, dry_run, report)
+    if not report["actions"]:
+        report["actions"].append("nothing to repair: every registry file reads whole")
+    return report
+
+
+def _model_from_experiment(model_id: str, experiment: Entry) -> Entry:
+    """A model entry rebuilt from the experiment that registered it (marked `rebuilt_from`)."""
+    model = _as_dict(experiment.get("model"))
+    return {
+        "model_id": model_id, "name": str(experiment.get("name") or model_id), "task_type": experiment.get("task_type"),
+        "algorithm": str(model.get("algorithm") or ""), "framework": str(model.get("framework") or ""), "status": "challenger",
+        "metrics": _headline_metrics(experiment.get("metrics")), "hyperparameters": _as_dict(model.get("hyperparameters")),
+        "training_experiment_id": experiment["experiment_id"], "data_fingerprint": str(_as_dict(experiment.get("dataset")).get("fingerprint") or ""),
+        "created_at": experiment.get("created_at"), "rebuilt_from": f"{EXPERIMENTS_DIR}/{experiment['experiment_id']}.json",
+    }
+
+
+def _repair_entry_files(folder: str, subdir: str, id_key: str, stamp: str, dry_run: bool, report: dict[str, Any]) -> None:
+    """Restore damaged experiment or data-version files of `folder` from their last kept generation."""
+    path = os.path.join(folder, subdir)
+    try:
+        names = sorted(os.listdir(path))
+    except OSError:
+        return
+    for name in names:
+        if not name.endswith(".json") or name.startswith("."):
+            continue
+        file_path = os.path.join(path, name)
+        entry, damage = _read_entry_file(file_path, id_key)
+        if not any(d.kind == "damaged" for d in damage):
+            continue
+        relative = os.path.join(subdir, name)
+        copy = None
+        for generation in (relative, relative + ".1"):
+            copy, _ = _read_entry_file(_generation_path(folder, generation), id_key)
+            if copy is not None:
+                break
+        if copy is None:
+            report["actions"].append(f"{damage[0]}: no kept generation holds it; left as it is (fix it by hand)")
+            report["lost"].append(file_path)
+            continue
+        aside = f"{file_path}.damaged-{stamp}"
+        report["actions"].append(f"{damage[0]}: {'would be restored' if dry_run else 'restored'} from its last kept generation; "
+                                 f"the damaged file {'would be' if dry_run else 'is'} kept as {aside}")
+        if not dry_run:
+            with _locked(folder):
+                os.replace(file_path, aside)
+                report["kept_aside"].append(aside)
+                data = (json.dumps(copy, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+                report["written"].append(_commit(folder, relative, data, None, False))

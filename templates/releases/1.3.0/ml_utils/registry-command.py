@@ -1,0 +1,501 @@
+# =============================================================================
+# REGISTRY COMMAND LINE
+# =============================================================================
+
+# `python3 ml_utils.py registry ...`: what /ml-automation:registry shows. Every view fits a prompt whatever the
+# registry's size (about 4 KB by default: counts, the champion, the best challengers, the most
+# recent entries, then "and N more: use --limit N or --all"). Arguments are parsed and checked; any
+# other input gets the usage text and exit status 2, never a traceback. Damaged registry files are
+# named in DAMAGED lines on stdout, next to what could be read, with exit status 3.
+
+import argparse
+import json
+import re
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any, NoReturn, Optional
+
+VIEW_BUDGET_BYTES = 4096
+DEFAULT_LIMIT = 15
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
+_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "repair")
+_DOMAIN_PATTERN = re.compile(r"\A[\w .:/+-]{1,64}\Z")
+
+
+class _UsageError(Exception):
+    """Input the registry command does not accept."""
+
+
+class _ParserExit(Exception):
+    """argparse finished early (after --help)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of exiting, so registry_cli returns a status."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
+        if message:
+            print(message, file=sys.stderr, end="")
+        raise _ParserExit(status)
+
+
+def _model_id_arg(value: str) -> str:
+    if not _ID_PATTERN.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a model id (1-128 letters, digits, '.', '_' or '-')")
+    return value
+
+
+def _domain_arg(value: str) -> str:
+    if not _DOMAIN_PATTERN.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a domain name (1-64 letters, digits, spaces, '.', ':', '/', '+', '_' or '-')")
+    return value
+
+
+def _limit_arg(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 100_000:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of rows from 1 to 100000")
+    return int(value)
+
+
+def _registry_parser() -> _Parser:
+    def common(parser: argparse.ArgumentParser, top: bool) -> None:
+        default: Any = None if top else argparse.SUPPRESS
+        parser.add_argument("--json", action="store_true", default=False if top else argparse.SUPPRESS, help="print JSON instead of text")
+        parser.add_argument("--limit", type=_limit_arg, metavar="N", default=default, help=f"show at most N entries (default {DEFAULT_LIMIT})")
+        parser.add_argument("--all", action="store_true", default=False if top else argparse.SUPPRESS, help="show everything, however long")
+
+    parser = _Parser(
+        prog="python3 ml_utils.py registry",
+        description="Show the MLOps registries of the project in the current directory (about 4 KB at most unless --all).",
+    )
+    common(parser, True)
+    views = parser.add_subparsers(dest="view", metavar="VIEW", parser_class=_Parser)
+    common(views.add_parser("summary", help="counts, champion, best challengers, lineage completeness (the default)"), False)
+    models = views.add_parser("models", help="registered models: champion, best challengers, most recent")
+    models.add_argument("--champion", action="store_true", help="details of the champion only")
+    common(models, False)
+    features = views.add_parser("features", help="the feature store, most recent first")
+    features.add_argument("--domain", type=_domain_arg, help="only features of this domain")
+    common(features, False)
+    common(views.add_parser("experiments", help="logged training runs, most recent first"), False)
+    common(views.add_parser("data", help="recorded data versions, most recent first"), False)
+    lineage = views.add_parser("lineage", help="data -> features -> experiment -> model for one model")
+    lineage.add_argument("model_id", type=_model_id_arg, help="the model's id")
+    common(lineage, False)
+    repair = views.add_parser("repair", help="rebuild damaged registry files from what can still be read")
+    repair.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
+    common(repair, False)
+    return parser
+
+
+# --- Text pieces -------------------------------------------------------------------------------
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def _cell(value: Any, width: int = 40) -> str:
+    """A markdown table cell, at most `width` characters."""
+    if value is None or value == "" or value == []:
+        return "-"
+    if isinstance(value, float):
+        value = f"{value:.4g}"
+    elif isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    return _clip(str(value).replace("|", "\\|").replace("\n", " "), width)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+    return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+
+
+def _key_metric(entry: Entry) -> str:
+    task_type = entry.get("task_type")
+    pair = TASK_TYPE_PRIMARY_METRIC.get(task_type) if isinstance(task_type, str) else None
+    if not pair:
+        return "-"
+    value = _headline_metrics(entry.get("metrics")).get(pair[0])
+    return f"{pair[0]}={_cell(value, 16)}" if value is not None else "-"
+
+
+def _short(fingerprint: Any) -> str:
+    return str(fingerprint or "").replace("sha256:", "")[:12] or "-"
+
+
+def _created(entry: Entry) -> str:
+    return str(entry.get("created_at", ""))[:19]
+
+
+def _recent(entries: Sequence[Entry]) -> list[Entry]:
+    """Entries, the most recently written first."""
+    return sorted(entries, key=_stamp, reverse=True)
+
+
+def _best_challengers(snapshot: _Snapshot, count: int) -> list[Entry]:
+    """The `count` challengers best on the primary metric of the champion's task type (or of the
+    most common task type when there is no champion), best first."""
+    models = snapshot.models
+    if not models:
+        return []
+    if snapshot.champion is not None:
+        task_type = snapshot.champion.get("task_type")
+    else:
+        counts: dict[str, int] = {}
+        for model in models:
+            if isinstance(model.get("task_type"), str):
+                counts[model["task_type"]] = counts.get(model["task_type"], 0) + 1
+        task_type = max(counts, key=lambda name: counts[name]) if counts else None
+    if not isinstance(task_type, str) or task_type not in TASK_TYPE_PRIMARY_METRIC:
+        return []
+    metric, direction = TASK_TYPE_PRIMARY_METRIC[task_type]
+    scored = []
+    for model in models:
+        if model.get("task_type") == task_type and snapshot.status(model) == "challenger":
+            value = _finite(_headline_metrics(model.get("metrics")).get(metric))
+            if value is not None:
+                scored.append((value if direction == "lower" else -value, model))
+    scored.sort(key=lambda pair: pair[0])
+    return [model for _, model in scored[:count]]
+
+
+def _more(shown: int, total: int, noun: str) -> list[str]:
+    if shown >= total:
+        return []
+    return [f"Showing {shown} of {total} {noun}; and {total - shown} more: use --limit N or --all"]
+
+
+def _fit(lines: list[str], budget: Optional[int]) -> str:
+    """The lines joined, cut at a line boundary to at most `budget` bytes (None: no limit)."""
+    text = "\n".join(lines)
+    if budget is None or len(text.encode("utf-8")) <= budget:
+        return text
+    tail = "... output cut at 4 KB: use --limit N or --all"
+    kept: list[str] = []
+    size = len(tail.encode("utf-8")) + 1
+    for line in lines:
+        size += len(line.encode("utf-8")) + 1
+        if size > budget:
+            break
+        kept.append(line)
+    return "\n".join(kept + [tail])
+
+
+def _shrink(value: Any, level: int = 0, depth: int = 0) -> Any:
+    """A smaller copy of a JSON value: strings, lists and dicts cut (more at a higher `level`), with a
+    note of what was cut."""
+    strings, items, keys = ((200, 10, 20), (80, 5, 10), (40, 3, 6), (20, 2, 4))[min(level, 3)]
+    if isinstance(value, str):
+        return _clip(value, strings)
+    if isinstance(value, list):
+        shown = [_shrink(item, level, depth + 1) for item in value[:items]]
+        return shown + ([f"... {len(value) - items} more"] if len(value) > items else [])
+    if isinstance(value, dict):
+        names = list(value)[: keys if depth else max(keys, 12)]
+        copy = {name: _shrink(value[name], level, depth + 1) for name in names}
+        if len(value) > len(names):
+            copy["..."] = f"{len(value) - len(names)} more keys"
+        return copy
+    return value
+
+
+def _bounded_json(data: Any, budget: Optional[int]) -> str:
+    """`data` as JSON of at most `budget` bytes (None: no limit): cut deeper and deeper until it
+    fits, marked with "truncated"; always valid JSON."""
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    if budget is None or len(text.encode("utf-8")) <= budget:
+        return text
+    for level in range(4):
+        shrunk = _shrink(data, level)
+        if isinstance(shrunk, dict):
+            shrunk = dict({"truncated": "values cut to fit 4 KB: use --all for everything"}, **shrunk)
+        text = json.dumps(shrunk, ensure_ascii=False)
+        if len(text.encode("utf-8")) <= budget:
+            return text
+    keys = list(data)[:20] if isinstance(data, dict) else []
+    return json.dumps({"truncated": "too large to show in 4 KB: use --all", "keys": keys})
+
+
+def _json_list(noun: str, entries: list[Entry], total: int, budget: Optional[int]) -> dict[str, Any]:
+    """{'total', 'shown', noun: [...], 'more'}: as many entries as fit the budget."""
+    shown: list[Any] = []
+    size = 200
+    for entry in entries:
+        encoded = json.dumps(entry, ensure_ascii=False)
+        if budget is not None and size + len(encoded.encode("utf-8")) > budget:
+            if not shown:
+                shown.append(_shrink(entry, 1))
+            break
+        shown.append(entry)
+        size += len(encoded.encode("utf-8")) + 2
+    data: dict[str, Any] = {"total": total, "shown": len(shown), noun: shown}
+    if len(shown) < total:
+        data["more"] = f"and {total - len(shown)} more: use --limit N or --all"
+    return data
+
+
+# --- Views -----------------------------------------------------------------------------------
+
+
+def _summary(snapshot: _Snapshot, limit: int, everything: bool) -> tuple[Any, list[str]]:
+    models, features = snapshot.models, snapshot.features
+    statuses = {status: 0 for status in MODEL_STATUSES}
+    for model in models:
+        status = snapshot.status(model)
+        statuses[status] = statuses.get(status, 0) + 1
+    domains: dict[str, int] = {}
+    for feature in features:
+        domain = str(feature.get("domain", "general"))
+        domains[domain] = domains.get(domain, 0) + 1
+    top_domains = sorted(domains.items(), key=lambda pair: (-pair[1], pair[0]))
+    shown_domains = top_domains if everything else top_domains[:8]
+    lineages = [snapshot.lineage(model) for model in models]
+    gaps = [lineage for lineage in lineages if lineage["gaps"]]
+    shown_gaps = gaps if everything else gaps[: min(limit, 5)]
+    champion = snapshot.champion
+    best = _best_challengers(snapshot, len(models) if everything else 3)
+    recent = _recent(models)[: len(models) if everything else 5]
+    recent_experiments = _recent(snapshot.experiments)[: len(snapshot.experiments) if everything else 3]
+    recent_versions = _recent(snapshot.versions)[: len(snapshot.versions) if everything else 3]
+    data = {
+        "registry_dir": snapshot.folder,
+        "models": dict({"total": len(models)}, **statuses),
+        "champion": champion["model_id"] if champion else None,
+        "best_challengers": [{"model_id": m["model_id"], "key_metric": _key_metric(m)} for m in best],
+        "recent_models": [m["model_id"] for m in recent],
+        "features": {"total": len(features), "by_domain": dict(shown_domains), "more_domains": len(top_domains) - len(shown_domains)},
+        "experiments": {"total": len(snapshot.experiments), "recent": [e["experiment_id"] for e in recent_experiments]},
+        "data_versions": {"total": len(snapshot.versions), "recent": [v["fingerprint"] for v in recent_versions]},
+        "lineage": {
+            "complete": len(lineages) - len(gaps), "total": len(lineages),
+            "gaps": {lineage["model"]["model_id"]: lineage["gaps"] for lineage in shown_gaps},
+            "more_with_gaps": len(gaps) - len(shown_gaps),
+        },
+    }
+    status_text = ", ".join(f"{n} {s}" for s, n in statuses.items())
+    lines = [f"MLOps registry: {snapshot.folder}", f"- Models: {len(models)} ({status_text})"]
+    if champion:
+        lines.append(f"- Champion: {_cell(champion['model_id'], 60)} ({_cell(champion.get('task_type'), 20)}, "
+                     f"{_cell(champion.get('algorithm') or '?', 40)}, {_key_metric(champion)})")
+        others = [m for m in models if m.get("status") == "champion" and m is not champion]
+        if others:
+            lines.append(f"  (also marked champion, counted as archived: {_id_list([str(m['model_id']) for m in others], 3)}; "
+                         "the most recent promotion wins, and the next promote_model archives them)")
+    else:
+        lines.append("- Champion: none yet")
+    if best:
+        lines.append("- Best challengers: " + ", ".join(f"{_cell(m['model_id'], 48)} ({_key_metric(m)})" for m in best))
+    if recent:
+        lines.append("- Most recent models: " + ", ".join(f"{_cell(m['model_id'], 48)} ({_created(m)[:10]})" for m in recent))
+    feature_line = f"- Features: {len(features)}"
+    if shown_domains:
+        feature_line += " (" + ", ".join(f"{_cell(d, 24)} {n}" for d, n in shown_domains)
+        feature_line += f", and {len(top_domains) - len(shown_domains)} more domains)" if len(top_domains) > len(shown_domains) else ")"
+    lines.append(feature_line)
+    lines.append(f"- Experiments: {len(snapshot.experiments)}" + (" (most recent: " + ", ".join(_cell(e["experiment_id"], 48) for e in recent_experiments) + ")" if recent_experiments else ""))
+    lines.append(f"- Data versions: {len(snapshot.versions)}" + (" (most recent: " + ", ".join(f"{_short(v['fingerprint'])} {_cell(v.get('source_path'), 32)}" for v in recent_versions) + ")" if recent_versions else ""))
+    lines.append(f"- Lineage: {len(lineages) - len(gaps)} of {len(lineages)} models complete")
+    lines += [f"  - {_cell(lineage['model']['model_id'], 48)}: {_clip('; '.join(lineage['gaps']), 200)}" for lineage in shown_gaps]
+    if len(gaps) > len(shown_gaps):
+        lines.append(f"  - and {len(gaps) - len(shown_gaps)} more models with gaps: use `registry lineage MODEL_ID` or --all")
+    return data, lines
+
+
+def _model_rows(snapshot: _Snapshot, limit: int, everything: bool) -> list[Entry]:
+    """The models to list: all (registration order) with --all; else the champion, the three best
+    challengers, then the most recent, `limit` in all."""
+    if everything:
+        return list(snapshot.models)
+    chosen: list[Entry] = []
+    picked = set()
+    for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + _recent(snapshot.models):
+        if len(chosen) >= limit:
+            break
+        if id(model) not in picked:
+            picked.add(id(model))
+            chosen.append(model)
+    return chosen
+
+
+def _champion_text(model: Entry) -> list[str]:
+    feature_set = _as_list(model.get("feature_set"))
+    lines = [f"Champion: {_cell(model.get('model_id'), 128)} ({_cell(model.get('name'), 60)})", f"- Task type: {_cell(model.get('task_type'))}",
+             f"- Algorithm: {_cell(model.get('algorithm'), 60)} ({_cell(model.get('framework'), 30)})", f"- Artifact: {_cell(model.get('artifact_path'), 120)}",
+             f"- Promoted: {_cell(model.get('promoted_at') or model.get('updated_at'))}; predecessor: {_cell(model.get('predecessor_id'), 60)}"]
+    for title, key in (("Metrics", "metrics"), ("Hyperparameters", "hyperparameters"), ("Rationale", "rationale")):
+        values = model.get(key)
+        if isinstance(values, dict):
+            items = list(values.items())
+            shown = ", ".join(f"{_cell(k, 30)}={_cell(v, 120 if key == 'rationale' else 40)}" for k, v in items[:20])
+            lines.append(f"- {title}: {shown or '-'}" + (f", and {len(items) - 20} more" if len(items) > 20 else ""))
+        else:
+            lines.append(f"- {title}: {_cell(values, 200)}")
+    names = ", ".join(_cell(name, 40) for name in feature_set[:20]) + (f", and {len(feature_set) - 20} more" if len(feature_set) > 20 else "")
+    lines.append(f"- Feature set ({len(feature_set)}): {names or '-'}")
+    return lines
+
+
+def _lineage_text(lineage: dict[str, Any]) -> list[str]:
+    model, experiment, version, features = lineage["model"], lineage["experiment"], lineage["data_version"], lineage["features"]
+    if version:
+        data = f"Data: {_cell(version.get('source_path') or '?', 80)} (sha256:{_short(version.get('fingerprint'))}, {_cell(version.get('rows'))} rows)"
+    else:
+        data = f"Data: not recorded ({_cell(model.get('data_fingerprint') or 'no fingerprint', 80)})"
+    names = ", ".join(_cell(f["feature_id"], 40) for f in features[:6]) + (", ..." if len(features) > 6 else "")
+    feats = f"  -> Features: {len(features)} registered ({names or 'none'})"
+    if lineage["missing_features"]:
+        feats += f"; not in the store: {_id_list(lineage['missing_features'], 10)}"
+    if experiment:
+        algorithm = _as_dict(experiment.get("model")).get("algorithm") or model.get("algorithm")
+        exp = f"    -> Experiment: {experiment['experiment_id']} ({_cell(algorithm, 40)}, test {_key_metric(experiment)})"
+    else:
+        exp = f"    -> Experiment: not logged ({_cell(model.get('training_experiment_id') or 'none named', 128)})"
+    rationale = model.get("rationale")
+    if isinstance(rationale, dict):
+        reason = rationale.get("theory_recommendation") or rationale.get("eda_insights") or rationale.get("decision_source")
+    else:
+        reason = rationale
+    status = lineage.get("status") or model.get("status")
+    lines = [data, feats, exp, f"      -> Model: {model['model_id']} ({_cell(status, 20)}, {_key_metric(model)})"]
+    lines.append(f"         Rationale: {_cell(reason, 300)}" if reason else "         Rationale: none recorded")
+    if lineage["complete"]:
+        lines.append("Lineage: complete")
+    else:
+        lines += ["Lineage gaps:"] + [f"- {_clip(gap, 300)}" for gap in lineage["gaps"]]
+    return lines
+
+
+def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[Damage]]:
+    """Compute the view the arguments ask for: (data for --json, lines for people, exit status, damage)."""
+    view = args.view or "summary"
+    everything = bool(args.all)
+    limit = args.limit or DEFAULT_LIMIT
+    if view == "repair":
+        report = repair_registry(dry_run=bool(args.dry_run))
+        lines = [("Dry run, nothing changed: " if args.dry_run else "Repair: ") + f"{len(report['actions'])} file(s)"]
+        lines += [f"- {action}" for action in report["actions"]]
+        return report, lines, EXIT_DAMAGED if report["lost"] else EXIT_OK, []
+    snapshot = _Snapshot()
+    damage = snapshot.damage
+    if view == "lineage":
+        model = next((m for m in snapshot.models if m.get("model_id") == args.model_id), None)
+        if model is None:
+            known = _id_list([str(m.get("model_id")) for m in _recent(snapshot.models)], 10) if snapshot.models else "none"
+            message = f"no model {args.model_id!r} in the registry (registered, most recent first: {known})"
+            return {"error": message}, [f"Error: {message}"], EXIT_NOT_FOUND, damage
+        lineage = snapshot.lineage(model)
+        lineage["status"] = snapshot.status(model)
+        ordered = {key: lineage[key] for key in ("complete", "gaps", "status", "missing_features", "model", "experiment", "data_version", "features")}
+        return ordered, _lineage_text(lineage), EXIT_OK, damage
+    if snapshot.empty():
+        text = (f"Nothing else could be read (registry folder: {snapshot.folder})." if damage else
+                f"Nothing is registered yet (registry folder: {snapshot.folder}). The agents record data versions, "
+                "features, experiments and models during /ml-automation:team-coldstart and /ml-automation:team-analyze.")
+        empty = {"registry_dir": snapshot.folder, "models": [], "features": [], "experiments": [], "data_versions": []}
+        return empty, [text], EXIT_OK, damage
+    if view == "models" and args.champion:
+        champion = snapshot.champion
+        if champion is None:
+            return None, [f"No champion yet: {len(snapshot.models)} model(s) registered, none promoted (promote_model)."], EXIT_OK, damage
+        return champion, _champion_text(champion), EXIT_OK, damage
+    if view == "models":
+        rows = _model_rows(snapshot, limit, everything)
+        table = _table(["Model ID", "Name", "Task Type", "Algorithm", "Status", "Key Metric", "Created"],
+                       [[m["model_id"], m.get("name"), m.get("task_type"), m.get("algorithm"), snapshot.status(m), _key_metric(m), _created(m)] for m in rows])
+        return ("models", rows, len(snapshot.models)), table + _more(len(rows), len(snapshot.models), "models (champion, best challengers, most recent)"), EXIT_OK, damage
+    if view == "features":
+        domain = args.domain.lower() if args.domain else None
+        chosen = [f for f in snapshot.features if domain is None or str(f.get("domain", "")).lower() == domain]
+        if not chosen:
+            domains = sorted({str(f.get("domain")) for f in snapshot.features})
+            return ("features", [], 0), [f"No features in domain {args.domain!r}; domains: {_id_list(domains, 20) if domains else 'none'}."], EXIT_OK, damage
+        rows = chosen if everything else _recent(chosen)[:limit]
+        table = _table(["Feature ID", "Transformation", "Source", "Domain", "Used In Models", "Leakage Risk"],
+                       [[f["feature_id"], f.get("transformation"), f.get("source_columns"), f.get("domain"), f.get("used_in_models"), f.get("leakage_risk")] for f in rows])
+        return ("features", rows, len(chosen)), table + _more(len(rows), len(chosen), "features (most recent)"), EXIT_OK, damage
+    if view == "experiments":
+        produced: dict[str, list[str]] = {}
+        for m in snapshot.models:
+            if isinstance(m.get("training_experiment_id"), str):
+                produced.setdefault(m["training_experiment_id"], []).append(m["model_id"])
+        rows = snapshot.experiments if everything else _recent(snapshot.experiments)[:limit]
+        table_rows = []
+        for e in rows:
+            test = _headline_metrics(e.get("metrics"))
+            shown = ", ".join(f"{k}={_cell(v, 12)}" for k, v in list(test.items())[:4] if not isinstance(v, dict))
+            made: list[Any] = produced.get(e["experiment_id"]) or [e.get("registered_model_id")]
+            table_rows.append([e["experiment_id"], e.get("task_type"), _as_dict(e.get("model")).get("algorithm"), shown, e.get("status"), made, _created(e)])
+        table = _table(["Experiment ID", "Task Type", "Algorithm", "Test Metrics", "Status", "Model", "Created"], table_rows)
+        return ("experiments", rows, len(snapshot.experiments)), table + _more(len(rows), len(snapshot.experiments), "experiments (most recent)"), EXIT_OK, damage
+    if view == "data":
+        rows = snapshot.versions if everything else _recent(snapshot.versions)[:limit]
+        table = _table(["Fingerprint (short)", "Source", "Rows", "Columns", "Task Type", "Used In"],
+                       [[_short(v["fingerprint"]), v.get("source_path"), v.get("rows"), v.get("columns"), v.get("detected_task_type"), v.get("used_in_experiments")] for v in rows])
+        return ("data_versions", rows, len(snapshot.versions)), table + _more(len(rows), len(snapshot.versions), "data versions (most recent)"), EXIT_OK, damage
+    data, lines = _summary(snapshot, limit, everything)
+    return data, lines, EXIT_OK, damage
+
+
+def _damage_lines(damage: Sequence[Damage], everything: bool) -> list[str]:
+    shown = [d for d in damage if d.kind != "skipped"]
+    if not shown:
+        return []
+    listed = shown if everything else shown[:8]
+    lines = [f"{'DAMAGED' if d.kind == 'damaged' else 'NOT SHOWN'}: {_clip(str(d), 400)}" for d in listed]
+    if len(shown) > len(listed):
+        lines.append(f"DAMAGED: and {len(shown) - len(listed)} more problems (--all lists them)")
+    lines.append("What follows was read from the intact entries. Nothing was changed; writes to a damaged file are refused. "
+                 "To rebuild it: python3 ml_utils.py registry repair --dry-run (then without --dry-run).")
+    return lines + [""]
+
+
+def registry_cli(argv: list[str]) -> int:
+    """Run `registry [summary | models [--champion] | features [--domain D] | experiments | data |
+    lineage MODEL_ID | repair [--dry-run]] [--json] [--limit N] [--all]` against the registries of the
+    current directory and print the result. Returns the exit status: 0 shown, 1 unknown model id,
+    2 input it does not accept (usage text on stderr), 3 something damaged or kept unshown (DAMAGED
+    lines on stdout, before what could be read). Never calls sys.exit."""
+    parser = _registry_parser()
+    try:
+        args = parser.parse_args([str(arg) for arg in argv])
+    except _ParserExit as done:
+        return done.status
+    except _UsageError as error:
+        print(f"{parser.format_usage()}error: {error}\nviews: {', '.join(_VIEWS)} (python3 ml_utils.py registry --help for details)", file=sys.stderr)
+        return EXIT_USAGE
+    budget = None if args.all or args.limit else VIEW_BUDGET_BYTES  # an explicit --limit N shows N entries, however long
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RegistryWarning)
+            data, lines, status, damage = _registry_view(args)
+    except RegistryError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    notices = _damage_lines(damage, bool(args.all))
+    if args.json:
+        if isinstance(data, tuple):
+            noun, rows, total = data
+            data = _json_list(noun, rows, total, budget and budget - sum(len(n) for n in notices))
+        if damage:
+            data = {"damaged": [str(d) for d in damage if d.kind != "skipped"][: None if args.all else 8], "view": data}
+        print(_bounded_json(data, budget))
+    elif status == EXIT_NOT_FOUND:
+        if notices:
+            print(_fit(notices, budget))
+        print(_fit(lines, budget), file=sys.stderr)
+    else:
+        print(_fit(notices + lines, budget))
+    if status == EXIT_OK and any(d.kind != "skipped" for d in damage):
+        return EXIT_DAMAGED
+    return status
