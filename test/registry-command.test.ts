@@ -82,6 +82,30 @@ describe("errors reach the model, with the command's guidance for them", () => {
     expect(received).toContain("**no Python 3.9+ found**");
   });
 
+  it("a damaged registry file: the DAMAGED notice naming file and line, what could be read, and the repair offer (the runtime alone exits 3)", async () => {
+    const damaged = mkdtempSync(join(tmpdir(), "mla-damaged-"));
+    try {
+      cpSync(join(project, "mlops"), join(damaged, "mlops"), { recursive: true });
+      const registry = join(damaged, "mlops", "model-registry.json");
+      const lines = readFileSync(registry, "utf8").split("\n");
+      const broken = lines.findIndex((line) => line.trimStart().startsWith('{"model_id": "model_random_forest"'));
+      expect(broken).toBeGreaterThan(0);
+      lines[broken] = lines[broken]!.slice(0, 40);
+      writeFileSync(registry, lines.join("\n"));
+      const alone = direct([], damaged);
+      expect(alone.status).toBe(3);
+      const notice = new RegExp(`DAMAGED: mlops/model-registry\\.json:(${broken + 1}|${broken + 2}): .*line ${broken + 1} \\(model_id 'model_random_forest'`);
+      expect(alone.stdout).toMatch(notice);
+      const received = await viaEditor("", { cwd: damaged });
+      expect(received).toMatch(notice);
+      expect(received).toContain("model_ridge");
+      expect(received).toMatch(/exited with status 3/);
+      expect(received).toContain("**DAMAGED**");
+    } finally {
+      rmSync(damaged, { recursive: true, force: true });
+    }
+  });
+
   it("bad usage: the runtime's usage text (the runtime alone exits 2)", async () => {
     const alone = direct(["models", "--bogus"]);
     expect(alone.status).toBe(2);
