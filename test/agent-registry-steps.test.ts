@@ -30,7 +30,7 @@ function codeBlockAfter(text: string, heading: string): string {
 
 /** The command the agent's instructions give for putting the runtime into the project. */
 function copyCommandIn(text: string): string {
-  const command = /Run `(ml-automation --copy-runtime)`/.exec(text)?.[1];
+  const command = /Run `(ml-automation copy-runtime)`/.exec(text)?.[1];
   if (!command) throw new Error("the agent's system prompt does not say how to get ml_utils.py");
   return command;
 }

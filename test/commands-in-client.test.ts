@@ -71,7 +71,7 @@ describe("every command expands in the real client", () => {
         cwd: project,
         prompt: "/ml-automation:status",
         script: [
-          { reply: (request) => bash(/Run `(ml-automation --copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found") },
+          { reply: (request) => bash(/Run `(ml-automation copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found") },
           { reply: (request) => bash(/```bash\n\s*(python3 -c .*)\n/.exec(userText(request))?.[1] ?? "false # no status command found") },
           { reply: "Nothing has run yet." },
         ],
@@ -89,13 +89,13 @@ describe("every command expands in the real client", () => {
   });
 });
 
-describe("bin/ml-automation --copy-runtime, as the commands and agents use it", () => {
+describe("bin/ml-automation copy-runtime, as the commands and agents use it", () => {
   it("copies, then leaves an identical copy alone, and keeps a differing one as .bak", async () => {
     const { spawnSync } = await import("node:child_process");
     const program = join(bundle, "ml-automation", "bin", "ml-automation");
     const project = mkdtempSync(join(tmpdir(), "mla-copy-"));
     try {
-      const copy = () => spawnSync(program, ["--copy-runtime"], { cwd: project, encoding: "utf8" });
+      const copy = () => spawnSync(program, ["copy-runtime"], { cwd: project, encoding: "utf8" });
       expect(copy().stdout).toContain("copied ml_utils.py into .");
       expect(copy().stdout).toContain("up to date");
       const { writeFileSync } = await import("node:fs");
@@ -105,7 +105,7 @@ describe("bin/ml-automation --copy-runtime, as the commands and agents use it", 
       writeFileSync(join(project, "ml_utils.py"), "# another\n");
       expect(copy().stdout).toContain("ml_utils.py.bak.1");
       expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(bundle, "ml-automation", "templates", "ml_utils.py"), "utf8"));
-      const missing = spawnSync(program, ["--copy-runtime", join(project, "nowhere")], { encoding: "utf8" });
+      const missing = spawnSync(program, ["copy-runtime", join(project, "nowhere")], { encoding: "utf8" });
       expect(missing.status).toBe(2);
       expect(missing.stderr).toContain("is not a folder");
       expect(existsSync(join(project, "nowhere"))).toBe(false);

@@ -44,7 +44,7 @@ function copyRuntime(file: string, section: HeadingRef | HeadingRef[]): Rewrite 
     file,
     section,
     from: "Copy `${CLAUDE_PLUGIN_ROOT}/templates/ml_utils.py` into the project root if it is not there.",
-    to: "Run `ml-automation --copy-runtime`: it puts the plugin's `ml_utils.py` into the project root (an older copy is kept as `ml_utils.py.bak`).",
+    to: "Run `ml-automation copy-runtime`: it puts the plugin's `ml_utils.py` into the project root (an older copy is kept as `ml_utils.py.bak`).",
     optional: true,
   };
 }
@@ -124,7 +124,7 @@ export const release130: Release = {
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },
     { file: "bin/ml-automation", template: "files/bin/ml-automation", executable: true },
   ],
-  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/registry-command.py", "ml_utils/editor-command.py", "ml_utils/command-line.py"],
+  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/registry-command.py", "ml_utils/editor-command.py", "ml_utils/runtime-copy.py", "ml_utils/command-line.py"],
   runtimeApi: [
     "save_model_entry",
     "load_model_registry",

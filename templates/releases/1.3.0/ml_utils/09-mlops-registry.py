@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import stat
+import tempfile
 import time
 import warnings
 from bisect import bisect_right
@@ -1808,6 +1809,70 @@ def check_registry(search_dirs: Dirs = None) -> list[str]:
     """List every problem of the registry files as 'file:line: problem' (damaged files, entries kept
     as they are but not usable, skipped non-files); [] when all is well."""
     return [str(d) for d in _Snapshot(search_dirs).damage]
+
+
+# What each registry file holds: its id field and the schema of its entries (list files hold many).
+_FILE_KINDS: dict[str, tuple[str, dict[str, str]]] = {
+    MODEL_REGISTRY_FILE: ("model_id", _MODEL_SCHEMA),
+    FEATURE_STORE_FILE: ("feature_id", _FEATURE_SCHEMA),
+    EXPERIMENTS_DIR: ("experiment_id", _EXPERIMENT_SCHEMA),
+    DATA_VERSIONS_DIR: ("fingerprint", _DATA_VERSION_SCHEMA),
+}
+
+
+def registry_file_kind(path: str, search_dirs: Dirs = None) -> Optional[str]:
+    """The kind of registry file `path` is in this project's registry folders (MODEL_REGISTRY_FILE,
+    FEATURE_STORE_FILE, EXPERIMENTS_DIR or DATA_VERSIONS_DIR), or None when it is not one."""
+    target = os.path.abspath(path)
+    for folder in _read_dirs(search_dirs):
+        relative = os.path.relpath(target, os.path.abspath(folder))
+        parts = relative.split(os.sep)
+        if parts[0] == os.pardir:
+            continue
+        if len(parts) == 1 and parts[0] in (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE):
+            return parts[0]
+        if len(parts) == 2 and parts[0] in (EXPERIMENTS_DIR, DATA_VERSIONS_DIR) and parts[1].endswith(".json"):
+            return parts[0]
+    return None
+
+
+def check_registry_text(path: str, text: str, search_dirs: Dirs = None) -> Optional[list[str]]:
+    """Check `text` as the new content of `path` before it is written by hand: None when `path` is
+    not a registry file (see registry_file_kind); else every problem the runtime would have with it
+    (a file it would refuse to write to, an entry it could not show, a field of the wrong type, a
+    file named unlike its entry), [] when it can read and use every entry. The plugin's registry
+    guard calls this before a model's Write or Edit of a registry file lands."""
+    kind = registry_file_kind(path, search_dirs)
+    if kind is None:
+        return None
+    id_key, schema = _FILE_KINDS[kind]
+    name = os.path.basename(path)
+    with tempfile.TemporaryDirectory(prefix="ml-utils-check-") as scratch:
+        copy = os.path.join(scratch, name)
+        with open(copy, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if kind in (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE):
+            read = _read_list_file(copy, "models" if kind == MODEL_REGISTRY_FILE else "features", id_key)
+            damage = read.damage if read else []
+            entries = read.entries() if read else []
+        else:
+            entry, damage = _read_entry_file(copy, id_key)
+            entries = [entry] if entry is not None else []
+    problems = [f"{path}:{d.line}: {d.problem}" if d.line else f"{path}: {d.problem}" for d in damage]
+    for entry in entries:
+        what = f"{id_key} {entry.get(id_key)!r}"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RegistryWarning)
+                _validate(what, {k: v for k, v in entry.items() if k != id_key}, schema, False)
+        except RegistryError as error:
+            problems.append(f"{path}: {error}")
+    if kind in (EXPERIMENTS_DIR, DATA_VERSIONS_DIR) and len(entries) == 1:
+        key = entries[0][id_key]
+        expected = f"{_fingerprint_key(key) if kind == DATA_VERSIONS_DIR else key}.json"
+        if name != expected:
+            problems.append(f"{path}: the file of {id_key} {key!r} must be named {expected}")
+    return problems
 
 
 def _recover_list(path: str, folder: str, filename: str, list_key: str, id_key: str, read: _ListRead) -> dict[str, Any]:

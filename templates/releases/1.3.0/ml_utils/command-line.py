@@ -9,7 +9,7 @@
 import sys
 from typing import Callable
 
-_COMMANDS: dict[str, Callable[[list[str]], int]] = {"registry": registry_cli}
+_COMMANDS: dict[str, Callable[[list[str]], int]] = {"registry": registry_cli, "copy-runtime": copy_runtime_cli}
 
 
 def _main(argv: list[str]) -> int:

@@ -1,0 +1,108 @@
+"""Registry guard: a model's hand-made write to a registry file is checked before it lands.
+
+A hook of the ml-automation plugin (Claude Code: PreToolUse on Write, Edit and MultiEdit; Cursor:
+preToolUse). It reads the hook's JSON input on stdin, works out what the file would hold after the
+write, and asks the plugin's runtime (`check_registry_text` in templates/ml_utils.py) whether it could
+read and use every entry. A write the runtime could not use is refused, with what is wrong and the
+runtime's functions to use instead; a valid one, or a file that is not a registry file, passes
+untouched. The hook never blocks because of itself: any failure of this script lets the write through
+with a warning.
+
+    python3 registry_guard.py [--editor claude|cursor] < hook-input.json
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+PLUGIN_ROOT = Path(__file__).resolve().parent.parent
+ADVICE = (
+    "Registry files are written by ml_utils, which checks every field, locks the folder and keeps the "
+    "previous generation: use save_model_entry, save_feature_entries, save_experiment, save_data_version "
+    "or promote_model (from ml_utils.py in the project root), or `registry repair` for a damaged file. "
+    "The file was left as it was."
+)
+
+
+def load_runtime() -> ModuleType:
+    """The plugin's ml_utils.py, imported from its templates folder (standard library only)."""
+    spec = importlib.util.spec_from_file_location("ml_utils_for_hooks", PLUGIN_ROOT / "templates" / "ml_utils.py")
+    if spec is None or spec.loader is None:
+        raise ImportError("templates/ml_utils.py cannot be loaded")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def text_after(tool: str, tool_input: dict[str, Any], path: str) -> str | None:
+    """What `path` would hold after the tool call, or None when it cannot be told (the call is then
+    let through: an edit whose old text is not there fails in the editor itself)."""
+    if "content" in tool_input or "contents" in tool_input:
+        content = tool_input.get("content", tool_input.get("contents"))
+        return content if isinstance(content, str) else None
+    edits = tool_input.get("edits") if tool in ("MultiEdit",) else [tool_input]
+    if not isinstance(edits, list) or not all(isinstance(edit, dict) and "old_string" in edit for edit in edits):
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for edit in edits:
+        old, new = edit.get("old_string"), edit.get("new_string", "")
+        if not isinstance(old, str) or not isinstance(new, str) or old not in text:
+            return None
+        text = text.replace(old, new) if edit.get("replace_all") else text.replace(old, new, 1)
+    return text
+
+
+def check(hook_input: dict[str, Any]) -> str | None:
+    """The refusal message for a write the runtime could not use, or None to let it through."""
+    tool = str(hook_input.get("tool_name") or "")
+    tool_input = hook_input.get("tool_input") or {}
+    if not isinstance(tool_input, dict):
+        return None
+    path = tool_input.get("file_path") or tool_input.get("path") or tool_input.get("target_file")
+    if not isinstance(path, str) or not path.endswith(".json"):
+        return None
+    cwd = hook_input.get("cwd") or next(iter(hook_input.get("workspace_roots") or []), None)
+    if cwd:
+        os.chdir(cwd)
+    runtime = load_runtime()
+    if runtime.registry_file_kind(path) is None:
+        return None
+    text = text_after(tool, tool_input, path)
+    if text is None:
+        return None
+    problems = runtime.check_registry_text(path, text)
+    if not problems:
+        return None
+    listed = "\n".join(f"- {problem}" for problem in problems[:10])
+    more = f"\n- and {len(problems) - 10} more" if len(problems) > 10 else ""
+    return f"ml-automation registry guard: refused this write to {path}, whose content the runtime could not use:\n{listed}{more}\n{ADVICE}"
+
+
+def main(argv: list[str]) -> int:
+    """Check the write; exit 2 with the reason on stderr to refuse it (Cursor also gets a JSON
+    decision on stdout), 0 to let it through. Never 2 because of a failure of this script."""
+    editor = argv[argv.index("--editor") + 1] if "--editor" in argv[:-1] else "claude"
+    try:
+        message = check(json.loads(sys.stdin.read() or "{}"))
+    except Exception as error:  # noqa: BLE001 - a hook must never block a write because of itself
+        print(f"ml-automation registry guard skipped: {type(error).__name__}: {error}", file=sys.stderr)
+        return 0
+    if not message:
+        return 0
+    if editor == "cursor":
+        print(json.dumps({"permission": "deny", "user_message": message, "agent_message": message}))
+    print(message, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
