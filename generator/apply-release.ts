@@ -6,7 +6,8 @@
  */
 import { VFile } from "vfile";
 import type { Doc } from "./anchor.ts";
-import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
+import { collectErrors, pointOfOffset, SourceError, SourceErrors } from "./errors.ts";
+import { addHookHandlers, HOOKS_FILE } from "./hook-handlers.ts";
 import { markdownParser, parseMarkdown } from "./markdown.ts";
 import remarkRelease, { report, type PlannedEdit, type RenderedInsertion } from "./remark-release.ts";
 import type { Release } from "./release.ts";
@@ -135,6 +136,19 @@ export function applyRelease(documentOf: (path: string) => TextFile | undefined,
   }
 
   const created: string[] = [];
+  if (release.hooks?.length) {
+    const handlers = release.hooks;
+    collect(() => {
+      const source = documentOf(HOOKS_FILE);
+      const { text, added } = addHookHandlers(source?.file ?? HOOKS_FILE, source?.text, handlers);
+      handlers.forEach((handler, index) => {
+        const line = pointOfOffset(text, Math.max(0, text.indexOf(JSON.stringify(handler.command)))).line;
+        edits.push({ file: HOOKS_FILE, line, action: added[index] ? "inserted" : "unchanged", label: `${handler.event} hook: ${handler.command}`, release: release.version });
+      });
+      if (!source) created.push(HOOKS_FILE);
+      if (!source || text !== source.text) released.set(HOOKS_FILE, text);
+    });
+  }
   for (const newFile of release.newFiles) {
     collect(() => {
       const rendered = render(newFile.template);

@@ -1,5 +1,5 @@
 /** JSON files of the plugin (manifests): parsed with errors that name the file and line. */
-import { printParseErrorCode, visit, type ParseErrorCode } from "jsonc-parser";
+import { applyEdits, format, modify, printParseErrorCode, visit, type FormattingOptions, type JSONPath, type ParseErrorCode } from "jsonc-parser";
 import { SourceError, pointOfOffset } from "./errors.ts";
 
 /** A parsed JSON object and the text it came from. */
@@ -54,4 +54,35 @@ function firstSyntaxError(text: string): { message: string; offset: number } {
   };
   visit(text, { onError: report }, { disallowComments: true, allowTrailingComma: false });
   return found ?? { message: "unexpected end of input", offset: text.length };
+}
+
+/** The formatting of a JSON text (indentation and line ending), for the few bytes an edit inserts. */
+export function formattingOf(text: string): FormattingOptions {
+  const indent = /\n([ \t]+)\S/.exec(text)?.[1] ?? "  ";
+  return { insertSpaces: !indent.includes("\t"), tabSize: indent.includes("\t") ? 1 : indent.length, eol: text.includes("\r\n") ? "\r\n" : "\n" };
+}
+
+/** Sets each path of `text` to its value with jsonc-parser edits (unchanged values are left alone). */
+export function editJson(text: string, changes: Array<[JSONPath, unknown]>): string {
+  const formattingOptions = formattingOf(text);
+  let result = text;
+  for (const [path, value] of changes) {
+    result = applyEdits(result, modify(result, path, value, { formattingOptions }));
+  }
+  return result;
+}
+
+/**
+ * Inserts `value` at `path` of the JSON `text` (a new property, or with `isArrayInsertion` a new list
+ * item at the index of the path's last element, -1 for the end), formatted like the file around it;
+ * every byte outside the inserted text stays as it was.
+ */
+export function insertJson(text: string, path: JSONPath, value: unknown, isArrayInsertion = false): string {
+  const formattingOptions = formattingOf(text);
+  let result = text;
+  for (const edit of modify(text, path, value, { isArrayInsertion }).sort((a, b) => b.offset - a.offset)) {
+    result = applyEdits(result, [edit]);
+    result = applyEdits(result, format(result, { offset: edit.offset, length: edit.content.length }, formattingOptions));
+  }
+  return result;
 }

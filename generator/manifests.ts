@@ -5,10 +5,10 @@
  * marketplace entry's source, when it does not point at the bundle's plugin folder); every other byte
  * stays. A manifest the sources lack is derived from the Claude Code manifest.
  */
-import { applyEdits, modify, type FormattingOptions, type JSONPath } from "jsonc-parser";
 import semver from "semver";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
-import { formatJson, lineOfEntry, parseJsonFile, pointOfEntry, type JsonFile } from "./json-file.ts";
+import type { JSONPath } from "jsonc-parser";
+import { editJson, formatJson, lineOfEntry, parseJsonFile, pointOfEntry, type JsonFile } from "./json-file.ts";
 import type { Release } from "./release.ts";
 import type { ManifestFiles } from "./sources.ts";
 
@@ -121,22 +121,6 @@ export function withMention(description: string, { mention, sentence }: Release[
   const trimmed = description.trim();
   if (!trimmed) return sentence;
   return `${trimmed}${/[.!?]["')\]]?$/.test(trimmed) ? "" : "."} ${sentence}`;
-}
-
-/** The formatting of a JSON text (indentation and line ending), for the few bytes an edit inserts. */
-function formattingOf(text: string): FormattingOptions {
-  const indent = /\n([ \t]+)\S/.exec(text)?.[1] ?? "  ";
-  return { insertSpaces: !indent.includes("\t"), tabSize: indent.includes("\t") ? 1 : indent.length, eol: text.includes("\r\n") ? "\r\n" : "\n" };
-}
-
-/** Sets each path of `text` to its value with jsonc-parser edits (unchanged values are left alone). */
-export function editJson(text: string, changes: Array<[JSONPath, unknown]>): string {
-  const formattingOptions = formattingOf(text);
-  let result = text;
-  for (const [path, value] of changes) {
-    result = applyEdits(result, modify(result, path, value, { formattingOptions }));
-  }
-  return result;
 }
 
 function versionProblem(json: JsonFile, version: unknown, target: string): SourceError | null {

@@ -70,6 +70,18 @@ export interface NewFile {
   executable?: boolean;
 }
 
+/** A hook handler a release adds to the plugin's Claude Code hooks file (hooks/hooks.json). */
+export interface HookHandler {
+  /** The Claude Code event, e.g. "PreToolUse" or "SubagentStop". */
+  event: string;
+  /** For tool events: the tools it runs for, e.g. "Write|Edit|MultiEdit". */
+  matcher?: string;
+  /** The command; `${CLAUDE_PLUGIN_ROOT}` is the plugin folder. Its identity: a handler with the same command is not added again. */
+  command: string;
+  /** Seconds before Claude Code gives up on it. */
+  timeout?: number;
+}
+
 /** Everything a release changes in the plugin. Paths of files are relative to the plugin root. */
 export interface Release {
   version: string;
@@ -80,6 +92,8 @@ export interface Release {
   rewrites: Rewrite[];
   insertions: Insertion[];
   newFiles: NewFile[];
+  /** Hook handlers added to hooks/hooks.json (created when the tree has none). */
+  hooks?: HookHandler[];
   /** ml_utils.py section templates the release adds or replaces (matched by their banner). */
   runtimeSections: string[];
   /** Functions the compiled ml_utils.py must define. */

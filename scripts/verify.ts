@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { SourceError, SourceErrors } from "../generator/errors.ts";
 import { releaseRenderer } from "../generator/render.ts";
 import { currentRelease } from "../generator/releases/index.ts";
-import { loadBundle } from "./verify/bundle.ts";
+import { loadBundle, readBundleFile } from "./verify/bundle.ts";
 import { checkCommandMentions } from "./verify/command-checks.ts";
 import { checkCursorManifest } from "./verify/cursor-checks.ts";
 import { checkFrontmatter } from "./verify/frontmatter-checks.ts";
@@ -31,7 +31,7 @@ export function verifyBundle(dir: string): CheckResult[] {
   const bundle = loadBundle(dir);
   const runtime = checkRuntime(bundle.runtime, currentRelease.runtimeApi);
   return [
-    { name: `release ${currentRelease.version} sections in place`, problems: checkRelease(bundle.documents, currentRelease, releaseRenderer(repositoryRoot, currentRelease), (path) => bundle.files.has(path)) },
+    { name: `release ${currentRelease.version} sections in place`, problems: checkRelease(bundle.documents, currentRelease, releaseRenderer(repositoryRoot, currentRelease), (path) => bundle.files.has(path), (path) => readBundleFile(bundle, path)) },
     { name: "stages ordered and every Stage reference resolves", problems: checkStages(bundle.documents) },
     { name: "manifests agree on name and version", problems: checkManifests(bundle, currentRelease.version) },
     { name: "every path a manifest names and every recorded file is in the bundle", problems: checkPaths(bundle) },

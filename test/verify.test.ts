@@ -47,6 +47,8 @@ describe("npm run verify", () => {
       /"commands" points to command\/, which does not exist in the plugin/],
     ["a frontmatter key Claude Code ignores", "commands/registry.md", (t: string) => t.replace("allowed-tools:", "argument_name: sub\nallowed-tools:"),
       /commands\/registry\.md\n {2}line 4: frontmatter key "argument_name" is not one Claude Code reads/],
+    ["a release hook handler removed", "hooks/hooks.json", (t: string) => JSON.stringify({ hooks: { SubagentStop: JSON.parse(t).hooks.SubagentStop } }),
+      /hooks\/hooks\.json\n {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse/],
     ["a bare command name Claude Code does not know", "README.md", (t: string) => t.replace("/ml-automation:registry models --champion", "/registry models --champion"),
       /README\.md\n {2}line \d+: names `\/registry`, which Claude Code does not know: write `\/ml-automation:registry`/],
     ["an import of a function that does not exist", "agents/mlops-engineer.md", (t: string) => t.replace("compare_with_champion, promote_model", "new_metrics_better, promote_model"),

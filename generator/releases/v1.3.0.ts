@@ -123,6 +123,12 @@ export const release130: Release = {
   newFiles: [
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },
     { file: "bin/ml-automation", template: "files/bin/ml-automation", executable: true },
+    { file: "hooks/registry_guard.py", template: "files/hooks/registry_guard.py" },
+  ],
+  hooks: [
+    // A hand-made write to a registry file is checked before it lands (the runtime refuses to touch
+    // a file it cannot read, so a broken one would stop every later registry call).
+    { event: "PreToolUse", matcher: "Write|Edit|MultiEdit", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"', timeout: 10 },
   ],
   runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/registry-command.py", "ml_utils/editor-command.py", "ml_utils/runtime-copy.py", "ml_utils/command-line.py"],
   runtimeApi: [

@@ -1,5 +1,5 @@
 /** Reading a built bundle (dist/): its marketplace, the plugin folder it lists, the plugin's files and the build's record. */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SourceError } from "../../generator/errors.ts";
 import type { JsonFile } from "../../generator/json-file.ts";
@@ -46,4 +46,10 @@ export function loadBundle(dir: string): Bundle {
     runtime: sources.runtime?.kind === "file" ? sources.runtime.file : null,
     record: readRecord(dir),
   };
+}
+
+/** The text of a file of the bundle's plugin folder, or undefined when there is none. */
+export function readBundleFile(bundle: Bundle, path: string): string | undefined {
+  const file = join(bundle.pluginDir, path);
+  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
 }

@@ -8,6 +8,7 @@ import { fragmentIdentity, readIdentity } from "../../generator/fragment.ts";
 import { parseMarkdown } from "../../generator/markdown.ts";
 import { checkPlacement, isMissingAnchor, type PlacementContext } from "../../generator/placements.ts";
 import { alternatives, type Insertion, type Release, type Rewrite } from "../../generator/release.ts";
+import { HOOKS_FILE } from "../../generator/hook-handlers.ts";
 import { checkRewrite, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
 
@@ -19,6 +20,20 @@ function isAbsentRewrite(doc: Doc, rewrite: Rewrite): boolean {
   } catch (error) {
     return isMissingAnchor(error) || (error instanceof SourceError && error.ruleId === "rewrite-missing");
   }
+}
+
+/** The commands of each event of a hooks file's text (an unreadable file registers nothing). */
+function commandsByEvent(text: string): Map<string, string[]> {
+  const events = new Map<string, string[]>();
+  try {
+    const hooks = (JSON.parse(text) as { hooks?: Record<string, Array<{ hooks?: Array<{ command?: unknown }> }>> }).hooks ?? {};
+    for (const [event, groups] of Object.entries(hooks)) {
+      events.set(event, (Array.isArray(groups) ? groups : []).flatMap((group) => group.hooks ?? []).map((handler) => String(handler.command)));
+    }
+  } catch {
+    // reported by the manifest-path checks
+  }
+  return events;
 }
 
 /** Checks one insertion in `doc`; returns the problem, or null when the fragment is in place. */
@@ -48,6 +63,7 @@ export function checkRelease(
   release: Release,
   render: (template: string) => TextFile,
   hasFile: (path: string) => boolean = (path) => documents.has(path),
+  readFile?: (path: string) => string | undefined,
 ): SourceError[] {
   const problems: SourceError[] = [];
   const docOf = (path: string): Doc | null => {
@@ -89,6 +105,15 @@ export function checkRelease(
       continue;
     }
     guard(() => (rewrite.optional && isAbsentRewrite(doc, rewrite) ? null : (checkRewrite(doc, rewrite), null)));
+  }
+  if (release.hooks?.length) {
+    const hooks = readFile?.(HOOKS_FILE);
+    const registered = hooks === undefined ? null : commandsByEvent(hooks);
+    for (const handler of release.hooks) {
+      if (!registered?.get(handler.event)?.includes(handler.command)) {
+        problems.push(new SourceError(HOOKS_FILE, `does not run ${handler.command} on ${handler.event}, which release ${release.version} adds`, undefined, { ruleId: "bundle-missing-hook", actual: handler.command }));
+      }
+    }
   }
   for (const newFile of release.newFiles) {
     if (!hasFile(newFile.file)) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`, undefined, { ruleId: "bundle-missing-file" }));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readFrontmatter } from "../../generator/frontmatter.ts";
 import { parseJsonFile } from "../../generator/json-file.ts";
-import { editJson, parseManifests, releaseManifests, withMention } from "../../generator/manifests.ts";
+import { editJson } from "../../generator/json-file.ts";
+import { parseManifests, releaseManifests, withMention } from "../../generator/manifests.ts";
 import { currentRelease } from "../../generator/releases/index.ts";
 
 describe("frontmatter", () => {

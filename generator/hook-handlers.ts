@@ -1,0 +1,73 @@
+/**
+ * Hook handlers a release adds to the plugin's Claude Code hooks file (hooks/hooks.json): each goes
+ * into the file by a jsonc-parser edit, so every other byte (and every handler of the tree's own)
+ * stays; a handler whose command is already there is left as it is, so applying a release twice
+ * changes nothing.
+ */
+import { findNodeAtLocation, parseTree, type ParseError } from "jsonc-parser";
+import { SourceError, pointOfOffset } from "./errors.ts";
+import { insertJson } from "./json-file.ts";
+import type { HookHandler } from "./release.ts";
+
+/** Where a plugin keeps its Claude Code hooks (read by Claude Code without a manifest entry). */
+export const HOOKS_FILE = "hooks/hooks.json";
+
+/** A new hooks file: the skeleton handlers are added to. */
+const EMPTY = '{\n  "hooks": {}\n}\n';
+
+/** What adding the handlers did: the new text, and for each handler whether it was added. */
+export interface HookEdit {
+  text: string;
+  added: boolean[];
+}
+
+/** The commands of every handler already registered for `event` in the parsed hooks file. */
+function commandsOf(data: unknown, event: string): string[] {
+  const groups = (data as { hooks?: Record<string, unknown> } | null)?.hooks?.[event];
+  if (!Array.isArray(groups)) return [];
+  return groups.flatMap((group) => (Array.isArray((group as { hooks?: unknown })?.hooks) ? ((group as { hooks: unknown[] }).hooks as Array<{ command?: unknown }>) : []))
+    .map((handler) => handler?.command)
+    .filter((command): command is string => typeof command === "string");
+}
+
+/**
+ * Adds `handlers` to the hooks file `text` (named `file` in messages; undefined when the tree has no
+ * hooks file, which is then created). Throws SourceError `hooks-json` (line and column) when the file
+ * is not JSON, or its `hooks` or an event's entry is not what Claude Code reads.
+ */
+export function addHookHandlers(file: string, text: string | undefined, handlers: HookHandler[]): HookEdit {
+  let result = text ?? EMPTY;
+  const errors: ParseError[] = [];
+  const tree = parseTree(result, errors, { allowTrailingComma: false, disallowComments: true });
+  const [first] = errors;
+  if (first || !tree || tree.type !== "object") {
+    const point = pointOfOffset(result, first?.offset ?? 0);
+    throw new SourceError(file, first ? "not valid JSON" : "expected a JSON object with a \"hooks\" object", point.line, { column: point.column, ruleId: "hooks-json" });
+  }
+  const hooks = findNodeAtLocation(tree, ["hooks"]);
+  if (hooks && hooks.type !== "object") {
+    const point = pointOfOffset(result, hooks.offset);
+    throw new SourceError(file, "\"hooks\" must be an object of events", point.line, { column: point.column, ruleId: "hooks-json", actual: hooks.type });
+  }
+  const added = handlers.map((handler) => {
+    if (commandsOf(JSON.parse(result), handler.event).includes(handler.command)) return false;
+    const root = parseTree(result);
+    const events = root && findNodeAtLocation(root, ["hooks"]);
+    const current = events && findNodeAtLocation(events, [handler.event]);
+    if (current && current.type !== "array") {
+      const point = pointOfOffset(result, current.offset);
+      throw new SourceError(file, `"hooks.${handler.event}" must be a list of handler groups`, point.line, { column: point.column, ruleId: "hooks-json", actual: current.type });
+    }
+    const group = {
+      ...(handler.matcher ? { matcher: handler.matcher } : {}),
+      hooks: [{ type: "command", command: handler.command, ...(handler.timeout ? { timeout: handler.timeout } : {}) }],
+    };
+    result = current
+      ? insertJson(result, ["hooks", handler.event, -1], group, true)
+      : events
+        ? insertJson(result, ["hooks", handler.event], [group])
+        : insertJson(result, ["hooks"], { [handler.event]: [group] });
+    return true;
+  });
+  return { text: result, added };
+}
