@@ -1,0 +1,167 @@
+/**
+ * The plugin's hooks in the real Claude Code CLI: the registry guard refuses a hand-made write that
+ * would break a registry file and lets a valid one through; the report check tells a plugin agent that
+ * stops without its report what is missing; without Python both let everything through; and the hooks
+ * add nothing to what every request costs.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installBundle, runClaude } from "./harness/claude.ts";
+import { measureContextCost } from "./harness/context-cost.ts";
+import { buildBundle, pathWithout, pathWithVenv, runPython } from "./harness/project.ts";
+import type { ReplyBlock, Step } from "./harness/stand-in.ts";
+import { isSubagent, toolResults, userText } from "./harness/transcript.ts";
+import { repoRoot } from "./helpers.ts";
+
+let bundle: string;
+let home: string;
+let filled: string;
+
+beforeAll(() => {
+  bundle = buildBundle();
+  home = installBundle(bundle);
+  filled = mkdtempSync(join(tmpdir(), "mla-hooks-"));
+  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(bundle, "ml-automation", "templates")], filled);
+});
+
+afterAll(() => {
+  for (const dir of [home, filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh copy of the filled project. */
+function project(): string {
+  const copy = mkdtempSync(join(tmpdir(), "mla-hooks-project-"));
+  cpSync(filled, copy, { recursive: true });
+  return copy;
+}
+
+const tool = (name: string, input: Record<string, unknown>): ReplyBlock[] => [{ type: "tool_use", name, input }];
+const EDIT_ARGS = ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write", "Edit", "Bash(ml-automation:*)", "Bash(python3:*)"];
+
+/** Reads `file`, then runs `change` (a Write or an Edit of it); returns the result of the change and the run. */
+async function changeFile(cwd: string, file: string, change: ReplyBlock[], env?: Record<string, string>) {
+  const run = await runClaude({ home, cwd, prompt: "Update the registry file.", script: [{ reply: tool("Read", { file_path: file }) }, { reply: change }, { reply: "Done." }], args: EDIT_ARGS, env });
+  const results = run.requests.flatMap((request) => toolResults(request.body));
+  expect(results, `${run.stdout}\n${run.stderr}`).toHaveLength(2);
+  return { run, change: results[1]! };
+}
+
+describe("the registry guard (PreToolUse on Write, Edit, MultiEdit)", () => {
+  it("refuses a Write that breaks model-registry.json; the model is told why and what to use; the file is unchanged", async () => {
+    const cwd = project();
+    const file = join(cwd, "mlops", "model-registry.json");
+    const before = readFileSync(file);
+    const broken = before.toString("utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
+    expect(broken).not.toBe(before.toString("utf8"));
+    const { change } = await changeFile(cwd, file, tool("Write", { file_path: file, content: broken }));
+    expect(change.isError).toBe(true);
+    expect(change.text).toContain("ml-automation registry guard: refused this write");
+    expect(change.text).toMatch(/metric metrics\.rmse must be a number, got str 'low'/);
+    expect(change.text).toContain("save_model_entry");
+    expect(readFileSync(file)).toEqual(before);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("refuses an Edit that leaves the file cut short", async () => {
+    const cwd = project();
+    const file = join(cwd, "mlops", "model-registry.json");
+    const before = readFileSync(file);
+    const { change } = await changeFile(cwd, file, tool("Edit", { file_path: file, old_string: "\n  ]\n}", new_string: "" }));
+    expect(change.isError).toBe(true);
+    expect(change.text).toContain("ml-automation registry guard: refused");
+    expect(readFileSync(file)).toEqual(before);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("lets a valid Write through untouched, and any file that is not a registry file", async () => {
+    const cwd = project();
+    const file = join(cwd, "mlops", "model-registry.json");
+    const valid = readFileSync(file, "utf8").replace('"name": "ridge"', '"name": "ridge (alpha 1.0)"');
+    const { change } = await changeFile(cwd, file, tool("Write", { file_path: file, content: valid }));
+    expect(change.isError).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe(valid);
+    const notes = join(cwd, "mlops", "notes.json");
+    writeFileSync(notes, "{}");
+    const other = await changeFile(cwd, notes, tool("Write", { file_path: notes, content: "not json at all" }));
+    expect(other.change.isError).toBe(false);
+    expect(readFileSync(notes, "utf8")).toBe("not json at all");
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("without Python on PATH, lets the write through (the hook never blocks because of itself)", async () => {
+    const cwd = project();
+    const file = join(cwd, "mlops", "model-registry.json");
+    const broken = readFileSync(file, "utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
+    const { run, change } = await changeFile(cwd, file, tool("Write", { file_path: file, content: broken }), { PATH: pathWithout(["python"]) });
+    expect(run.status).toBe(0);
+    expect(change.isError).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe(broken);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+});
+
+describe("the report check (SubagentStop)", () => {
+  const main = (request: { system?: unknown }) => !isSubagent(request as never);
+  const agent = (request: never) => isSubagent(request);
+  const spawn = tool("Agent", { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." });
+  const save = 'ml-automation copy-runtime && python3 -c "from ml_utils import save_agent_report; save_agent_report(\'eda-analyst\', {\'status\': \'completed\', \'summary\': \'120 rows, no leakage\'})"';
+
+  it("tells a plugin agent that stops without its report what is missing, and lets it stop once the report is saved", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
+    const script: Step[] = [
+      { when: main, reply: spawn },
+      { when: agent, reply: "Profiled the data." },
+      { when: agent, reply: tool("Bash", { command: save, description: "save the report" }) },
+      { when: agent, reply: "Report saved." },
+      { when: main, reply: "The EDA is done." },
+    ];
+    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
+    expect(run.status).toBe(0);
+    // The check's message reaches the agent once; later requests of the agent carry it as history.
+    const told = run.requests.filter((request) => isSubagent(request.body) && userText(request.body).includes("ml-automation report check"));
+    expect(told.map((request) => request.step)).toEqual([2, 3]);
+    expect(userText(told[0]!.body)).toContain("eda-analyst is finishing without a complete report on the report bus: there is no report");
+    expect(JSON.parse(readFileSync(join(cwd, "reports", "eda-analyst_report.json"), "utf8"))).toMatchObject({ status: "completed", summary: "120 rows, no leakage" });
+    expect(run.requests.at(-1)?.step).toBe(4);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("says nothing to an agent that saved its report", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
+    const script: Step[] = [
+      { when: main, reply: spawn },
+      { when: agent, reply: tool("Bash", { command: save, description: "save the report" }) },
+      { when: agent, reply: "Profiled, report saved." },
+      { when: main, reply: "The EDA is done." },
+    ];
+    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
+    expect(run.status).toBe(0);
+    expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
+    expect(run.requests).toHaveLength(4);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("without Python on PATH, lets the agent stop", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
+    const script: Step[] = [{ when: main, reply: spawn }, { when: agent, reply: "Profiled the data." }, { when: main, reply: "Done." }];
+    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, env: { PATH: pathWithout(["python"]) } });
+    expect(run.status).toBe(0);
+    expect(run.requests).toHaveLength(3);
+    expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+});
+
+describe("what the hooks cost", () => {
+  it("nothing: the plugin adds the same characters to a request with its hooks as without them", async () => {
+    const withHooks = await measureContextCost(bundle);
+    const bare = join(mkdtempSync(join(tmpdir(), "mla-nohooks-")), "dist");
+    cpSync(bundle, bare, { recursive: true });
+    rmSync(join(bare, "ml-automation", "hooks"), { recursive: true, force: true });
+    const withoutHooks = await measureContextCost(bare);
+    expect(withHooks.added).toBe(withoutHooks.added);
+    rmSync(join(bare, ".."), { recursive: true, force: true });
+  });
+});
