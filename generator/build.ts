@@ -4,13 +4,16 @@
  * local marketplace dist/.claude-plugin/marketplace.json). Every file the releases do not edit is
  * carried byte for byte.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
 import { applyRelease, type AppliedEdit } from "./apply-release.ts";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
+import { editJson, parseJsonFile } from "./json-file.ts";
 import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts";
 import { checkDestination, writeBundle, type BundleFiles, type Protected } from "./output.ts";
+import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
 import type { Release } from "./release.ts";
 import { releaseRenderer } from "./render.ts";
 import { buildRuntime } from "./runtime-build.ts";
@@ -40,6 +43,8 @@ export interface BuildResult {
   edits: AppliedEdit[];
   created: string[];
   runtime: { path: string; sections: string[]; functions: number } | null;
+  /** How many files were rendered for Cursor, and what the rendering could not carry over. */
+  cursor: { files: number; notes: string[] };
 }
 
 /** A planned bundle: its files, what each came from in the sources (null for a file the build makes), and the report. */
@@ -123,7 +128,9 @@ export function planBuild(options: BuildOptions): BundlePlan {
     const text = file ? file.bytes.toString("utf8").replace(/^\uFEFF/, "") : (current.get(path)?.text ?? "");
     attempt(() => readFrontmatter(file?.file ?? path, text));
   }
-  if (errors.length || !manifests || runtime === undefined) throw new SourceErrors(errors);
+  // What Cursor reads is rendered from the released files: only when they are sound (their problems are already reported).
+  const cursor = errors.length ? undefined : attempt(() => renderForCursor(sources, current, created, options.templateRoot));
+  if (errors.length || !manifests || runtime === undefined || !cursor) throw new SourceErrors(errors);
 
   const root = manifests.pluginName;
   const files: BundleFiles = new Map();
@@ -134,7 +141,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
     origins.set(path, origin && "bytes" in origin ? origin : origin ? { file: origin.file, bytes: encodeText(origin.text, origin.bom) } : null);
   };
   add(`${root}/.claude-plugin/plugin.json`, manifests.claude, sources.manifests.claude);
-  add(`${root}/.cursor-plugin/plugin.json`, manifests.cursor, sources.manifests.cursor);
+  add(`${root}/.cursor-plugin/plugin.json`, editJson(manifests.cursor, cursor.manifest), sources.manifests.cursor);
   add(MARKETPLACE_PATH, manifests.marketplace, sources.manifests.marketplace);
   for (const [path, file] of sources.files) {
     const edited = current.get(path);
@@ -148,6 +155,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
   for (const newFile of chain.flatMap((release) => release.newFiles)) {
     if (newFile.executable) executables.add(`${root}/${newFile.file}`);
   }
+  for (const [path, text] of cursor.files) add(`${root}/${path}`, text, sources.files.get(path) ?? null);
   const runtimePath = `${root}/templates/ml_utils.py`;
   if (runtime) add(runtimePath, runtime.text, sources.runtime?.kind === "file" ? sources.runtime.source : null);
 
@@ -169,8 +177,23 @@ export function planBuild(options: BuildOptions): BundlePlan {
     edits,
     created,
     runtime: runtime ? { path: runtimePath, sections: runtime.sections, functions: runtime.functions } : null,
+    cursor: { files: cursor.files.size, notes: cursor.notes },
   };
   return { result, files, origins, executables, protect };
+}
+
+/**
+ * What Cursor reads, rendered from the released files (see platforms/cursor.ts): `current` holds the
+ * texts the releases changed or created, the rest is read from the sources.
+ */
+function renderForCursor(sources: SourceTree, current: Map<string, TextFile>, created: string[], templateRoot: string) {
+  const text = (path: string) => current.get(path)?.text ?? (sources.files.has(path) ? decodeText(sources.files.get(path)!).text : undefined);
+  const origin = (path: string) => current.get(path)?.file ?? sources.files.get(path)?.file ?? path;
+  const paths = [...new Set([...sources.files.keys(), ...created])].filter((path) => !path.startsWith(`${CURSOR_FOLDER}/`));
+  const declared = sources.manifests.cursor ? (parseJsonFile(sources.manifests.cursor.file, sources.manifests.cursor.text).data.hooks as unknown) : undefined;
+  const ownHooks = typeof declared === "string" ? declared.replace(/^\.\//, "") : undefined;
+  const sessionStart = readFileSync(join(templateRoot, "templates", "platforms", "cursor", "session_start.py"), "utf8");
+  return renderCursor({ paths, text, origin }, sessionStart, ownHooks);
 }
 
 /**

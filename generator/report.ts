@@ -17,6 +17,8 @@ export function formatReport(result: BuildResult, marketplaceName: string): stri
     `New files: ${result.created.join(", ") || "none"}`,
     `Manifests at ${result.version}: ${root}/.claude-plugin/plugin.json, ${root}/.cursor-plugin/plugin.json, .claude-plugin/marketplace.json`,
   ];
+  lines.push(`Cursor: ${result.cursor.files} files rendered under ${root}/cursor/ (commands, a skill per command, agents, hooks)`);
+  for (const note of result.cursor.notes) lines.push(`  ${note}`);
   if (result.runtime) {
     lines.push(`Runtime: ${result.runtime.path} (sections ${result.runtime.sections.join(", ")}; ${result.runtime.functions} functions)`);
   }

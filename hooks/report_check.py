@@ -7,7 +7,7 @@ agent's run, or lacks a field the report bus reads, the agent is told what is mi
 keeps working. Anything else, including a failure of this script, lets the agent stop: the hook never
 blocks on its own failure.
 
-    python3 report_check.py [--editor claude|cursor] < hook-input.json
+    python3 report_check.py [--editor claude|cursor] < hook-input.json    (the editor is told by the input otherwise)
 """
 
 from __future__ import annotations
@@ -99,11 +99,19 @@ def check(hook_input: dict[str, Any]) -> str | None:
     )
 
 
+def editor_of(hook_input: dict[str, Any]) -> str:
+    """"cursor" when Cursor ran the hook (its event names are camelCase, its input names the
+    workspace roots), else "claude"."""
+    event = str(hook_input.get("hook_event_name") or "")
+    return "cursor" if event[:1].islower() or "workspace_roots" in hook_input or "cursor_version" in hook_input else "claude"
+
+
 def main(argv: list[str]) -> int:
     """Run the check for the editor named by --editor (default claude); always exit 0."""
-    editor = argv[argv.index("--editor") + 1] if "--editor" in argv[:-1] else "claude"
     try:
-        message = check(json.loads(sys.stdin.read() or "{}"))
+        hook_input = json.loads(sys.stdin.read() or "{}")
+        editor = argv[argv.index("--editor") + 1] if "--editor" in argv[:-1] else editor_of(hook_input)
+        message = check(hook_input)
     except Exception as error:  # noqa: BLE001 - a hook must never stop the agent because of itself
         print(f"ml-automation report check skipped: {type(error).__name__}: {error}", file=sys.stderr)
         return 0

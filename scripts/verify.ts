@@ -11,6 +11,7 @@ import { currentRelease } from "../generator/releases/index.ts";
 import { loadBundle, readBundleFile } from "./verify/bundle.ts";
 import { checkCommandMentions } from "./verify/command-checks.ts";
 import { checkCursorManifest } from "./verify/cursor-checks.ts";
+import { checkCursorFiles } from "./verify/cursor-file-checks.ts";
 import { checkFrontmatter } from "./verify/frontmatter-checks.ts";
 import { checkManifests } from "./verify/manifest-checks.ts";
 import { checkPaths } from "./verify/path-checks.ts";
@@ -38,6 +39,7 @@ export function verifyBundle(dir: string): CheckResult[] {
     { name: "frontmatter keys known to Claude Code, skill names = folders", problems: checkFrontmatter(bundle.documents) },
     { name: "commands named as Claude Code lists them (/plugin:command)", problems: checkCommandMentions(bundle.documents, String(bundle.claude.data.name)) },
     { name: "Cursor manifest rules", problems: bundle.cursor ? checkCursorManifest(bundle.cursor, bundle.pluginDir) : [] },
+    { name: "what Cursor reads holds no Claude-only construct, hooks in Cursor's format", problems: bundle.cursor ? checkCursorFiles(bundle.cursor, bundle.pluginDir) : [] },
     { name: "ml_utils.py compiles and defines the registry API", problems: runtime.problems },
     { name: "every ml_utils name used in code blocks exists", problems: runtime.inventory ? checkRuntimeReferences(bundle.documents, runtime.inventory) : [] },
   ];

@@ -2,7 +2,8 @@
  * The agents' registry steps as written, executed in the real Claude Code CLI: a scripted main
  * conversation hands the work to the plugin's agents (Agent tool), and each scripted agent copies the
  * runtime and runs the code block of its 1.3.0 section, taken from the system prompt it received,
- * through the Write and Bash tools. The registry files afterwards hold what the steps recorded.
+ * through the Write and Bash tools, then leaves its report as its Agent Report Bus section says. The
+ * registry files afterwards hold what the steps recorded, and the report check never had to step in.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installBundle, runClaude, type RunResult } from "./harness/claude.ts";
 import { buildBundle, pathWithVenv, venvPython } from "./harness/project.ts";
 import type { MessagesRequest, ReplyBlock, Step } from "./harness/stand-in.ts";
-import { isSubagent, systemText, toolResults } from "./harness/transcript.ts";
+import { isSubagent, systemText, toolResults, userText } from "./harness/transcript.ts";
 
 let bundle: string;
 let home: string;
@@ -41,10 +42,18 @@ const spawnAgent = (agent: string, prompt: string): ReplyBlock[] => [
   { type: "tool_use", name: "Agent", input: { subagent_type: `ml-automation:${agent}`, description: `${agent} registry step`, prompt } },
 ];
 
-/** Steps of one agent: recognised by the 1.3.0 heading in its system prompt. */
-function agentSteps(heading: string, replies: Array<(system: string) => ReplyBlock[] | string>): Step[] {
+/**
+ * Steps of one agent, recognised by the 1.3.0 heading in its system prompt: `replies`, then its
+ * report as its Agent Report Bus section says (the plugin's report check stops an agent without one),
+ * then its last words.
+ */
+function agentSteps(heading: string, name: string, replies: Array<(system: string) => ReplyBlock[] | string>, last: string): Step[] {
   const when = (request: MessagesRequest) => isSubagent(request) && systemText(request).includes(`\n${heading}\n`);
-  return replies.map((reply) => ({ when, reply: (request: MessagesRequest) => reply(systemText(request)) }));
+  const report = [
+    (system: string) => write(join(project, "steps", `report_${name.replace(/-/g, "_")}.py`), `${codeBlockAfter(system, "## Agent Report Bus (v1.2.0)")}\n`),
+    () => bash(`python3 -m steps.report_${name.replace(/-/g, "_")}`),
+  ];
+  return [...replies, ...report, () => last].map((reply) => ({ when, reply: (request: MessagesRequest) => reply(systemText(request)) }));
 }
 
 const FINGERPRINT = 'FP = load_data_versions()[0]["fingerprint"]  # the eda-analyst\'s data version\n';
@@ -67,14 +76,13 @@ beforeAll(async () => {
   const main = (request: MessagesRequest) => !isSubagent(request);
   const script: Step[] = [
     { when: main, reply: spawnAgent("eda-analyst", "Profile data/sales.csv (target Revenue) and record its data version.") },
-    ...agentSteps("## Data Versioning (v1.3.0)", [
+    ...agentSteps("## Data Versioning (v1.3.0)", "eda-analyst", [
       (system) => bash(copyCommandIn(system)),
       (system) => write(join(project, "steps", "data_version.py"), `import pandas as pd\n\ndf = pd.read_csv("data/sales.csv")\n${codeBlockAfter(system, "## Data Versioning (v1.3.0)")}\n`),
       () => bash("python3 -m steps.data_version"),
-      () => "Data version recorded.",
-    ]),
+    ], "Data version recorded."),
     { when: main, reply: spawnAgent("feature-engineering-analyst", "Register the features you keep.") },
-    ...agentSteps("## Feature Store Registration (v1.3.0)", [
+    ...agentSteps("## Feature Store Registration (v1.3.0)", "feature-engineering-analyst", [
       (system) =>
         write(
           join(project, "steps", "features.py"),
@@ -89,21 +97,18 @@ beforeAll(async () => {
           ].join("\n"),
         ),
       () => bash("python3 -m steps.features"),
-      () => "Features registered.",
-    ]),
+    ], "Features registered."),
     { when: main, reply: spawnAgent("developer", "Log the training run.") },
-    ...agentSteps("## Experiment Tracking (v1.3.0)", [
+    ...agentSteps("## Experiment Tracking (v1.3.0)", "developer", [
       (system) => write(join(project, "steps", "experiment.py"), `from ml_utils import load_data_versions\n${withFingerprint(codeBlockAfter(system, "## Experiment Tracking (v1.3.0)"))}\n`),
       () => bash("python3 -m steps.experiment"),
-      () => "Experiment logged.",
-    ]),
+    ], "Experiment logged."),
     { when: main, reply: spawnAgent("mlops-engineer", "Register the model, promote it if it beats the champion, and check its lineage.") },
-    ...agentSteps("## MLOps Registry Management (v1.3.0)", [
+    ...agentSteps("## MLOps Registry Management (v1.3.0)", "mlops-engineer", [
       (system) => write(join(project, "steps", "model.py"), `from ml_utils import load_data_versions\n${withFingerprint(codeBlockAfter(system, "### Model Registry"))}\n`),
       () => bash("python3 -m steps.model"),
       () => bash("python3 ml_utils.py registry lineage model_20260223_143022"),
-      () => "Model registered and promoted; lineage checked.",
-    ]),
+    ], "Model registered and promoted; lineage checked."),
     { when: main, reply: "The registries are filled." },
   ];
   run = await runClaude({
@@ -128,7 +133,8 @@ describe("the agents' registry steps, followed as written in the real client", (
     const failures = run.requests.flatMap((request) => toolResults(request.body).filter((result) => result.isError));
     expect(failures).toEqual([]);
     expect(run.requests.filter((request) => request.step === null).map((request) => systemText(request.body).slice(0, 200))).toEqual([]);
-    expect(run.requests).toHaveLength(19);
+    expect(run.requests).toHaveLength(27);
+    expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
   });
 
   it("copied the runtime with the command the agent's instructions give", () => {

@@ -1,9 +1,10 @@
 /** Shared helpers for the generator tests: the repository, copies of its sources, running the CLIs. */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { REPOSITORY_PLUGIN_FOLDERS } from "../generator/sources.ts";
 
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const tsx = join(repoRoot, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
@@ -13,11 +14,11 @@ export function tempDir(prefix = "mla-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Copies the repository's plugin sources (repository layout) into a new temporary folder and returns it. */
+/** Copies the repository's plugin sources (repository layout: every plugin folder, the manifests, the runtime sections) into a new temporary folder and returns it. */
 export function copySources(): string {
   const dir = tempDir("mla-src-");
-  for (const folder of ["agents", "commands", "plugin-manifests", join("templates", "ml_utils")]) {
-    cpSync(join(repoRoot, folder), join(dir, folder), { recursive: true });
+  for (const folder of [...REPOSITORY_PLUGIN_FOLDERS, "plugin-manifests", join("templates", "ml_utils")]) {
+    if (existsSync(join(repoRoot, folder))) cpSync(join(repoRoot, folder), join(dir, folder), { recursive: true });
   }
   return dir;
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installBundle, runClaude } from "./harness/claude.ts";
 import { measureContextCost } from "./harness/context-cost.ts";
 import { buildBundle, pathWithout, pathWithVenv, runPython } from "./harness/project.ts";
-import type { ReplyBlock, Step } from "./harness/stand-in.ts";
+import type { MessagesRequest, ReplyBlock, Step } from "./harness/stand-in.ts";
 import { isSubagent, toolResults, userText } from "./harness/transcript.ts";
 import { repoRoot } from "./helpers.ts";
 
@@ -103,8 +103,8 @@ describe("the registry guard (PreToolUse on Write, Edit, MultiEdit)", () => {
 });
 
 describe("the report check (SubagentStop)", () => {
-  const main = (request: { system?: unknown }) => !isSubagent(request as never);
-  const agent = (request: never) => isSubagent(request);
+  const main = (request: MessagesRequest) => !isSubagent(request);
+  const agent = (request: MessagesRequest) => isSubagent(request);
   const spawn = tool("Agent", { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." });
   const save = 'ml-automation copy-runtime && python3 -c "from ml_utils import save_agent_report; save_agent_report(\'eda-analyst\', {\'status\': \'completed\', \'summary\': \'120 rows, no leakage\'})"';
 

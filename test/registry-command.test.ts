@@ -60,7 +60,7 @@ describe("every /ml-automation:registry form reaches the model with the runtime'
     expect(expected.stdout.trim().length).toBeGreaterThan(20);
     const received = await viaEditor(args);
     expect(received).toContain(expected.stdout.trim());
-    expect(received).toContain("Show the output above to the user");
+    expect(received).toContain("Show the runtime's output to the user");
   });
 });
 

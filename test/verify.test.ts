@@ -22,7 +22,7 @@ describe("npm run verify", () => {
     const result = runVerify(["--bundle", dist]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("passed 9 checks");
+    expect(result.stdout).toContain("passed 10 checks");
   });
 
   it.each([
@@ -43,12 +43,24 @@ describe("npm run verify", () => {
       /\.cursor-plugin\/plugin\.json\n {2}line 4: version is 1\.2\.1, expected 1\.3\.0/],
     ["a field Cursor does not define", ".cursor-plugin/plugin.json", (t: string) => t.replace('"license": "MIT",', '"license": "MIT",\n  "aliases": ["mla"],'),
       /"aliases" is not a field of Cursor's plugin manifest/],
-    ["a component path that does not exist", ".cursor-plugin/plugin.json", (t: string) => t.replace('"commands": "commands/"', '"commands": "command/"'),
-      /"commands" points to command\/, which does not exist in the plugin/],
+    ["a component path that does not exist", ".cursor-plugin/plugin.json", (t: string) => t.replace('"commands": "cursor/commands/"', '"commands": "cursor/command/"'),
+      /"commands" points to cursor\/command\/, which does not exist in the plugin/],
     ["a frontmatter key Claude Code ignores", "commands/registry.md", (t: string) => t.replace("allowed-tools:", "argument_name: sub\nallowed-tools:"),
       /commands\/registry\.md\n {2}line 4: frontmatter key "argument_name" is not one Claude Code reads/],
     ["a release hook handler removed", "hooks/hooks.json", (t: string) => JSON.stringify({ hooks: { SubagentStop: JSON.parse(t).hooks.SubagentStop } }),
       /hooks\/hooks\.json\n {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse/],
+    ["a `!` line left in what Cursor reads", "cursor/commands/status.md", (t: string) => `${t}\n!\`git status\`\n`,
+      /cursor\/commands\/status\.md\n {2}line \d+: holds a `!` line \(Cursor runs none\)/],
+    ["a frontmatter key Cursor does not read in a command", "cursor/commands/eda.md", (t: string) => `---\nallowed-tools: Bash\n---\n\n${t}`,
+      /cursor\/commands\/eda\.md\n {2}line 2: frontmatter key "allowed-tools" is not one Cursor reads in commands \(none\)/],
+    ["Claude Code's variable in a Cursor agent", "cursor/agents/developer.md", (t: string) => `${t}\nSee \${CLAUDE_PLUGIN_ROOT}/templates.\n`,
+      /cursor\/agents\/developer\.md\n {2}line \d+: holds \$\{CLAUDE_PLUGIN_ROOT\} \(not expanded in Cursor's prose\)/],
+    ["the bin/ program in a Cursor skill", "cursor/skills/registry/SKILL.md", (t: string) => `${t}\nRun \`ml-automation registry\`.\n`,
+      /cursor\/skills\/registry\/SKILL\.md\n {2}line \d+: holds the plugin's bin\/ program \(on no PATH in Cursor\)/],
+    ["a Cursor skill named unlike its folder", "cursor/skills/eda/SKILL.md", (t: string) => t.replace("name: eda", "name: explore"),
+      /cursor\/skills\/eda\/SKILL\.md\n {2}line 2: skill name must be its folder's kebab-case name "eda", found "explore"/],
+    ["a hook event Cursor does not have", "cursor/hooks.json", (t: string) => t.replace('"subagentStop"', '"SubagentStop"'),
+      /cursor\/hooks\.json\n {2}"SubagentStop" is not a Cursor hook event/],
     ["a bare command name Claude Code does not know", "README.md", (t: string) => t.replace("/ml-automation:registry models --champion", "/registry models --champion"),
       /README\.md\n {2}line \d+: names `\/registry`, which Claude Code does not know: write `\/ml-automation:registry`/],
     ["an import of a function that does not exist", "agents/mlops-engineer.md", (t: string) => t.replace("compare_with_champion, promote_model", "new_metrics_better, promote_model"),

@@ -93,14 +93,22 @@ describe("encodings", () => {
     expect(problemsOf(source)).toEqual([expect.objectContaining({ ruleId: "frontmatter-yaml", file: expect.stringMatching(/agents\/assigner\.md$/), line: 3, column: 1 })]);
   });
 
-  it("bytes that are not UTF-8 in a file the release does not edit are copied as they are", () => {
+  it("bytes that are not UTF-8 in a file no release or editor rendering reads are copied as they are", () => {
     const source = copySources();
-    const assigner = join(source, "agents", "assigner.md");
-    const bytes = Buffer.concat([readFileSync(assigner), Buffer.from("Caf\xe9 au lait, 100\xb0.\n", "latin1")]);
-    writeFileSync(assigner, bytes);
+    const notes = join(source, "hooks", "notes.txt");
+    const bytes = Buffer.from("Caf\xe9 au lait, 100\xb0.\n", "latin1");
+    writeFileSync(notes, bytes);
     const out = join(tempDir(), "out");
     expect(problemsOf(source, out)).toEqual([]);
-    expect(bundleFile(out, "agents/assigner.md")).toEqual(bytes);
+    expect(bundleFile(out, "hooks/notes.txt")).toEqual(bytes);
+  });
+
+  it("an agent that is not UTF-8 is refused, as Cursor's copy of it must be rendered as text", () => {
+    const source = copySources();
+    const assigner = join(source, "agents", "assigner.md");
+    const text = readFileSync(assigner);
+    writeFileSync(assigner, Buffer.concat([text, Buffer.from("Caf\xe9.\n", "latin1")]));
+    expect(problemsOf(source)).toEqual([expect.objectContaining({ ruleId: "source-encoding", file: expect.stringMatching(/agents\/assigner\.md$/), reason: expect.stringContaining(`byte 0xe9 at byte offset ${text.length + 3}`) })]);
   });
 
   it("an edited file that is not UTF-8 is refused, naming the byte offset, line and column", () => {

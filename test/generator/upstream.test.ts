@@ -34,11 +34,12 @@ const CHANGED = new Set([
   ".claude-plugin/plugin.json", ".claude-plugin/marketplace.json", ".cursor-plugin/plugin.json", "templates/ml_utils.py", "README.md",
   "agents/mlops-engineer.md", "agents/eda-analyst.md", "agents/feature-engineering-analyst.md", "agents/developer.md",
   "commands/team-coldstart.md", "commands/team-analyze.md", "skills/team-coldstart/SKILL.md", "skills/team-analyze/SKILL.md",
+  "hooks/hooks.json", // the registry guard is added to it, every other byte kept (test/generator/hook-handlers.test.ts)
 ]);
 
 describe("release 1.3.0 on an upstream-style plugin checkout", () => {
   it("applies every edit through the alternatives the release data gives", () => {
-    expect(report).toContain("Edits (14 inserted, 2 replaced, 0 already in place, 4 optional not present in this tree)");
+    expect(report).toContain("Edits (15 inserted, 2 replaced, 0 already in place, 4 optional not present in this tree)");
     expect(report).toMatch(/agents\/feature-engineering-analyst\.md:13 +1\.3\.0 +inserted +## Feature Store Registration/);
     // Upstream's own skills name its commands bare (/eda), which Claude Code does not know; the release
     // leaves that prose alone and verify names each mention.
@@ -71,7 +72,11 @@ describe("release 1.3.0 on an upstream-style plugin checkout", () => {
     expect(claude.split("\n").filter((line, index) => line !== source.split("\n")[index])).toEqual([expect.stringContaining('"version": "1.3.0"'), expect.stringContaining('"description"')]);
     expect(claude).toContain('"keywords": ["ml", "agents", "automation"]');
     const cursor = JSON.parse(readFileSync(join(dist, "ml-automation", ".cursor-plugin", "plugin.json"), "utf8"));
-    expect(cursor.hooks).toBe("./hooks/hooks-cursor.json");
+    // Cursor's manifest points at what the build renders for Cursor; its own hooks file is carried and its handlers kept there.
+    expect(cursor).toMatchObject({ hooks: "cursor/hooks.json", commands: "cursor/commands/", skills: "cursor/skills/", agents: "cursor/agents/" });
+    const ownHooks = JSON.parse(readFileSync(join(fixture, "hooks", "hooks-cursor.json"), "utf8")).hooks as Record<string, Array<{ command: string }>>;
+    const rendered = JSON.parse(readFileSync(join(dist, "ml-automation", "cursor", "hooks.json"), "utf8")).hooks as Record<string, Array<{ command: string }>>;
+    for (const [event, handlers] of Object.entries(ownHooks)) for (const handler of handlers) expect(rendered[event]?.map((one) => one.command)).toContain(handler.command);
     const market = JSON.parse(readFileSync(join(dist, ".claude-plugin", "marketplace.json"), "utf8"));
     expect(market.plugins[0]).toMatchObject({ source: "./ml-automation", version: "1.3.0" });
   });
@@ -88,12 +93,12 @@ describe("release 1.3.0 on an upstream-style plugin checkout", () => {
     const again = join(work, "again");
     const result = runBuild(["--source", dist, "--out", again]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("0 inserted, 0 replaced, 16 already in place");
+    expect(result.stdout).toContain("0 inserted, 0 replaced, 17 already in place");
     expect(readTree(again)).toEqual(readTree(dist));
   });
 
   it.each([
-    ["a hooks file the Cursor manifest names", "hooks/hooks-cursor.json", "bundle-path-missing", /\.cursor-plugin\/plugin\.json\n {2}line 12: "hooks" names \.\/hooks\/hooks-cursor\.json, which is not in the bundle/],
+    ["the hooks file the Cursor manifest names", "cursor/hooks.json", "bundle-path-missing", /\.cursor-plugin\/plugin\.json\n {2}line \d+: "hooks" names cursor\/hooks\.json, which is not in the bundle/],
     ["a script hooks.json runs", "hooks/session-start.sh", "bundle-path-missing", /hooks\/hooks\.json\n {2}line 6: runs hooks\/session-start\.sh from the plugin root, which is not in the bundle/],
     ["a file the build recorded", "assets/logo.png", "bundle-recorded-file-missing", /\.build-record\.json\n {2}lists ml-automation\/assets\/logo\.png, which is missing from the bundle/],
   ])("verify fails when %s is removed from the bundle", (_name, path, ruleId, message) => {

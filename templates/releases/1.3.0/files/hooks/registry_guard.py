@@ -8,7 +8,7 @@ runtime's functions to use instead; a valid one, or a file that is not a registr
 untouched. The hook never blocks because of itself: any failure of this script lets the write through
 with a warning.
 
-    python3 registry_guard.py [--editor claude|cursor] < hook-input.json
+    python3 registry_guard.py [--editor claude|cursor] < hook-input.json    (the editor is told by the input otherwise)
 """
 
 from __future__ import annotations
@@ -87,12 +87,20 @@ def check(hook_input: dict[str, Any]) -> str | None:
     return f"ml-automation registry guard: refused this write to {path}, whose content the runtime could not use:\n{listed}{more}\n{ADVICE}"
 
 
+def editor_of(hook_input: dict[str, Any]) -> str:
+    """"cursor" when Cursor ran the hook (its event names are camelCase, its input names the
+    workspace roots), else "claude"."""
+    event = str(hook_input.get("hook_event_name") or "")
+    return "cursor" if event[:1].islower() or "workspace_roots" in hook_input or "cursor_version" in hook_input else "claude"
+
+
 def main(argv: list[str]) -> int:
     """Check the write; exit 2 with the reason on stderr to refuse it (Cursor also gets a JSON
     decision on stdout), 0 to let it through. Never 2 because of a failure of this script."""
-    editor = argv[argv.index("--editor") + 1] if "--editor" in argv[:-1] else "claude"
     try:
-        message = check(json.loads(sys.stdin.read() or "{}"))
+        hook_input = json.loads(sys.stdin.read() or "{}")
+        editor = argv[argv.index("--editor") + 1] if "--editor" in argv[:-1] else editor_of(hook_input)
+        message = check(hook_input)
     except Exception as error:  # noqa: BLE001 - a hook must never block a write because of itself
         print(f"ml-automation registry guard skipped: {type(error).__name__}: {error}", file=sys.stderr)
         return 0

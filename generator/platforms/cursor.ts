@@ -1,0 +1,199 @@
+/**
+ * What Cursor reads, rendered from what Claude Code reads. One plugin folder is installed in both
+ * editors: Claude Code reads agents/, commands/, bin/ and hooks/hooks.json; Cursor reads what its
+ * manifest names, the files these rules write under cursor/. Each difference between the editors is
+ * one named rule below (CURSOR_RULES), applied to the released files: the prose is never copied by
+ * hand.
+ */
+import type { JSONPath } from "jsonc-parser";
+import { stringify } from "yaml";
+import { readFrontmatter } from "../frontmatter.ts";
+
+/** The folder of the plugin holding what Cursor reads. */
+export const CURSOR_FOLDER = "cursor";
+
+/** How Cursor's model runs the plugin's runtime: the project's launcher, written by the session-start hook. */
+export const CURSOR_LAUNCH = "python3 .cursor/ml_automation.py";
+
+/** The session-start hook that writes the launcher (copied into cursor/ of the plugin). */
+export const CURSOR_SESSION_START = `${CURSOR_FOLDER}/session_start.py`;
+
+/** The rules, by name: what each changes and why (the README's table of editor differences). */
+export const CURSOR_RULES = {
+  "command-frontmatter": "Cursor reads no frontmatter in commands: the block is left out.",
+  "shell-line": "Cursor runs no `!` line: it becomes a step telling the model to run the same program through the launcher.",
+  arguments: "Cursor substitutes no `$ARGUMENTS`: it becomes a reference to the arguments given with the command.",
+  "plugin-program": `bin/ is on no PATH in Cursor: \`ml-automation ...\` becomes \`${CURSOR_LAUNCH} ...\`.`,
+  "plugin-root": `\${CLAUDE_PLUGIN_ROOT} is not expanded in Cursor's prose: it becomes $(${CURSOR_LAUNCH} --plugin-root).`,
+  "skill-per-command": "Cursor's model picks skills, not commands: each command is also a skill (name, description, the same body).",
+  "agent-frontmatter": "Cursor reads an agent's name and description: model, color and tools are left out.",
+  hooks: "Cursor's hooks file: version 1, camelCase events, ${CURSOR_PLUGIN_ROOT}, no matchers (the plugin's hook scripts pick their tools).",
+  launcher: `A sessionStart hook writes the launcher .cursor/ml_automation.py into the project (see ${CURSOR_SESSION_START}).`,
+} as const;
+
+/** Claude Code hook events and Cursor's names for them; other events have no Cursor counterpart. */
+const HOOK_EVENTS: Record<string, string> = {
+  PreToolUse: "preToolUse",
+  PostToolUse: "postToolUse",
+  SubagentStart: "subagentStart",
+  SubagentStop: "subagentStop",
+  SessionStart: "sessionStart",
+  SessionEnd: "sessionEnd",
+  Stop: "stop",
+  UserPromptSubmit: "beforeSubmitPrompt",
+  PreCompact: "preCompact",
+};
+
+const FRONTMATTER = /^---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(?:\r?\n|$)/;
+
+/** Rule command-frontmatter: the text without its frontmatter block. */
+export function dropFrontmatter(text: string): string {
+  return text.replace(FRONTMATTER, "").replace(/^(?:[ \t]*\r?\n)+/, "");
+}
+
+/** Rule shell-line: each `!` line (inline or fenced) becomes a step that runs the same program. */
+export function shellLinesToSteps(text: string): string {
+  const step = (command: string) => {
+    const editor = /^ml-automation --editor (\S+) <<'!ARGS'\n\$ARGUMENTS\n!END\n!ARGS$/.exec(command.trim());
+    if (editor) {
+      return `Run \`${CURSOR_LAUNCH} ${editor[1]}\` from the project root, followed by the arguments given with the command, each in single quotes (nothing else on the line), and read its output, errors included: that is the output this command refers to.`;
+    }
+    return `Run this from the project root and read its output, errors included (the output this command refers to):\n\n\`\`\`bash\n${command.trim()}\n\`\`\``;
+  };
+  return text.replace(/```!\s*\n([\s\S]*?)\n?```/g, (_all, command: string) => step(command)).replace(/(^|\s)!`([^`]+)`/gm, (_all, lead: string, command: string) => lead + step(command));
+}
+
+/** Rule arguments: `$ARGUMENTS` becomes a reference to the arguments given with the command. */
+export function argumentsToText(text: string): string {
+  return text.replace(/`\$ARGUMENTS`/g, "the arguments given with the command").replace(/\$ARGUMENTS\b/g, "the arguments given with the command");
+}
+
+/** Rule plugin-program: calls of the plugin's bin/ program go through the project's launcher. */
+export function pluginProgramToLauncher(text: string): string {
+  return text.replace(/(`|^[ \t]*|&& |; )ml-automation(?= )/gm, (_all, lead: string) => `${lead}${CURSOR_LAUNCH}`);
+}
+
+/** Rule plugin-root: `${CLAUDE_PLUGIN_ROOT}` becomes what the launcher prints for it. */
+export function pluginRootToLauncher(text: string): string {
+  return text.replace(/\$\{CLAUDE_PLUGIN_ROOT\}/g, `$(${CURSOR_LAUNCH} --plugin-root)`);
+}
+
+/** The body rules every Cursor document gets, in order. */
+export function cursorBody(text: string): string {
+  return pluginRootToLauncher(pluginProgramToLauncher(argumentsToText(shellLinesToSteps(text))));
+}
+
+/** Frontmatter of `name` and `description` only, as Cursor reads it. */
+function nameAndDescription(name: string, description: unknown): string {
+  const data: Record<string, string> = { name };
+  if (typeof description === "string" && description.trim()) data.description = description.trim();
+  return `---\n${stringify(data, { lineWidth: 0 })}---\n\n`;
+}
+
+/** Rules command-frontmatter and the body rules: a command as Cursor reads it. */
+export function cursorCommand(text: string): string {
+  return cursorBody(dropFrontmatter(text));
+}
+
+/** Rule skill-per-command: the skill Cursor's model picks for the command `name` (file `file`). */
+export function skillFromCommand(file: string, name: string, text: string): string {
+  return nameAndDescription(name, readFrontmatter(file, text)?.data.description) + cursorBody(dropFrontmatter(text));
+}
+
+/** Rule agent-frontmatter: an agent as Cursor reads it. */
+export function cursorAgent(file: string, name: string, text: string): string {
+  const data = readFrontmatter(file, text)?.data ?? {};
+  return nameAndDescription(typeof data.name === "string" ? data.name : name, data.description) + cursorBody(dropFrontmatter(text));
+}
+
+/** A Cursor hook handler. */
+interface CursorHandler {
+  command: string;
+}
+
+/**
+ * Rules hooks and launcher: Cursor's hooks file from Claude Code's hooks.json (`claudeHooks`, may be
+ * undefined) and the handlers of a Cursor hooks file the tree already had (`ownCursorHooks`), plus
+ * the launcher's sessionStart handler. Returns the file's text and the Claude Code events it could not
+ * carry over.
+ */
+export function cursorHooks(claudeHooks: string | undefined, ownCursorHooks: string | undefined): { text: string; dropped: string[] } {
+  const events: Record<string, CursorHandler[]> = {};
+  const add = (event: string, command: string) => {
+    const list = (events[event] ??= []);
+    if (!list.some((handler) => handler.command === command)) list.push({ command });
+  };
+  add("sessionStart", `python3 "\${CURSOR_PLUGIN_ROOT}/${CURSOR_SESSION_START}"`);
+  const dropped: string[] = [];
+  const claude = claudeHooks ? ((JSON.parse(claudeHooks) as { hooks?: Record<string, unknown> }).hooks ?? {}) : {};
+  for (const [event, groups] of Object.entries(claude)) {
+    const cursorEvent = HOOK_EVENTS[event];
+    if (!cursorEvent) {
+      dropped.push(event);
+      continue;
+    }
+    for (const group of Array.isArray(groups) ? groups : []) {
+      for (const handler of (group as { hooks?: Array<{ type?: string; command?: unknown }> }).hooks ?? []) {
+        if (handler.type === "command" && typeof handler.command === "string") add(cursorEvent, handler.command.replace(/\$\{CLAUDE_PLUGIN_ROOT\}/g, "${CURSOR_PLUGIN_ROOT}"));
+      }
+    }
+  }
+  const own = ownCursorHooks ? ((JSON.parse(ownCursorHooks) as { hooks?: Record<string, unknown> }).hooks ?? {}) : {};
+  for (const [event, handlers] of Object.entries(own)) {
+    for (const handler of Array.isArray(handlers) ? handlers : []) {
+      const command = (handler as { command?: unknown }).command;
+      if (typeof command === "string") add(event, command);
+    }
+  }
+  return { text: `${JSON.stringify({ version: 1, hooks: events }, null, 2)}\n`, dropped };
+}
+
+/** The plugin's released files, as the Cursor rendering reads them. */
+export interface PluginFiles {
+  /** Every path of the plugin. */
+  paths: string[];
+  /** The released text of a path, undefined when there is none. */
+  text: (path: string) => string | undefined;
+  /** Where a path came from, for messages. */
+  origin: (path: string) => string;
+}
+
+/** What the Cursor rendering adds to the bundle: files (plugin paths), manifest fields to set, notes for the report. */
+export interface CursorRendering {
+  files: Map<string, string>;
+  manifest: Array<[JSONPath, unknown]>;
+  notes: string[];
+}
+
+/**
+ * Renders what Cursor reads: cursor/commands/, cursor/skills/, cursor/agents/ and cursor/hooks.json
+ * from the released plugin, the launcher hook `sessionStart` (its script's text is `sessionStart`),
+ * and the Cursor manifest's component paths. `cursorHooksPath` is the hooks file the tree's own
+ * Cursor manifest named, if any (its handlers are kept).
+ */
+export function renderCursor(plugin: PluginFiles, sessionStart: string, cursorHooksPath?: string): CursorRendering {
+  // The Cursor hooks file the tree already had (its own, or one an earlier build rendered) keeps its
+  // handlers: rendering again adds only what is missing, so a second build changes nothing.
+  const files = new Map<string, string>();
+  const manifest: Array<[JSONPath, unknown]> = [];
+  for (const path of plugin.paths.filter((candidate) => /^commands\/[^/]+\.md$/.test(candidate)).sort()) {
+    const name = path.slice("commands/".length, -".md".length);
+    const text = plugin.text(path) ?? "";
+    files.set(`${CURSOR_FOLDER}/commands/${name}.md`, cursorCommand(text));
+    files.set(`${CURSOR_FOLDER}/skills/${name}/SKILL.md`, skillFromCommand(plugin.origin(path), name, text));
+  }
+  for (const path of plugin.paths.filter((candidate) => /^agents\/[^/]+\.md$/.test(candidate)).sort()) {
+    const name = path.slice("agents/".length, -".md".length);
+    files.set(`${CURSOR_FOLDER}/agents/${name}.md`, cursorAgent(plugin.origin(path), name, plugin.text(path) ?? ""));
+  }
+  const hooks = cursorHooks(plugin.text("hooks/hooks.json"), cursorHooksPath ? plugin.text(cursorHooksPath) : undefined);
+  files.set(`${CURSOR_FOLDER}/hooks.json`, hooks.text);
+  files.set(CURSOR_SESSION_START, sessionStart);
+  const has = (prefix: string) => [...files.keys()].some((path) => path.startsWith(prefix));
+  if (has(`${CURSOR_FOLDER}/commands/`)) manifest.push([["commands"], `${CURSOR_FOLDER}/commands/`]);
+  if (has(`${CURSOR_FOLDER}/skills/`)) manifest.push([["skills"], `${CURSOR_FOLDER}/skills/`]);
+  if (has(`${CURSOR_FOLDER}/agents/`)) manifest.push([["agents"], `${CURSOR_FOLDER}/agents/`]);
+  manifest.push([["hooks"], `${CURSOR_FOLDER}/hooks.json`]);
+  const notes = hooks.dropped.length ? [`Claude Code hook events with no Cursor counterpart, not in ${CURSOR_FOLDER}/hooks.json: ${hooks.dropped.join(", ")}`] : [];
+  return { files, manifest, notes };
+}

@@ -1,0 +1,108 @@
+/**
+ * The bundle as Cursor uses it. No Cursor client runs here, so each step Cursor takes is taken the
+ * documented way: the manifest is read, its hooks file's commands are run with ${CURSOR_PLUGIN_ROOT}
+ * set to the plugin folder, in the project folder, with Cursor-shaped JSON on stdin, and the commands'
+ * instructions are run as the model would run them.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseJsonFile } from "../generator/json-file.ts";
+import { checkCursorManifest } from "../scripts/verify/cursor-checks.ts";
+import { checkCursorFiles } from "../scripts/verify/cursor-file-checks.ts";
+import { buildBundle, runPython } from "./harness/project.ts";
+import { repoRoot } from "./helpers.ts";
+
+let bundle: string;
+let plugin: string;
+let filled: string;
+let hooks: Record<string, Array<{ command: string }>>;
+
+beforeAll(() => {
+  bundle = buildBundle();
+  plugin = join(bundle, "ml-automation");
+  filled = mkdtempSync(join(tmpdir(), "mla-cursor-"));
+  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(plugin, "templates")], filled);
+  const manifest = JSON.parse(readFileSync(join(plugin, ".cursor-plugin", "plugin.json"), "utf8")) as { hooks: string };
+  hooks = (JSON.parse(readFileSync(join(plugin, manifest.hooks), "utf8")) as { hooks: typeof hooks }).hooks;
+});
+
+afterAll(() => {
+  for (const dir of [filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the handler Cursor runs for `event` as Cursor does: in `cwd`, the variable expanded, `input` on stdin. */
+function runHook(event: string, cwd: string, input: Record<string, unknown>) {
+  const [handler] = hooks[event] ?? [];
+  if (!handler) throw new Error(`no ${event} handler in the Cursor hooks file`);
+  const command = handler.command.replace(/\$\{CURSOR_PLUGIN_ROOT\}/g, plugin);
+  const result = spawnSync("sh", ["-c", command], { cwd, input: JSON.stringify({ hook_event_name: event, workspace_roots: [cwd], ...input }), encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function project(): string {
+  const copy = mkdtempSync(join(tmpdir(), "mla-cursor-project-"));
+  cpSync(filled, copy, { recursive: true });
+  return copy;
+}
+
+describe("the Cursor manifest and what it names", () => {
+  it("follows Cursor's manifest rules, and its commands, skills, agents and hooks hold nothing Cursor cannot use", () => {
+    const manifest = parseJsonFile(".cursor-plugin/plugin.json", readFileSync(join(plugin, ".cursor-plugin", "plugin.json"), "utf8"));
+    expect(manifest.data).toMatchObject({ commands: "cursor/commands/", skills: "cursor/skills/", agents: "cursor/agents/", hooks: "cursor/hooks.json" });
+    expect(checkCursorManifest(manifest, plugin)).toEqual([]);
+    expect(checkCursorFiles(manifest, plugin)).toEqual([]);
+  });
+});
+
+describe("the session start hook and the runtime's launcher", () => {
+  it("writes .cursor/ml_automation.py, through which the registry, copy-runtime and the plugin folder are reached", () => {
+    const cwd = project();
+    const started = runHook("sessionStart", cwd, {});
+    expect(started).toMatchObject({ status: 0, stdout: "{}\n", stderr: "" });
+    const launch = (...args: string[]) => spawnSync("python3", [".cursor/ml_automation.py", ...args], { cwd, encoding: "utf8" });
+    expect(launch("--plugin-root").stdout.trim()).toBe(plugin);
+    const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
+    expect(launch("registry", "models")).toMatchObject({ status: 0, stdout: direct.stdout });
+    expect(launch("registry", "lineage", "no_such_model").status).toBe(1);
+    expect(launch("copy-runtime").stdout).toContain("copied ml_utils.py into .");
+    expect(readFileSync(join(cwd, "ml_utils.py"), "utf8")).toBe(readFileSync(join(plugin, "templates", "ml_utils.py"), "utf8"));
+    const again = runHook("sessionStart", cwd, {});
+    expect(again.status).toBe(0);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("never stops a session: a project folder it cannot write to gets a warning, exit 0", () => {
+    const cwd = project();
+    spawnSync("sh", ["-c", "printf 'not a folder' > .cursor"], { cwd });
+    const started = runHook("sessionStart", cwd, {});
+    expect(started.status).toBe(0);
+    expect(started.stderr).toContain("ml-automation session start skipped");
+    rmSync(cwd, { recursive: true, force: true });
+  });
+});
+
+describe("the guard hooks with Cursor's input and answers", () => {
+  it("preToolUse: a write that breaks the registry is denied (JSON decision and exit 2); a valid one passes", () => {
+    const cwd = project();
+    const file = join(cwd, "mlops", "model-registry.json");
+    const good = readFileSync(file, "utf8");
+    const denied = runHook("preToolUse", cwd, { tool_name: "Write", tool_input: { file_path: file, content: good.replace(/"rmse": [0-9.]+/, '"rmse": "low"') } });
+    expect(denied.status).toBe(2);
+    expect(JSON.parse(denied.stdout)).toMatchObject({ permission: "deny", agent_message: expect.stringContaining("metric metrics.rmse must be a number") });
+    const allowed = runHook("preToolUse", cwd, { tool_name: "Write", tool_input: { file_path: file, content: good.replace('"name": "ridge"', '"name": "ridge v2"') } });
+    expect(allowed).toMatchObject({ status: 0, stdout: "" });
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("subagentStop: an agent without its report gets a follow-up message naming what is missing", () => {
+    const cwd = project();
+    const told = runHook("subagentStop", cwd, { subagent_type: "eda-analyst" });
+    expect(told.status).toBe(0);
+    expect(JSON.parse(told.stdout).followup_message).toContain("eda-analyst is finishing without a complete report on the report bus: there is no report");
+    expect(existsSync(join(cwd, "reports"))).toBe(false);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+});
