@@ -78,3 +78,19 @@ export const TASK_TYPES: TaskType[] = [
     considerations: "Forecast horizon, temporal cross-validation, stationarity",
   },
 ];
+
+/** The registry folders a project may have, in order of preference: `<platform>/mlops`, then `mlops`. */
+export const MLOPS_DIRS = [...PLATFORM_DIRS.map((dir) => `${dir}/${MLOPS_SUBDIR}`), MLOPS_SUBDIR];
+
+/** The direction of a task type's primary metric; throws when METRIC_DIRECTIONS lacks it. */
+export function primaryDirection(type: TaskType): "higher" | "lower" {
+  const direction = METRIC_DIRECTIONS[type.primaryMetric];
+  if (!direction) throw new Error(`constants: primary metric ${JSON.stringify(type.primaryMetric)} has no entry in METRIC_DIRECTIONS`);
+  return direction;
+}
+
+/** Required metrics by task type name. */
+export const TASK_TYPE_METRICS: Record<string, string[]> = Object.fromEntries(TASK_TYPES.map((type) => [type.name, type.requiredMetrics]));
+
+/** The metric that decides champion vs challenger by task type name, and its direction. */
+export const PRIMARY_METRICS: Record<string, [string, "higher" | "lower"]> = Object.fromEntries(TASK_TYPES.map((type) => [type.name, [type.primaryMetric, primaryDirection(type)]]));

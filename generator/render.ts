@@ -6,48 +6,40 @@ import Handlebars from "handlebars";
 import {
   METRIC_DIRECTIONS,
   MLOPS_DIR_ENV,
+  MLOPS_DIRS,
   MLOPS_SCHEMA_VERSION,
-  MLOPS_SUBDIR,
   PLATFORM_DIRS,
+  PRIMARY_METRICS,
+  primaryDirection,
   REGISTRY_FILES,
+  TASK_TYPE_METRICS,
   TASK_TYPES,
 } from "./constants.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SourceError } from "./errors.ts";
-import { pythonLiteral } from "./python-literal.ts";
 import type { Release } from "./release.ts";
 import { displayPath, type TextFile } from "./sources.ts";
 
 /** Builds the template context for a release `version` from the shared constants. */
 export function templateContext(version: string) {
-  const mlopsDirs = [...PLATFORM_DIRS.map((dir) => `${dir}/${MLOPS_SUBDIR}`), MLOPS_SUBDIR];
-  const taskTypes = TASK_TYPES.map((type) => ({
-    ...type,
-    primaryDirection: METRIC_DIRECTIONS[type.primaryMetric] ?? missingDirection(type.primaryMetric),
-  }));
   return {
     version,
     platformDirs: PLATFORM_DIRS,
-    mlopsDirs,
-    defaultMlopsDir: mlopsDirs[0],
+    mlopsDirs: MLOPS_DIRS,
+    defaultMlopsDir: MLOPS_DIRS[0],
     mlopsDirEnv: MLOPS_DIR_ENV,
     registryFiles: REGISTRY_FILES,
     schemaVersion: MLOPS_SCHEMA_VERSION,
-    taskTypes,
+    taskTypes: TASK_TYPES.map((type) => ({ ...type, primaryDirection: primaryDirection(type) })),
     taskTypeNames: TASK_TYPES.map((type) => type.name),
-    taskTypeMetrics: Object.fromEntries(TASK_TYPES.map((type) => [type.name, type.requiredMetrics])),
-    primaryMetrics: Object.fromEntries(taskTypes.map((type) => [type.name, [type.primaryMetric, type.primaryDirection]])),
+    taskTypeMetrics: TASK_TYPE_METRICS,
+    primaryMetrics: PRIMARY_METRICS,
     metricDirections: METRIC_DIRECTIONS,
   };
 }
 
-function missingDirection(metric: string): never {
-  throw new Error(`constants: primary metric ${JSON.stringify(metric)} has no entry in METRIC_DIRECTIONS`);
-}
-
 const handlebars = Handlebars.create();
-handlebars.registerHelper("py", (value: unknown) => pythonLiteral(value));
 handlebars.registerHelper("join", (items: unknown, separator: unknown) =>
   (Array.isArray(items) ? items : []).join(typeof separator === "string" ? separator : ", "),
 );

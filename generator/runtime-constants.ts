@@ -10,43 +10,25 @@
  * source), and `npm run sync:constants` writes the same into the committed files (so each .py file
  * stays valid Python that ruff and mypy check on its own).
  */
-import {
-  METRIC_DIRECTIONS,
-  MLOPS_DIR_ENV,
-  MLOPS_SCHEMA_VERSION,
-  MLOPS_SUBDIR,
-  PLATFORM_DIRS,
-  REGISTRY_FILES,
-  TASK_TYPES,
-} from "./constants.ts";
+import { METRIC_DIRECTIONS, MLOPS_DIR_ENV, MLOPS_DIRS, MLOPS_SCHEMA_VERSION, PLATFORM_DIRS, PRIMARY_METRICS, REGISTRY_FILES, TASK_TYPE_METRICS } from "./constants.ts";
 import { SourceError } from "./errors.ts";
 import { pythonLiteral } from "./python-literal.ts";
 
 const assign = (name: string, value: unknown) => `${name} = ${pythonLiteral(value)}`;
 
-function primaryMetrics(): Record<string, [string, string]> {
-  return Object.fromEntries(
-    TASK_TYPES.map((type) => {
-      const direction = METRIC_DIRECTIONS[type.primaryMetric];
-      if (!direction) throw new Error(`constants: primary metric ${JSON.stringify(type.primaryMetric)} has no entry in METRIC_DIRECTIONS`);
-      return [type.name, [type.primaryMetric, direction]];
-    }),
-  );
-}
-
 /** The blocks a section may hold, by name: each returns the Python lines of its body. */
 export const GENERATED_BLOCKS: Record<string, () => string[]> = {
   "platform folders": () => [assign("PLATFORM_DIRS", PLATFORM_DIRS)],
   registry: () => [
-    assign("PLATFORM_MLOPS_DIRS", [...PLATFORM_DIRS.map((dir) => `${dir}/${MLOPS_SUBDIR}`), MLOPS_SUBDIR]),
+    assign("PLATFORM_MLOPS_DIRS", MLOPS_DIRS),
     assign("MLOPS_DIR_ENV", MLOPS_DIR_ENV),
     assign("MLOPS_SCHEMA_VERSION", MLOPS_SCHEMA_VERSION),
     assign("MODEL_REGISTRY_FILE", REGISTRY_FILES.models),
     assign("FEATURE_STORE_FILE", REGISTRY_FILES.features),
     assign("EXPERIMENTS_DIR", REGISTRY_FILES.experiments),
     assign("DATA_VERSIONS_DIR", REGISTRY_FILES.dataVersions),
-    assign("TASK_TYPE_METRICS", Object.fromEntries(TASK_TYPES.map((type) => [type.name, type.requiredMetrics]))),
-    assign("TASK_TYPE_PRIMARY_METRIC", primaryMetrics()),
+    assign("TASK_TYPE_METRICS", TASK_TYPE_METRICS),
+    assign("TASK_TYPE_PRIMARY_METRIC", PRIMARY_METRICS),
     assign("METRIC_DIRECTIONS", METRIC_DIRECTIONS),
   ],
 };
