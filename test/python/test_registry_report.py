@@ -15,6 +15,9 @@ import pytest
 from test_registry_damage import cli, tree_bytes
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "test" / "fixtures"))
+from synthetic_registry import synthetic, write_registry  # noqa: E402
+
 MARKER = '<meta name="generator" content="ml-automation registry report">'
 
 
@@ -26,37 +29,6 @@ def flow(ml_utils_path, project):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
-
-
-def write_registry(root, models, features=(), experiments=(), versions=()):
-    """Registry files written by hand in the registry's layout (one entry per line), as a person or an old tool would."""
-    folder = Path(root) / "mlops"
-    (folder / "experiments").mkdir(parents=True, exist_ok=True)
-    (folder / "data-versions").mkdir(exist_ok=True)
-    for name, key, entries in (("model-registry.json", "models", models), ("feature-store.json", "features", features)):
-        body = ",\n".join("    " + json.dumps(entry) for entry in entries)
-        (folder / name).write_text('{\n  "version": "1.0",\n  "' + key + '": [\n' + body + "\n  ]\n}\n")
-    for experiment in experiments:
-        (folder / "experiments" / f"{experiment['experiment_id']}.json").write_text(json.dumps(experiment))
-    for version in versions:
-        (folder / "data-versions" / f"{version['fingerprint'][7:]}.json").write_text(json.dumps(version))
-    return folder
-
-
-def synthetic(size):
-    """`size` regression models, one experiment each over three months, 50 features, 3 data versions;
-    every 97th model names an experiment that was never logged."""
-    fingerprints = [f"sha256:{i:064x}" for i in range(1, 4)]
-    stamp = lambda i: f"2026-{1 + i * 3 // size:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00.{i:06d}+00:00"  # noqa: E731
-    models = [{"model_id": f"model_{i:05d}", "task_type": "regression", "status": "champion" if i == size // 2 else "challenger",
-               "metrics": {"rmse": 1000.0 - (i * 7919 % size) / 10, "mae": 1.0, "r2": 0.5}, "feature_set": [f"feature_{i % 50:03d}"],
-               "training_experiment_id": f"exp_{i:05d}" if i % 97 else f"exp_lost_{i}", "data_fingerprint": fingerprints[i % 3], "created_at": stamp(i)}
-              for i in range(size)]
-    features = [{"feature_id": f"feature_{i:03d}", "domain": f"domain_{i % 7}", "leakage_risk": ("none", "high", "medium")[i % 3]} for i in range(50)]
-    experiments = [{"experiment_id": f"exp_{i:05d}", "task_type": "regression", "created_at": stamp(i), "dataset": {"fingerprint": fingerprints[i % 3]},
-                    "metrics": {"test": {"rmse": models[i]["metrics"]["rmse"]}}} for i in range(size) if i % 97]
-    versions = [{"fingerprint": f, "source_path": "sales.csv", "rows": 5200, "columns": 12} for f in fingerprints]
-    return models, features, experiments, versions
 
 
 def svg(page, chart_id):
