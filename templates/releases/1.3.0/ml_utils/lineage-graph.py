@@ -188,14 +188,17 @@ def _lineage_mermaid_text(snapshot: "_Snapshot", model: Entry, lineage: dict[str
 
 def _summary_mermaid(snapshot: "_Snapshot", limit: int, everything: bool, room: Optional[int]) -> list[str]:
     """The summary's lineage section as a flowchart (`registry --mermaid`): the champion, the best
-    challengers and the models with gaps (every model with --all), as many as fit `room` bytes."""
+    challengers, the models with gaps, then the most recent, `limit` models in all (every model with
+    --all), as many as fit `room` bytes."""
     models = snapshot.models
     if everything:
         chosen = list(models)
     else:
         gaps = [m for m in models if snapshot.lineage(m)["gaps"]][: min(limit, 5)]
         chosen = []
-        for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + gaps:
+        for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + gaps + _recent(models):
+            if len(chosen) >= limit:
+                break
             if all(model is not other for other in chosen):
                 chosen.append(model)
     if not chosen:
@@ -204,7 +207,7 @@ def _summary_mermaid(snapshot: "_Snapshot", limit: int, everything: bool, room: 
     if room is not None and room < note_room + 400:
         return ["- Lineage diagram: no room left within 4 KB; use `registry lineage MODEL_ID --mermaid` or --limit N"]
     text, drawn = lineage_mermaid_within(snapshot, chosen, None if room is None else room - note_room)
-    which = f"every model, up to {MERMAID_MAX_MODELS}" if everything else "the champion, best challengers and models with gaps"
+    which = f"every model, up to {MERMAID_MAX_MODELS}" if everything else "the champion, best challengers, models with gaps, the most recent"
     note = f"- Lineage diagram ({which}): {drawn:,} of {len(models):,} models"
     if drawn < len(models):
         note += "; any other: `registry lineage MODEL_ID --mermaid`"
