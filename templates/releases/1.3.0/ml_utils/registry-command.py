@@ -475,11 +475,12 @@ def _damage_lines(damage: Sequence[Damage], everything: bool) -> list[str]:
 
 
 def registry_cli(argv: list[str]) -> int:
-    """Run `registry [summary | models [--champion] | features [--domain D] | experiments | data |
-    lineage MODEL_ID | repair [--dry-run]] [--json] [--limit N] [--all]` against the registries of the
-    current directory and print the result. Returns the exit status: 0 shown, 1 unknown model id,
-    2 input it does not accept (usage text on stderr), 3 something damaged or kept unshown (DAMAGED
-    lines on stdout, before what could be read). Never calls sys.exit."""
+    """Run `registry [summary [--mermaid] | models [--champion] | features [--domain D] | experiments |
+    data | lineage MODEL_ID [--mermaid] | report [--out FILE] | repair [--dry-run]] [--json] [--limit N]
+    [--all]` against the registries of the current directory and print the result (`report` writes an
+    HTML file and prints its path). Returns the exit status: 0 shown, 1 unknown model id, 2 input it
+    does not accept (usage text on stderr; also a report path it will not write to), 3 something
+    damaged or kept unshown (DAMAGED lines on stdout, before what could be read). Never calls sys.exit."""
     parser = _registry_parser()
     try:
         args = parser.parse_args([str(arg) for arg in argv])
