@@ -264,3 +264,26 @@ def test_report_through_the_editor_command(ml_utils_path, project, flow):
     refused = subprocess.run([sys.executable, str(ml_utils_path), "--editor", "registry"], input="report --out x.html\n!END\n", cwd=project, env=env,
                              capture_output=True, text=True)
     assert refused.returncode == 0 and "x.html exists and is not a registry report" in refused.stdout and "exited with status 2" in refused.stdout
+
+
+def test_reports_written_while_agents_register_models(ml_utils_path, project):
+    """Four report writers and a process registering 40 models at once: every report is whole, no model
+    is lost, no temporary file is left (report writes in the registry folder hold its lock)."""
+    os.mkdir(".claude")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ML_AUTOMATION_")}
+    register = ("import sys; sys.path.insert(0, sys.argv[1]); import ml_utils as mu\n"
+                "for i in range(40):\n"
+                "    mu.save_model_entry({'model_id': f'm{i}', 'task_type': 'regression', 'metrics': {'rmse': 1.0 + i, 'mae': 1.0, 'r2': 0.5}})\n")
+    subprocess.run([sys.executable, "-c", register.replace("range(40)", "range(1)"), str(ml_utils_path.parent)], cwd=project, env=env, check=True)
+    writers = [subprocess.Popen([sys.executable, str(ml_utils_path), "registry", "report"], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(4)]
+    agent = subprocess.Popen([sys.executable, "-c", register, str(ml_utils_path.parent)], cwd=project, env=env, stderr=subprocess.PIPE, text=True)
+    results = [writer.communicate(timeout=120) + (writer.returncode,) for writer in writers]
+    assert agent.wait(timeout=120) == 0, agent.stderr.read()
+    assert all(status == 0 and "Wrote the registry report" in out for out, _, status in results), results
+    page = Path(".claude/mlops/report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    final = cli(ml_utils_path, project, "report")
+    assert final.returncode == 0 and "40 models" in final.stdout
+    assert Path(".claude/mlops/report.html").read_text(encoding="utf-8").count('<tr id="model-') == 25
+    assert not [name for name in os.listdir(".claude/mlops") if name.endswith(".tmp")]

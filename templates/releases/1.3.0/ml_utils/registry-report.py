@@ -666,6 +666,15 @@ def _report_target(out: Optional[str], folder: str) -> str:
     return path
 
 
+def _write_report(target: str, page: bytes, folder: str) -> str:
+    """Write `page` to `target` atomically; inside the registry `folder`, holding the registry's lock
+    like every writer there (whose clean-up removes the temporary files of a killed writer)."""
+    if _same_dir(os.path.dirname(os.path.abspath(target)), folder):
+        with _locked(folder):
+            return _write_atomic(target, page)
+    return _write_atomic(target, page)
+
+
 def write_registry_report(path: Optional[str] = None, search_dirs: Dirs = None, limit: Optional[int] = None) -> str:
     """Write the registry report (one self-contained HTML file, see `python3 ml_utils.py registry
     report`) to `path` (default: report.html in the registry folder) and return the path written.
@@ -674,7 +683,7 @@ def write_registry_report(path: Optional[str] = None, search_dirs: Dirs = None, 
     snapshot = _Snapshot(search_dirs)
     _warn_damage(snapshot.damage)
     target = _report_target(path, snapshot.folder)
-    return _write_atomic(target, _report_html(snapshot, limit).encode("utf-8", "replace"))
+    return _write_report(target, _report_html(snapshot, limit).encode("utf-8", "replace"), snapshot.folder)
 
 
 def _report_view(snapshot: "_Snapshot", out: Optional[str], limit: Optional[int], everything: bool) -> tuple[Any, list[str], int]:
@@ -682,7 +691,7 @@ def _report_view(snapshot: "_Snapshot", out: Optional[str], limit: Optional[int]
     try:
         target = _report_target(out, snapshot.folder)
         page = _report_html(snapshot, limit, everything).encode("utf-8", "replace")
-        _write_atomic(target, page)
+        _write_report(target, page, snapshot.folder)
     except RegistryError as error:
         return {"error": str(error)}, [f"Error: {error}"], EXIT_USAGE
     except OSError as error:
