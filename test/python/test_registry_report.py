@@ -287,3 +287,11 @@ def test_reports_written_while_agents_register_models(ml_utils_path, project):
     assert final.returncode == 0 and "40 models" in final.stdout
     assert Path(".claude/mlops/report.html").read_text(encoding="utf-8").count('<tr id="model-') == 25
     assert not [name for name in os.listdir(".claude/mlops") if name.endswith(".tmp")]
+
+
+def test_the_temporary_file_of_a_killed_report_is_cleaned_by_the_next_write(mu, ml_utils_path, project):
+    mu.save_model_entry({"model_id": "m1", "task_type": "regression", "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.5}})
+    leftover = Path("mlops/.report.html.0123456789ab.tmp")
+    leftover.write_text("<!DOCTYPE html><html><body>half of a rep")  # what a report killed mid-write leaves
+    assert cli(ml_utils_path, project, "report").returncode == 0
+    assert not leftover.exists() and MARKER in Path("mlops/report.html").read_text(encoding="utf-8")
