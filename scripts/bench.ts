@@ -4,6 +4,8 @@
  * - registry writes and reads next to the release plan's section 9 code as written (extracted from the plan
  *   at run time by scripts/bench_registry.py), one more save at 100 / 1,000 / 10,000 models, and the
  *   `registry` command's output size and time at those sizes;
+ * - `registry report` (the HTML file) time and size at 100 / 1,000 / 10,000 models, next to the summary view
+ *   on the same registry in the same run;
  * - the data fingerprint next to sha256 over the same data as CSV bytes;
  * - what the plugin adds to every request, measured in the real CLI (the first request with the plugin
  *   enabled minus the same request with it disabled), next to `claude plugin details`' estimate.
@@ -75,6 +77,7 @@ try {
     operations: { n: number; ours: Record<string, number>; plan: Record<string, number> };
     save_cost_ms: Record<string, { ours: number; plan: number }>;
     cli: Record<string, Record<string, { bytes: number; ms: number; status: number }>>;
+    report: Record<string, { report_ms: number; report_bytes: number; summary_ms: number; mermaid_summary_bytes: number; mermaid_lineage_bytes: number }>;
     fingerprint: Record<string, number>;
   };
   const { operations, fingerprint } = measured;
@@ -106,6 +109,16 @@ try {
   }
   const largest = Math.max(...Object.values(measured.cli).flatMap((bySize) => Object.values(bySize).map((cell) => cell.bytes)));
   console.log(`  largest output: ${largest} bytes (bar: about 4 KB = 4,096 bytes)\n`);
+
+  console.log("python3 ml_utils.py registry report (N models, N experiments, 50 features; median of 5, 3 at 10,000)");
+  console.log("  baseline: the registry summary view on the same registry, same run (it also reads every entry and traces every lineage)");
+  console.log(`  ${"models".padStart(6)}${"report".padStart(11)}${"file".padStart(10)}${"summary".padStart(11)}${"report/summary".padStart(16)}${"--mermaid".padStart(11)}${"lineage --mermaid".padStart(19)}`);
+  for (const [size, cell] of Object.entries(measured.report)) {
+    console.log(`  ${size.padStart(6)}${`${cell.report_ms.toFixed(0)} ms`.padStart(11)}${`${(cell.report_bytes / 1024).toFixed(0)} KB`.padStart(10)}` +
+      `${`${cell.summary_ms.toFixed(0)} ms`.padStart(11)}${`${(cell.report_ms / cell.summary_ms).toFixed(1)}x`.padStart(16)}` +
+      `${`${cell.mermaid_summary_bytes} B`.padStart(11)}${`${cell.mermaid_lineage_bytes} B`.padStart(19)}`);
+  }
+  console.log("");
 
   const rows = fingerprint.rows ?? 0;
   const rate = (s: number) => `${(rows / s / 1e6).toFixed(1)}M rows/s`;

@@ -8,6 +8,9 @@ of project folder. Measured:
 - the cost of one more model save at 100, 1,000 and 10,000 models, both;
 - `registry` output size and time of every view at 100, 1,000 and 10,000 models, and the summary
   at 10,000 models x 10,000 experiments;
+- `registry report` (the HTML file) time and size at those sizes, next to the summary view on the same
+  registry in the same run (both read every entry and trace every model's lineage), and the size of
+  `registry --mermaid` and `registry lineage MODEL_ID --mermaid`;
 - the data fingerprint of a 1M-row mixed frame next to sha256 over the same data as CSV bytes.
 Prints one JSON object.
 """
@@ -167,6 +170,24 @@ def cli_output():
     return result
 
 
+def report_bench():
+    """`registry report` time (median) and file size at each size, with the summary view's time on the
+    same registry as the baseline, and the --mermaid outputs' sizes."""
+    result = {}
+    for size in SIZES:
+        with project():
+            fill_registry(size, size)
+            runs = 3 if size >= 10000 else 5
+            report = [run_cli(["report", "--out", "report.html"]) for _ in range(runs)]
+            summary = [run_cli([]) for _ in range(runs)]
+            assert all(run["status"] == 0 for run in report + summary), (report, summary)
+            result[str(size)] = {"report_ms": statistics.median(run["ms"] for run in report), "report_bytes": os.path.getsize("report.html"),
+                                 "summary_ms": statistics.median(run["ms"] for run in summary),
+                                 "mermaid_summary_bytes": run_cli(["--mermaid"])["bytes"],
+                                 "mermaid_lineage_bytes": run_cli(["lineage", "model_00000", "--mermaid"])["bytes"]}
+    return result
+
+
 def fingerprint_bench():
     import numpy as np
     import pandas as pd
@@ -193,4 +214,4 @@ def fingerprint_bench():
 
 
 if __name__ == "__main__":
-    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "fingerprint": fingerprint_bench()}))
+    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench()}))

@@ -53,6 +53,8 @@ describe("every /ml-automation:registry form reaches the model with the runtime'
     ["experiments", "experiments"],
     ["data versions", "data"],
     ["lineage of a model", "lineage model_ridge"],
+    ["lineage as a Mermaid flowchart", "lineage model_ridge --mermaid"],
+    ["the summary with a lineage diagram", "--mermaid"],
     ["JSON", "models --json"],
   ])("%s (%s)", async (_what, args) => {
     const expected = direct(args ? args.split(" ") : []);
@@ -62,6 +64,19 @@ describe("every /ml-automation:registry form reaches the model with the runtime'
     expect(received).toContain(expected.stdout.trim());
     expect(received).toContain("Show the runtime's output to the user");
   });
+});
+
+it("report: the model gets the path of the HTML file written and the guidance, never the page", async () => {
+  const alone = direct(["report"]);
+  const path = /^Wrote the registry report: (.+?) \(/.exec(alone.stdout)?.[1] ?? "";
+  expect(alone.status).toBe(0);
+  expect(path.startsWith(project)).toBe(true);
+  rmSync(path);
+  const received = await viaEditor("report");
+  expect(received).toContain(`Wrote the registry report: ${path} (`);
+  expect(received).toContain("**report**");
+  expect(received).not.toContain("<!DOCTYPE");
+  expect(readFileSync(path, "utf8")).toContain('<meta name="generator" content="ml-automation registry report">');
 });
 
 describe("errors reach the model, with the command's guidance for them", () => {

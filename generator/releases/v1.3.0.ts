@@ -130,7 +130,15 @@ export const release130: Release = {
     // a file it cannot read, so a broken one would stop every later registry call).
     { event: "PreToolUse", matcher: "Write|Edit|MultiEdit", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"', timeout: 10 },
   ],
-  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/registry-command.py", "ml_utils/editor-command.py", "ml_utils/runtime-copy.py", "ml_utils/command-line.py"],
+  runtimeSections: [
+    "ml_utils/09-mlops-registry.py",
+    "ml_utils/lineage-graph.py",
+    "ml_utils/registry-report.py",
+    "ml_utils/registry-command.py",
+    "ml_utils/editor-command.py",
+    "ml_utils/runtime-copy.py",
+    "ml_utils/command-line.py",
+  ],
   runtimeApi: [
     "save_model_entry",
     "load_model_registry",

@@ -19,7 +19,7 @@ from typing import Any, NoReturn, Optional
 VIEW_BUDGET_BYTES = 4096
 DEFAULT_LIMIT = 15
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
-_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "repair")
+_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "report", "repair")
 _DOMAIN_PATTERN = re.compile(r"\A[\w .:/+-]{1,64}\Z")
 
 
@@ -77,8 +77,12 @@ def _registry_parser() -> _Parser:
         description="Show the MLOps registries of the project in the current directory (about 4 KB at most unless --all).",
     )
     common(parser, True)
+    mermaid_help = "draw the lineage as a Mermaid flowchart (a ```mermaid block)"
+    parser.add_argument("--mermaid", action="store_true", help=mermaid_help)
     views = parser.add_subparsers(dest="view", metavar="VIEW", parser_class=_Parser)
-    common(views.add_parser("summary", help="counts, champion, best challengers, lineage completeness (the default)"), False)
+    summary = views.add_parser("summary", help="counts, champion, best challengers, lineage completeness (the default)")
+    summary.add_argument("--mermaid", action="store_true", default=argparse.SUPPRESS, help=mermaid_help)
+    common(summary, False)
     models = views.add_parser("models", help="registered models: champion, best challengers, most recent")
     models.add_argument("--champion", action="store_true", help="details of the champion only")
     common(models, False)
@@ -89,7 +93,11 @@ def _registry_parser() -> _Parser:
     common(views.add_parser("data", help="recorded data versions, most recent first"), False)
     lineage = views.add_parser("lineage", help="data -> features -> experiment -> model for one model")
     lineage.add_argument("model_id", type=_model_id_arg, help="the model's id")
+    lineage.add_argument("--mermaid", action="store_true", default=argparse.SUPPRESS, help=mermaid_help)
     common(lineage, False)
+    report = views.add_parser("report", help="write a self-contained HTML report (charts, lineage graph) and print its path")
+    report.add_argument("--out", metavar="FILE", help=f"the file to write (default: {REPORT_FILE} in the registry folder)")
+    common(report, False)
     repair = views.add_parser("repair", help="rebuild damaged registry files from what can still be read")
     repair.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
     common(repair, False)
@@ -397,13 +405,16 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
         lineage = snapshot.lineage(model)
         lineage["status"] = snapshot.status(model)
         ordered = {key: lineage[key] for key in ("complete", "gaps", "status", "missing_features", "model", "experiment", "data_version", "features")}
-        return ordered, _lineage_text(lineage), EXIT_OK, damage
+        return ordered, _lineage_mermaid_text(snapshot, model, lineage) if args.mermaid else _lineage_text(lineage), EXIT_OK, damage
     if snapshot.empty():
         text = (f"Nothing else could be read (registry folder: {snapshot.folder})." if damage else
                 f"Nothing is registered yet (registry folder: {snapshot.folder}). The agents record data versions, "
                 "features, experiments and models during /ml-automation:team-coldstart and /ml-automation:team-analyze.")
         empty = {"registry_dir": snapshot.folder, "models": [], "features": [], "experiments": [], "data_versions": []}
         return empty, [text], EXIT_OK, damage
+    if view == "report":
+        data, lines, status = _report_view(snapshot, args.out, args.limit, everything)
+        return data, lines, status, damage
     if view == "models" and args.champion:
         champion = snapshot.champion
         if champion is None:
@@ -444,6 +455,9 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
                        [[_short(v["fingerprint"]), v.get("source_path"), v.get("rows"), v.get("columns"), v.get("detected_task_type"), v.get("used_in_experiments")] for v in rows])
         return ("data_versions", rows, len(snapshot.versions)), table + _more(len(rows), len(snapshot.versions), "data versions (most recent)"), EXIT_OK, damage
     data, lines = _summary(snapshot, limit, everything)
+    if args.mermaid:
+        room = None if everything or args.limit else VIEW_BUDGET_BYTES - len("\n".join(_damage_lines(damage, everything) + lines).encode("utf-8"))
+        lines = lines + _summary_mermaid(snapshot, limit, everything, room)
     return data, lines, EXIT_OK, damage
 
 
@@ -461,11 +475,12 @@ def _damage_lines(damage: Sequence[Damage], everything: bool) -> list[str]:
 
 
 def registry_cli(argv: list[str]) -> int:
-    """Run `registry [summary | models [--champion] | features [--domain D] | experiments | data |
-    lineage MODEL_ID | repair [--dry-run]] [--json] [--limit N] [--all]` against the registries of the
-    current directory and print the result. Returns the exit status: 0 shown, 1 unknown model id,
-    2 input it does not accept (usage text on stderr), 3 something damaged or kept unshown (DAMAGED
-    lines on stdout, before what could be read). Never calls sys.exit."""
+    """Run `registry [summary [--mermaid] | models [--champion] | features [--domain D] | experiments |
+    data | lineage MODEL_ID [--mermaid] | report [--out FILE] | repair [--dry-run]] [--json] [--limit N]
+    [--all]` against the registries of the current directory and print the result (`report` writes an
+    HTML file and prints its path). Returns the exit status: 0 shown, 1 unknown model id, 2 input it
+    does not accept (usage text on stderr; also a report path it will not write to), 3 something
+    damaged or kept unshown (DAMAGED lines on stdout, before what could be read). Never calls sys.exit."""
     parser = _registry_parser()
     try:
         args = parser.parse_args([str(arg) for arg in argv])
@@ -473,6 +488,9 @@ def registry_cli(argv: list[str]) -> int:
         return done.status
     except _UsageError as error:
         print(f"{parser.format_usage()}error: {error}\nviews: {', '.join(_VIEWS)} (python3 ml_utils.py registry --help for details)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.mermaid and (args.json or (args.view or "summary") not in ("summary", "lineage")):
+        print(f"{parser.format_usage()}error: --mermaid goes with the summary or lineage MODEL_ID, without --json", file=sys.stderr)
         return EXIT_USAGE
     budget = None if args.all or args.limit else VIEW_BUDGET_BYTES  # an explicit --limit N shows N entries, however long
     try:
@@ -490,7 +508,7 @@ def registry_cli(argv: list[str]) -> int:
         if damage:
             data = {"damaged": [str(d) for d in damage if d.kind != "skipped"][: None if args.all else 8], "view": data}
         print(_bounded_json(data, budget))
-    elif status == EXIT_NOT_FOUND:
+    elif status in (EXIT_NOT_FOUND, EXIT_USAGE):
         if notices:
             print(_fit(notices, budget))
         print(_fit(lines, budget), file=sys.stderr)

@@ -1,0 +1,221 @@
+/**
+ * `registry report` opened as a person opens it: from disk, in a real headless browser (Debian's
+ * chromium, driven by playwright-core; .ci/run installs it). A real scikit-learn flow in light, dark
+ * and print; a registry of 10,000 models; strings that try to be markup. Every page: no console
+ * error, no request but the file itself, the champion and the models in the DOM, one mark per plotted
+ * entry. Screenshots (and a PDF) go to test-output/report/ for a person to look at.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildBundle, runPython } from "./harness/project.ts";
+import { repoRoot } from "./helpers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+// Without the background-networking flags Chromium reaches out on start, which this closed network refuses.
+const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const OUTPUT = join(repoRoot, "test-output", "report");
+
+interface Opened {
+  page: Page;
+  context: BrowserContext;
+  /** Every URL the page requested. */
+  requests: string[];
+  /** Console errors and warnings, uncaught errors, dialogs. */
+  problems: string[];
+}
+
+const cleanup: string[] = [];
+let runtime: string;
+
+/** Opens `file` in a fresh Chromium profile with the given colour scheme, recording requests and problems. */
+async function open(file: string, colorScheme: "light" | "dark"): Promise<Opened> {
+  const profile = mkdtempSync(join(tmpdir(), "mla-chromium-"));
+  cleanup.push(profile);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    colorScheme,
+    viewport: { width: 1100, height: 900 },
+  });
+  const requests: string[] = [];
+  const problems: string[] = [];
+  // Anything that is not the file itself would leave the machine: refuse it (and the test fails on it).
+  await context.route((url) => url.protocol !== "file:", (route) => route.abort());
+  context.on("request", (request) => requests.push(request.url()));
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("dialog", (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+  return { page, context, requests, problems };
+}
+
+/** The report of the registry in `project`, written by the runtime's own command. */
+function writeReport(project: string, ...args: string[]): string {
+  const result = spawnSync("python3", [runtime, "registry", "report", ...args], { cwd: project, encoding: "utf8" });
+  expect(result.status, result.stderr).toBe(0);
+  const path = /^Wrote the registry report: (.+?) \(/.exec(result.stdout)?.[1];
+  expect(path).toBeTruthy();
+  return path!;
+}
+
+async function attribute(page: Page, selector: string, name: string): Promise<string[]> {
+  return page.locator(selector).evaluateAll((nodes, attr) => nodes.map((node) => node.getAttribute(attr) ?? ""), name);
+}
+
+/** Writes a full-page screenshot and checks it is a real PNG of some size. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const path = join(OUTPUT, name);
+  const png = await page.screenshot({ path, fullPage: true });
+  expect(png.subarray(1, 4).toString()).toBe("PNG");
+  expect(statSync(path).size).toBeGreaterThan(20_000);
+}
+
+beforeAll(() => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
+  mkdirSync(OUTPUT, { recursive: true });
+  const bundle = buildBundle();
+  cleanup.push(join(bundle, ".."));
+  runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
+});
+
+afterAll(() => {
+  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the report of a real scikit-learn flow", () => {
+  let project: string;
+  let flow: { champion: string; models: Record<string, number>; experiments: Record<string, number> };
+  let report: string;
+
+  beforeAll(() => {
+    project = mkdtempSync(join(tmpdir(), "mla-report-"));
+    cleanup.push(project);
+    mkdirSync(join(project, ".claude"));
+    flow = JSON.parse(runPython([join(repoRoot, "test", "fixtures", "report_flow.py"), join(runtime, "..")], project));
+    report = writeReport(project);
+  });
+
+  it.each(["light", "dark"] as const)("%s: loads nothing, logs nothing, shows the champion, every model and one mark per plotted entry", async (scheme) => {
+    const { page, context, requests, problems } = await open(report, scheme);
+    try {
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([pathToFileURL(report).href]);
+      await expect(page.locator("#champion-id").textContent()).resolves.toBe(flow.champion);
+      const body = await page.locator("body").innerText();
+      for (const model of Object.keys(flow.models)) {
+        expect(await page.locator(`#models tr[id="model-${model}"]`).count(), model).toBe(1);
+        expect(body).toContain(model);
+      }
+      // Challengers vs champion: every other model, the best f1 first, each drawn as a visible bar.
+      const others = Object.entries(flow.models).filter(([model]) => model !== flow.champion).sort((a, b) => b[1] - a[1]);
+      expect(await attribute(page, "#challengers-chart rect.mark", "data-entry")).toEqual(others.map(([model]) => model));
+      for (const box of await page.locator("#challengers-chart rect.mark").evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().width))) {
+        expect(box).toBeGreaterThan(0.5);
+      }
+      expect(await page.locator("#challengers-chart rect.mark.worse").count()).toBe(others.length);
+      // The metric over time: one point per experiment, the champion's ringed.
+      expect((await attribute(page, "#over-time-chart circle.mark", "data-entry")).sort()).toEqual(Object.keys(flow.experiments).sort());
+      expect(await attribute(page, "#over-time-chart circle.mark.champion", "data-entry")).toEqual(["exp_boosting_leaky"]);
+      // Lineage: one node per model, the notebook model's missing experiment and feature drawn as gaps.
+      expect((await attribute(page, "#lineage-graph g.node.model", "data-entry")).sort()).toEqual(Object.keys(flow.models).sort());
+      expect(await page.locator("#lineage-graph g.node.gap text.title").allTextContents()).toEqual(["1 of 2 in the store", "not logged"]);
+      expect(await page.locator("#features .badge.flag").count()).toBeGreaterThanOrEqual(2);
+      // Nothing wider than the window, colours from the scheme.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background).toBe(scheme === "dark" ? "rgb(13, 17, 23)" : "rgb(255, 255, 255)");
+      await screenshot(page, `flow-${scheme}.png`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("prints: the navigation is left out and Chromium makes a PDF of it", async () => {
+    const { page, context, problems } = await open(report, "dark");
+    try {
+      await page.emulateMedia({ media: "print" });
+      expect(await page.locator("nav").evaluate((nav) => getComputedStyle(nav).display)).toBe("none");
+      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(255, 255, 255)");
+      const pdf = await page.pdf({ path: join(OUTPUT, "flow.pdf"), format: "A4", printBackground: true });
+      expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+      expect(pdf.length).toBeGreaterThan(20_000);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("the report of 10,000 models", () => {
+  it("stays bounded: the best 20 bars, a histogram of all, at most 300 points, 30 models in the graph", async () => {
+    const project = mkdtempSync(join(tmpdir(), "mla-report-big-"));
+    cleanup.push(project);
+    runPython([join(repoRoot, "test", "fixtures", "synthetic_registry.py"), project, "10000"], project);
+    const report = writeReport(project);
+    const { page, context, requests, problems } = await open(report, "light");
+    try {
+      expect(problems).toEqual([]);
+      expect(requests).toHaveLength(1);
+      await expect(page.locator("#champion-id").textContent()).resolves.toBe("model_05000");
+      expect(await page.locator("#challengers-chart rect.mark").count()).toBe(20);
+      const counts = await attribute(page, "#challengers-distribution rect.mark", "data-count");
+      expect(counts.reduce((sum, count) => sum + Number(count), 0)).toBe(9_999);
+      const points = await page.locator("#over-time-chart circle.mark").count();
+      expect(points).toBeLessThanOrEqual(300);
+      expect(String(points)).toBe(await page.locator("#over-time-chart").getAttribute("data-plotted"));
+      const runs = await attribute(page, "#over-time-chart circle.mark", "data-runs");
+      expect(runs.reduce((sum, count) => sum + Number(count), 0)).toBe(9_896);
+      expect(await page.locator("#lineage-graph g.node.model").count()).toBe(30);
+      expect(await page.locator("#models tr[id^='model-']").count()).toBe(25);
+      await expect(page.locator("#models").innerText()).resolves.toContain("and 9,975 more");
+      expect(statSync(report).size).toBeLessThan(250_000);
+      await screenshot(page, "10000-models-light.png");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("strings from the registry that look like markup", () => {
+  it("are shown as text: no script runs, nothing is fetched", async () => {
+    const project = mkdtempSync(join(tmpdir(), "mla-report-hostile-"));
+    cleanup.push(project);
+    const hostile = `<img src="http://127.0.0.1:9/x.png" onerror="alert(1)"><script>alert(2)</script>`;
+    const style = `<link rel="stylesheet" href="http://127.0.0.1:9/s.css"><style>body{display:none}</style>`;
+    runPython(["-c", `
+import sys; sys.path.insert(0, ${JSON.stringify(join(runtime, ".."))})
+import ml_utils as mu
+fp = "sha256:" + "ef" * 32
+mu.save_data_version({"fingerprint": fp, "source_path": ${JSON.stringify(hostile)}, "rows": 3, "columns": 2})
+mu.save_feature_entries([{"feature_id": "f1", "domain": ${JSON.stringify(style)}, "leakage_risk": "high"}])
+mu.save_model_entry({"model_id": "m1", "name": ${JSON.stringify(style)}, "task_type": "regression", "algorithm": ${JSON.stringify(hostile)},
+                     "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.5}, "rationale": {"why": ${JSON.stringify(hostile + style)}},
+                     "feature_set": ["f1"], "data_fingerprint": fp})
+mu.promote_model("m1")
+`], project);
+    const report = writeReport(project);
+    const { page, context, requests, problems } = await open(report, "light");
+    try {
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([pathToFileURL(report).href]);
+      expect(await page.locator("main img, main script, main link, main iframe").count()).toBe(0);
+      expect(await page.locator("body").isVisible()).toBe(true);
+      await expect(page.locator("#champion").innerText()).resolves.toContain(hostile + style);
+      await expect(page.locator("#data").innerText()).resolves.toContain(hostile.slice(0, 60));
+    } finally {
+      await context.close();
+    }
+  });
+});
