@@ -124,7 +124,7 @@ export const release130: Release = {
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },
     { file: "bin/ml-automation", template: "files/bin/ml-automation", executable: true },
   ],
-  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/registry-command.py", "ml_utils/editor-command.py", "ml_utils/command-line.py"],
+  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/10-mlflow-mirror.py", "ml_utils/registry-command.py", "ml_utils/editor-command.py", "ml_utils/command-line.py"],
   runtimeApi: [
     "save_model_entry",
     "load_model_registry",
@@ -137,5 +137,6 @@ export const release130: Release = {
     "save_data_version",
     "compute_data_fingerprint",
     "load_data_versions",
+    "mlflow_sync",
   ],
 };

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# Settings that switch the MLflow mirror on: unset for every test unless it sets them (a developer's own
+# MLFLOW_TRACKING_URI must not send test writes to their server).
+MLFLOW_ENV = ("MLFLOW_TRACKING_URI", "ML_AUTOMATION_MLFLOW_URI", "ML_AUTOMATION_MLFLOW_PROJECT")
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +40,7 @@ def mu(ml_utils_path):
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """An empty project folder as the working directory, with no registry or report overrides."""
-    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR", "ML_AUTOMATION_REGISTRY_STRICT"):
+    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR", "ML_AUTOMATION_REGISTRY_STRICT") + MLFLOW_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -46,7 +49,7 @@ def project(tmp_path, monkeypatch):
 def run_python(ml_utils_path, code, cwd, env=None, **kwargs):
     """Run `code` in a fresh interpreter that can `import ml_utils`; return the CompletedProcess."""
     full_env = dict(os.environ, PYTHONPATH=str(ml_utils_path.parent), **(env or {}))
-    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR"):
+    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR") + MLFLOW_ENV:
         if name not in (env or {}):
             full_env.pop(name, None)
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=full_env, capture_output=True, text=True, **kwargs)
