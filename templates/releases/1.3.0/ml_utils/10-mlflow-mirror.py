@@ -286,6 +286,7 @@ class _Report:
         self.unchanged = 0
         self.champion = ""
         self.artifacts: list[str] = []
+        self.pushed: dict[str, Any] = {}  # run key -> run, for runs already pushed in this pass
 
 
 class _RunView:
@@ -532,7 +533,16 @@ class _Mirror:
                   inputs: list[Any], status: str, kind: str, report: _Report, dry_run: bool) -> Optional[Any]:
         """Create the run of local entry `key`, or bring an existing one up to date (tags, params not
         yet logged, changed metrics, missing inputs). A run whose entry is newer on the server than
-        here is left as it is. Returns the run (None in a dry run that would create it)."""
+        here is left as it is. Returns the run (None in a dry run that would create it). A run
+        already pushed in this pass (an experiment, then its model) is not pushed again."""
+        if key in report.pushed:
+            return report.pushed[key]
+        run = self._push_run_once(key, name, entry, tags, params, metrics, inputs, status, kind, report, dry_run)
+        report.pushed[key] = run
+        return run
+
+    def _push_run_once(self, key: str, name: str, entry: Optional[Entry], tags: dict[str, str], params: dict[str, str], metrics: dict[str, float],
+                       inputs: list[Any], status: str, kind: str, report: _Report, dry_run: bool) -> Optional[Any]:
         stamp = _stamp(entry) if entry else ""
         tags = dict(tags, **{_KEY_TAG: key})
         if entry is not None:
