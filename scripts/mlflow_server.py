@@ -72,20 +72,20 @@ class MlflowServer:
         raise RuntimeError(f"mlflow server {why}: {' '.join(command)}\n--- {self.log} (end) ---\n{tail}")
 
     def stop(self) -> None:
-        """End the server and its worker processes (SIGTERM, then SIGKILL after 20 s)."""
+        """End the server and its worker processes: SIGTERM to its process group, then SIGKILL to
+        whatever of the group is left after 10 s (workers draining keep-alive connections)."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while self.healthy() and time.monotonic() < deadline:  # workers of the group still draining
+        while self.healthy() and time.monotonic() < deadline:
             time.sleep(0.1)
 
     def __enter__(self) -> "MlflowServer":
