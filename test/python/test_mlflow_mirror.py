@@ -282,6 +282,12 @@ def test_the_server_stopped_mid_flow_loses_nothing_and_sync_levels_it(mu, team, 
         mlflow_server.start(timeout=120)
     mu._DOWN_UNTIL.clear()
     assert team.keys() == [f"data_version:{FINGERPRINT}"] and team.versions() == []
+    summary = cli(ml_utils_path, project)
+    assert "- MLflow: 4 write(s) not yet on the team's server" in summary.stdout and "registry sync" in summary.stdout
+    preview = sync_json(ml_utils_path, project, "--dry-run")
+    assert created(preview) == {"experiment_runs": ["exp_1"], "model_versions": ["m1", "m2"]} and preview["queued_cleared"] == 0, preview
+    assert preview["champion"] == "would move @champion to m1"
+    assert team.keys() == [f"data_version:{FINGERPRINT}"] and team.versions() == [] and queue.exists()
 
     first = sync_json(ml_utils_path, project)
     assert created(first) == {"experiment_runs": ["exp_1"], "model_versions": ["m1", "m2"]}, first
@@ -292,6 +298,7 @@ def test_the_server_stopped_mid_flow_loses_nothing_and_sync_levels_it(mu, team, 
     assert sorted(team.keys()) == sorted([f"data_version:{FINGERPRINT}", "experiment:exp_1"])
     assert team.model_ids() == ["m1", "m2"] and team.champion() == "m1"
     assert {v.run_id for v in team.versions()} == {team.run("experiment:exp_1").info.run_id}
+    assert "MLflow:" not in cli(ml_utils_path, project).stdout
 
 
 def test_four_processes_syncing_at_once_create_each_entry_once(mu, team, ml_utils_path, project, monkeypatch):
@@ -421,6 +428,26 @@ def test_local_updates_are_pushed_and_a_newer_copy_on_the_server_is_kept(mu, tea
     report = sync_json(ml_utils_path, project)  # our copy is older: left as the server has it
     assert changed_nothing(report) and report["newer_on_server"] == ["experiment:exp_1"], report
     assert team.run("experiment:exp_1").data.metrics["test_rmse"] == 3.0 and len(team.runs()) == 1
+
+
+def test_a_feature_updated_later_is_updated_on_the_runs_that_use_it(mu, team):
+    mu.save_feature_entries([{"feature_id": "tenure_log", "source_columns": ["tenure"], "transformation": "log"}])
+    mu.save_experiment({"experiment_id": "exp_1", "task_type": "regression", "dataset": {"features_used": ["tenure_log"]}, "metrics": {"test": {"rmse": 2.0}}})
+    mu.save_model_entry(regression_model("m1", 2.0, training_experiment_id="exp_1", feature_set=["tenure_log"]))
+    before = json.loads(team.run("experiment:exp_1").data.tags["ml_automation.feature.tenure_log"])
+    assert before["transformation"] == "log" and "leakage_risk" in before
+    mu.save_feature_entries([{"feature_id": "tenure_log", "leakage_risk": "high", "description": "log of tenure, months"}])
+    after = json.loads(team.run("experiment:exp_1").data.tags["ml_automation.feature.tenure_log"])
+    assert (after["leakage_risk"], after["description"], after["transformation"]) == ("high", "log of tenure, months", "log")
+    assert len(team.runs()) == 1
+
+
+def test_a_project_experiment_deleted_on_the_server_is_named_not_recreated(mu, team, ml_utils_path, project):
+    mu.save_experiment({"experiment_id": "exp_1", "task_type": "regression", "metrics": {"test": {"rmse": 2.0}}})
+    team.client.delete_experiment(team.client.get_experiment_by_name(team.project).experiment_id)
+    refused = cli(ml_utils_path, project, "sync")
+    assert refused.returncode == 1 and f"the MLflow experiment {team.project!r}" in refused.stderr and "is deleted: restore it" in refused.stderr
+    assert mu.load_experiments()[0]["experiment_id"] == "exp_1"
 
 
 # --- Switched off, not installed, misused -------------------------------------------------------

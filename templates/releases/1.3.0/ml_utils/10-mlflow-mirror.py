@@ -29,6 +29,7 @@ import importlib
 import json
 import logging
 import os
+import posixpath
 import random
 import re
 import secrets
@@ -172,7 +173,12 @@ def _json_object(text: Any) -> Optional[dict[str, Any]]:
 
 
 def _metric_name(name: str) -> str:
-    return re.sub(r"[^\w./\- :]", "_", name)[:_KEY_LIMIT]
+    """`name` as a metric or param key MLflow accepts: letters, digits, '_', '-', '.', ' ', ':' and '/'
+    (not as a path that normalises to something else), at most 250 characters."""
+    clean = re.sub(r"[^\w./\- :]", "_", name)[:_KEY_LIMIT]
+    if "/" in clean and (posixpath.normpath(clean) != clean or clean.startswith("/")):
+        clean = clean.replace("/", "_")
+    return "_" + clean if clean in ("", ".", "..") else clean
 
 
 def _flat_metrics(metrics: Any, prefix: str = "") -> dict[str, float]:
@@ -287,6 +293,7 @@ class _Report:
         self.champion = ""
         self.artifacts: list[str] = []
         self.pushed: dict[str, Any] = {}  # run key -> run, for runs already pushed in this pass
+        self.failed: list[str] = []
 
 
 class _RunView:
@@ -547,13 +554,14 @@ class _Mirror:
         tags = dict(tags, **{_KEY_TAG: key})
         if entry is not None:
             tags[_ENTRY_TAG] = _entry_json(_mirrored(entry), _RUN_TAG_LIMIT, ("experiment_id", "fingerprint", "model_id"))
+        held = self._lock_depth > 0  # looked up under the lock: no need to look again before creating
         run = self.run(key)
         if run is None:
             if dry_run:
                 report.created[kind].append(key.split(":", 1)[1])
                 return None
             with self.lock():
-                run = self.run(key, fresh=True)
+                run = None if held else self.run(key, fresh=True)
                 if run is None:
                     experiment_id = self.experiment_id()
                     start = _ms((entry or {}).get("created_at")) or int(time.time() * 1000)
@@ -692,6 +700,7 @@ class _Mirror:
         model_id = model["model_id"]
         if not dry_run:
             self.ensure_model()
+        held = self._lock_depth > 0
         version = self.version(model_id)
         run = self._training_run(model, local, report, dry_run)
         tags = self._version_tags(model)
@@ -708,7 +717,7 @@ class _Mirror:
                     self.client.log_artifact(run.info.run_id, artifact, source_path)
                 report.artifacts.append(artifact)
             with self.lock():
-                version = self.version(model_id, fresh=True)
+                version = None if held else self.version(model_id, fresh=True)
                 if version is None:
                     description = _clip_text(f"{model.get('name') or model_id}: {model.get('algorithm') or '?'} ({model.get('task_type')}). "
                                              + _rationale_text(model.get("rationale")), 5000)
@@ -895,6 +904,15 @@ def _queued(folder: str) -> list[dict[str, Any]]:
         return []
 
 
+def mlflow_queue_lines(folder: str) -> tuple[int, list[str]]:
+    """How many mirror calls wait in `folder`'s queue, and a line for the summary view (none when 0)."""
+    waiting = len(_queued(folder))
+    if not waiting:
+        return 0, []
+    return waiting, [f"- MLflow: {waiting} write(s) not yet on the team's server (queued in {_queue_path(folder)}): "
+                     "`python3 ml_utils.py registry sync` pushes them"]
+
+
 def _enqueue(folder: str, operation: str, changed: dict[str, list[str]], error: Exception) -> None:
     """Queue a mirror call that failed; warn only when the queue was empty (once per outage)."""
     line = json.dumps({"at": _now(), "operation": operation, "changed": changed, "uri": mlflow_mirror_uri(), "error": _clip_text(str(error), 300)})
@@ -939,7 +957,8 @@ def _mirror_write(operation: str, changed: dict[str, list[str]], folder: str) ->
         mirror = _mirror(uri)
         local = _LocalEntries([folder])
         report = _Report()
-        with _mlflow_calls():
+        creates = any(changed.get(kind) for kind in ("data_versions", "experiments", "models"))
+        with _mlflow_calls(), mirror.lock() if creates else contextlib.nullcontext():
             for fingerprint in changed.get("data_versions", []):
                 entry = local.data_version(fingerprint)
                 if entry is not None:
@@ -949,7 +968,7 @@ def _mirror_write(operation: str, changed: dict[str, list[str]], folder: str) ->
                 if entry is not None:
                     mirror.push_experiment(entry, local, report, False)
             if changed.get("features"):
-                _push_feature_tags(mirror, changed["features"], local)
+                _push_feature_tags(mirror, changed["features"], local, folder)
             for model_id in changed.get("models", []):
                 entry = local.model(model_id)
                 if entry is not None:
@@ -962,9 +981,15 @@ def _mirror_write(operation: str, changed: dict[str, list[str]], folder: str) ->
         _enqueue(folder, operation, changed, _wrap(error, uri))
 
 
-def _push_feature_tags(mirror: _Mirror, feature_ids: list[str], local: _LocalEntries) -> None:
-    """Update the feature tags of the runs (already on the server) that use these features."""
+def _push_feature_tags(mirror: _Mirror, feature_ids: list[str], local: _LocalEntries, folder: str) -> None:
+    """Update the feature tags of the runs (already on the server) that use these features: the
+    training runs of the models that list them, and the experiments whose dataset.features_used does."""
     keys = set()
+    wanted = set(feature_ids)
+    experiments, _ = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", [folder])
+    for experiment in experiments:
+        if wanted & {f for f in _as_list(_as_dict(experiment.get("dataset")).get("features_used")) if isinstance(f, str)}:
+            keys.add(f"experiment:{experiment['experiment_id']}")
     for feature_id in feature_ids:
         feature = local.feature(feature_id)
         for model_id in _as_list((feature or {}).get("used_in_models")):
@@ -987,10 +1012,13 @@ def _mlflow_champion() -> Optional[tuple[Optional[Entry], str]]:
     if not uri:
         return None
     try:
+        if _DOWN_UNTIL.get(uri, 0.0) > time.monotonic():
+            raise MirrorError(f"MLflow at {uri} failed a moment ago; not retried for {MLFLOW_RETRY_AFTER_S:g} s")
         mirror = _mirror(uri)
         with _mlflow_calls():
             version = mirror.champion_version()
     except Exception as error:  # noqa: BLE001 - reported through RegistryError, the local champion is used
+        _DOWN_UNTIL[uri] = time.monotonic() + MLFLOW_RETRY_AFTER_S
         raise _wrap(error, uri) from error
     if version is None:
         return None
@@ -1023,19 +1051,29 @@ def mlflow_sync(dry_run: bool = False) -> dict[str, Any]:
             if not dry_run:
                 mirror.experiment_id()
             mirror.list_all()
+            refused = mirror.errors.RestException  # the server answered, refusing this entry: name it, push the others
             for version in snapshot.versions:
-                mirror.push_data_version(version, report, dry_run)
+                try:
+                    mirror.push_data_version(version, report, dry_run)
+                except refused as error:
+                    report.failed.append(f"data version {version['fingerprint']}: {_clip_text(str(error), 200)}")
             for experiment in snapshot.experiments:
-                mirror.push_experiment(experiment, local, report, dry_run)
+                try:
+                    mirror.push_experiment(experiment, local, report, dry_run)
+                except refused as error:
+                    report.failed.append(f"experiment {experiment['experiment_id']}: {_clip_text(str(error), 200)}")
             for model in snapshot.models:
-                mirror.push_model(model, local, report, dry_run)
+                try:
+                    mirror.push_model(model, local, report, dry_run)
+                except refused as error:
+                    report.failed.append(f"model {model['model_id']}: {_clip_text(str(error), 200)}")
             if snapshot.champion is not None:
                 mirror.push_champion(snapshot.champion, False, report, dry_run)
     except Exception as error:  # noqa: BLE001 - named in MirrorError
         raise _wrap(error, str(uri)) from error
     finally:
         mirror.listed = False
-    if not dry_run:
+    if not dry_run and not report.failed:
         for folder, count in queued.items():
             _dequeue(folder, count)
         _DOWN_UNTIL.pop(str(uri), None)
@@ -1045,7 +1083,7 @@ def mlflow_sync(dry_run: bool = False) -> dict[str, Any]:
         "tracking_uri": uri, "project": mirror.project, "dry_run": dry_run,
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
         "newer_on_server": report.newer_on_server, "champion": report.champion, "artifacts_uploaded": report.artifacts,
-        "queued_cleared": 0 if dry_run else sum(queued.values()),
+        "queued_cleared": 0 if dry_run or report.failed else sum(queued.values()), "failed": report.failed,
         "features_on_no_run": sorted(f["feature_id"] for f in snapshot.features if f["feature_id"] not in used),
         "damaged": [str(d) for d in snapshot.damage if d.kind != "skipped"],
     }
@@ -1086,6 +1124,9 @@ def mlflow_sync_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"- {report['champion']}")
     if report["artifacts_uploaded"]:
         lines.append(f"- model files uploaded: {_id_list(report['artifacts_uploaded'], 5)}")
+    if report["failed"]:
+        lines.append(f"- NOT PUSHED, refused by MLflow ({len(report['failed'])}; fix the entry, then sync again; the queue is kept): "
+                     + "; ".join(report["failed"][:5]) + (f"; and {len(report['failed']) - 5} more" if len(report["failed"]) > 5 else ""))
     if report["queued_cleared"]:
         lines.append(f"- {report['queued_cleared']} queued write(s) are now on the server (queue cleared)")
     if report["features_on_no_run"]:

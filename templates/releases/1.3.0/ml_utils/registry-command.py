@@ -396,7 +396,8 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
         return report, lines, EXIT_DAMAGED if report["lost"] else EXIT_OK, []
     if view == "sync":
         report = mlflow_sync(dry_run=bool(args.dry_run))
-        return report, mlflow_sync_lines(report), EXIT_DAMAGED if report["damaged"] else EXIT_OK, []
+        status = EXIT_NOT_FOUND if report["failed"] else EXIT_DAMAGED if report["damaged"] else EXIT_OK
+        return report, mlflow_sync_lines(report), status, []
     snapshot = mlflow_snapshot() if args.source == "mlflow" else _Snapshot()
     damage = snapshot.damage
     if view == "lineage":
@@ -455,6 +456,9 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
                        [[_short(v["fingerprint"]), v.get("source_path"), v.get("rows"), v.get("columns"), v.get("detected_task_type"), v.get("used_in_experiments")] for v in rows])
         return ("data_versions", rows, len(snapshot.versions)), table + _more(len(rows), len(snapshot.versions), "data versions (most recent)"), EXIT_OK, damage
     data, lines = _summary(snapshot, limit, everything)
+    if args.source == "local":
+        data["mlflow_queue"], waiting = mlflow_queue_lines(snapshot.folder)
+        lines += waiting
     return data, lines, EXIT_OK, damage
 
 
