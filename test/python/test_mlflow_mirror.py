@@ -481,7 +481,9 @@ def test_without_mlflow_installed_writes_stay_local_and_the_message_says_what_to
 
 def test_team_views_and_sync_refuse_what_they_cannot_do(ml_utils_path, project):
     off = cli(ml_utils_path, project, "models", "--from", "mlflow")
-    assert off.returncode == 1 and "the MLflow mirror is off: set MLFLOW_TRACKING_URI" in off.stderr
+    assert off.returncode == 1 and "the MLflow mirror is off (MLFLOW_TRACKING_URI is not set): set MLFLOW_TRACKING_URI" in off.stderr
+    switched = cli(ml_utils_path, project, "models", "--from", "mlflow", env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9", "ML_AUTOMATION_MLFLOW_URI": "off"})
+    assert switched.returncode == 1 and "the MLflow mirror is off (ML_AUTOMATION_MLFLOW_URI=off)" in switched.stderr
     assert cli(ml_utils_path, project, "sync").returncode == 1
     for args in (["repair", "--from", "mlflow"], ["sync", "--from", "mlflow"]):
         refused = cli(ml_utils_path, project, *args)

@@ -874,7 +874,9 @@ def _mirror(uri: Optional[str] = None) -> _Mirror:
     or MLflow's client cannot be imported."""
     uri = uri or mlflow_mirror_uri()
     if not uri:
-        raise MirrorError(f"the MLflow mirror is off: set MLFLOW_TRACKING_URI (or {MLFLOW_URI_ENV}) to the team's tracking server, e.g. http://127.0.0.1:5000")
+        own = os.environ.get(MLFLOW_URI_ENV, "").strip()
+        why = f"{MLFLOW_URI_ENV}={own}" if own else "MLFLOW_TRACKING_URI is not set"
+        raise MirrorError(f"the MLflow mirror is off ({why}): set MLFLOW_TRACKING_URI (or {MLFLOW_URI_ENV}) to the team's tracking server, e.g. http://127.0.0.1:5000")
     key = (uri, mlflow_project())
     if key not in _MIRRORS:
         _MIRRORS[key] = _Mirror(*key)
