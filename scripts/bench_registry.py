@@ -33,6 +33,9 @@ import ml_utils  # noqa: E402
 PLAN_FILE = sys.argv[2]
 for _name in ("MLFLOW_TRACKING_URI", "ML_AUTOMATION_MLFLOW_URI", "ML_AUTOMATION_MLFLOW_PROJECT"):
     os.environ.pop(_name, None)  # the registry measurements run with the mirror off; mirror_bench switches it on
+# MLflow 3 reports usage to a remote endpoint unless told not to, from the first `import mlflow` on:
+# switched off before any process of the bench imports it (never any traffic but loopback).
+os.environ.update({"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"})
 N = int(os.environ.get("BENCH_N", "300"))
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",")]
 
