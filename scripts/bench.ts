@@ -7,6 +7,8 @@
  * - `registry report` (the HTML file) time and size at 100 / 1,000 / 10,000 models, next to the summary view
  *   on the same registry in the same run;
  * - the data fingerprint next to sha256 over the same data as CSV bytes;
+ * - the MLflow mirror against a real `mlflow server` on 127.0.0.1: a registry save with the mirror on next
+ *   to the same save with it off, and `registry sync` of 500 entries (then a second sync);
  * - what the plugin adds to every request, measured in the real CLI (the first request with the plugin
  *   enabled minus the same request with it disabled), next to `claude plugin details`' estimate.
  */
@@ -79,6 +81,13 @@ try {
     cli: Record<string, Record<string, { bytes: number; ms: number; status: number }>>;
     report: Record<string, { report_ms: number; report_bytes: number; summary_ms: number; mermaid_summary_bytes: number; mermaid_lineage_bytes: number }>;
     fingerprint: Record<string, number>;
+    mirror: {
+      n: number;
+      import_mlflow_s: number;
+      server_start_s: number;
+      save_ms: Record<string, { off: number; on: number }>;
+      sync: { entries: number; first_s: number; second_s: number; created: Record<string, number>; second_created: number; second_updated: number };
+    };
   };
   const { operations, fingerprint } = measured;
   console.log(`Registry: ${operations.n} calls each, one at a time; baseline: the plan's section 9 as written (extracted from ${planFile}, run in the same run)`);
@@ -127,6 +136,17 @@ try {
   console.log(`  the plan's fingerprint (first/last 100 rows) ${seconds(fingerprint.plan_fingerprint_s ?? 0)}  (hashes 200 rows: misses mid-file changes)`);
   console.log(`  sha256 over the same data as CSV (${((fingerprint.csv_bytes ?? 0) / 1e6).toFixed(0)} MB)  ${seconds(fingerprint.sha256_of_csv_bytes_s ?? 0)}  ${rate(fingerprint.sha256_of_csv_bytes_s ?? 0)}`);
   console.log(`  (writing that CSV, as a CSV-text hash would need: ${seconds(fingerprint.writing_the_csv_s ?? 0)})\n`);
+
+  const { mirror } = measured;
+  console.log(`MLflow mirror: mlflow server 3.17.2 on 127.0.0.1 (default uvicorn server, 1 worker, SQLite store, local artifacts; up in ${seconds(mirror.server_start_s)})`);
+  console.log(`  baseline: the same save with the mirror off, in the same run (median of ${mirror.n}, after a warm-up save)`);
+  for (const [name, cost] of Object.entries(mirror.save_ms)) {
+    console.log(`  ${name.padEnd(20)} off ${cost.off.toFixed(1).padStart(7)} ms   on ${cost.on.toFixed(1).padStart(7)} ms   +${(cost.on - cost.off).toFixed(0)} ms per save`);
+  }
+  console.log(`  importing MLflow's client (once per process, at the first mirrored write)  ${seconds(mirror.import_mlflow_s)}`);
+  const made = Object.entries(mirror.sync.created).map(([kind, count]) => `${count} ${kind.replace(/_/g, " ")}`).join(", ");
+  console.log(`  registry sync of ${mirror.sync.entries} local entries (100 data versions, 100 features, 150 experiments, 150 models)  ${seconds(mirror.sync.first_s)}: ${made}`);
+  console.log(`  the same sync again  ${seconds(mirror.sync.second_s)}: ${mirror.sync.second_created} created, ${mirror.sync.second_updated} updated\n`);
 
   const details = installAndDescribe(bundle, "ml-automation");
   const cost = await measureContextCost(bundle);

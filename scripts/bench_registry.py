@@ -11,7 +11,10 @@ of project folder. Measured:
 - `registry report` (the HTML file) time and size at those sizes, next to the summary view on the same
   registry in the same run (both read every entry and trace every model's lineage), and the size of
   `registry --mermaid` and `registry lineage MODEL_ID --mermaid`;
-- the data fingerprint of a 1M-row mixed frame next to sha256 over the same data as CSV bytes.
+- the data fingerprint of a 1M-row mixed frame next to sha256 over the same data as CSV bytes;
+- the MLflow mirror against a real `mlflow server` on 127.0.0.1 (scripts/mlflow_server.py): one save
+  with the mirror on next to the same save with it off (median), the import of MLflow's client, and
+  `registry sync` of 500 local entries (then a second sync, which has nothing to do).
 Prints one JSON object.
 """
 
@@ -25,11 +28,17 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[1])))
 import ml_utils  # noqa: E402
 
 PLAN_FILE = sys.argv[2]
+for _name in ("MLFLOW_TRACKING_URI", "ML_AUTOMATION_MLFLOW_URI", "ML_AUTOMATION_MLFLOW_PROJECT"):
+    os.environ.pop(_name, None)  # the registry measurements run with the mirror off; mirror_bench switches it on
+# MLflow 3 reports usage to a remote endpoint unless told not to, from the first `import mlflow` on:
+# switched off before any process of the bench imports it (never any traffic but loopback).
+os.environ.update({"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"})
 N = int(os.environ.get("BENCH_N", "300"))
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",")]
 
@@ -213,5 +222,60 @@ def fingerprint_bench():
             "sha256_of_csv_bytes_s": sha, "writing_the_csv_s": to_csv}
 
 
+def mirror_bench():
+    """Mirror on vs off for one save (median of MIRROR_N, after one warm-up save that imports MLflow),
+    and sync of 500 entries: 100 data versions, 100 features, 150 experiments, 150 models."""
+    import subprocess
+    from pathlib import Path
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from mlflow_server import MlflowServer
+
+    runs = int(os.environ.get("MIRROR_N", "20"))
+    warnings.simplefilter("error", ml_utils.MirrorWarning)  # a mirror call that fails would make "on" look cheap
+    started = time.perf_counter()
+    importing = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import mlflow; print(time.perf_counter() - t)"],
+                               capture_output=True, text=True, check=True)
+    result = {"n": runs, "import_mlflow_s": float(importing.stdout.strip()), "save_ms": {}}
+    with tempfile.TemporaryDirectory() as folder, MlflowServer(Path(folder) / "server") as server:
+        result["server_start_s"] = time.perf_counter() - started - result["import_mlflow_s"]
+        saves = {
+            "save_experiment": lambda i: ml_utils.save_experiment(experiment(i)),
+            "save_model_entry": lambda i: ml_utils.save_model_entry(dict(model(i), training_experiment_id="")),
+            "save_data_version": lambda i: ml_utils.save_data_version({"fingerprint": "sha256:" + f"{i:064x}", "source_path": "sales.csv", "rows": 10, "columns": 3}),
+        }
+        for name, save in saves.items():
+            row = {}
+            for side in ("off", "on"):
+                with project():
+                    os.environ["MLFLOW_TRACKING_URI"] = server.uri if side == "on" else ""
+                    os.environ["ML_AUTOMATION_MLFLOW_PROJECT"] = f"bench-{name}"
+                    save(10_000)  # warm-up: MLflow's client imported, experiment and registered model created
+                    row[side] = statistics.median(timed(lambda i=i, save=save: save(i)) for i in range(runs)) * 1000
+                    queue = os.path.join(".claude", "mlops", ml_utils.MLFLOW_QUEUE_FILE)
+                    if os.path.exists(queue):
+                        raise RuntimeError(f"mirror calls failed during the bench of {name}: {open(queue).read()[:2000]}")
+            result["save_ms"][name] = row
+        with project():
+            os.environ["MLFLOW_TRACKING_URI"] = ""
+            fingerprints = ["sha256:" + f"{i + 1:064x}" for i in range(100)]
+            for i, fingerprint in enumerate(fingerprints):
+                ml_utils.save_data_version({"fingerprint": fingerprint, "source_path": f"part-{i}.csv", "rows": 100, "columns": 5})
+            ml_utils.save_feature_entries([feature(i) for i in range(100)])
+            for i in range(150):
+                ml_utils.save_experiment(dict(experiment(i), dataset={"fingerprint": fingerprints[i % 100], "rows": 100, "features_used": [f"feature_{i % 100:03d}"]}))
+                ml_utils.save_model_entry(dict(model(i), data_fingerprint=fingerprints[i % 100]))
+            os.environ["MLFLOW_TRACKING_URI"] = server.uri
+            os.environ["ML_AUTOMATION_MLFLOW_PROJECT"] = "bench-sync"
+            first_s = timed(lambda: result.setdefault("first", ml_utils.mlflow_sync()))
+            second_s = timed(lambda: result.setdefault("second", ml_utils.mlflow_sync()))
+            created = {kind: len(ids) for kind, ids in result.pop("first")["created"].items()}
+            second = result.pop("second")
+            result["sync"] = {"entries": 500, "first_s": first_s, "second_s": second_s, "created": created,
+                              "second_created": sum(len(ids) for ids in second["created"].values()), "second_updated": sum(len(ids) for ids in second["updated"].values())}
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    return result
+
+
 if __name__ == "__main__":
-    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench()}))
+    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench(), "mirror": mirror_bench()}))

@@ -132,6 +132,7 @@ export const release130: Release = {
   ],
   runtimeSections: [
     "ml_utils/09-mlops-registry.py",
+    "ml_utils/10-mlflow-mirror.py",
     "ml_utils/lineage-graph.py",
     "ml_utils/registry-report.py",
     "ml_utils/registry-command.py",
@@ -151,5 +152,6 @@ export const release130: Release = {
     "save_data_version",
     "compute_data_fingerprint",
     "load_data_versions",
+    "mlflow_sync",
   ],
 };

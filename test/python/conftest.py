@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# Settings that switch the MLflow mirror on: unset for every test unless it sets them (a developer's own
+# MLFLOW_TRACKING_URI must not send test writes to their server).
+MLFLOW_ENV = ("MLFLOW_TRACKING_URI", "ML_AUTOMATION_MLFLOW_URI", "ML_AUTOMATION_MLFLOW_PROJECT")
+# MLflow 3 reports usage to a remote endpoint unless told not to: never any traffic but loopback.
+os.environ.update({"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"})
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +42,7 @@ def mu(ml_utils_path):
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """An empty project folder as the working directory, with no registry or report overrides."""
-    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR", "ML_AUTOMATION_REGISTRY_STRICT"):
+    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR", "ML_AUTOMATION_REGISTRY_STRICT") + MLFLOW_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -46,7 +51,21 @@ def project(tmp_path, monkeypatch):
 def run_python(ml_utils_path, code, cwd, env=None, **kwargs):
     """Run `code` in a fresh interpreter that can `import ml_utils`; return the CompletedProcess."""
     full_env = dict(os.environ, PYTHONPATH=str(ml_utils_path.parent), **(env or {}))
-    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR"):
+    for name in ("ML_AUTOMATION_MLOPS_DIR", "ML_AUTOMATION_REPORTS_DIR") + MLFLOW_ENV:
         if name not in (env or {}):
             full_env.pop(name, None)
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=full_env, capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    """A real MLflow tracking server for the session: `mlflow server` on 127.0.0.1, a free port, a
+    SQLite backend store and a local artifact folder (scripts/mlflow_server.py). It answers /health
+    about 10 s after start; a server that does not within 120 s fails the tests with its log."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from mlflow_server import MlflowServer
+
+    server = MlflowServer(tmp_path_factory.mktemp("mlflow-server"))
+    server.start(timeout=120)
+    yield server
+    server.stop()

@@ -120,6 +120,29 @@ class Damage(NamedTuple):
         return f"{where}: {self.problem}"
 
 
+# --- Hooks for a shared registry ----------------------------------------------------------
+
+# Called after every successful registry write as hook(operation, changed, folder): `operation` is
+# the public function's name, `changed` maps 'models' / 'features' / 'experiments' / 'data_versions'
+# to the ids written, `folder` is the registry folder. The MLflow mirror (the next section)
+# registers itself here; a hook must never raise (the local write has already happened).
+WriteHook = Callable[[str, dict[str, list[str]], str], None]
+_WRITE_HOOKS: list[WriteHook] = []
+
+# Asked by compare_with_champion for the champion of a shared registry: a hook returns None when it
+# is not configured, else (the champion entry or None, a sentence naming where it was read). A hook
+# that cannot read its registry raises RegistryError: the comparison then uses the local champion
+# and says why.
+ChampionHook = Callable[[], Optional[tuple[Optional[Entry], str]]]
+_CHAMPION_HOOKS: list[ChampionHook] = []
+
+
+def _written(operation: str, changed: dict[str, list[str]], folder: str) -> None:
+    """Tell the write hooks (the MLflow mirror) what a successful write changed."""
+    for hook in _WRITE_HOOKS:
+        hook(operation, changed, folder)
+
+
 # --- Folders, ids and values -------------------------------------------------------------
 
 
@@ -1241,11 +1264,25 @@ def _champion_of(models: Sequence[Entry]) -> Optional[Entry]:
     return max(champions, key=_promotion_stamp) if champions else None
 
 
+def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:
+    """The champion to compare against: a shared registry's (see _CHAMPION_HOOKS) when one is
+    configured and readable, else `local`; and a sentence naming where it was read."""
+    for hook in _CHAMPION_HOOKS:
+        try:
+            found = hook()
+        except RegistryError as error:
+            return local, f"the local registry ({error})"
+        if found is not None:
+            return found
+    return local, "the local registry"
+
+
 def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]:
     """Decide whether registered model `model_id` should replace the current champion, by its task
     type's primary metric and direction (lower rmse, higher f1, ...). Returns a dict with `promote`
-    (bool), `model_id`, `champion_id` (or None), `metric`, `direction`, `challenger`, `champion` and
-    `reason`. Raises RegistryError when the model is not registered."""
+    (bool), `model_id`, `champion_id` (or None), `metric`, `direction`, `challenger`, `champion`,
+    `reason` and `champion_source` (where the champion was read: the local registry, or the team's
+    MLflow server when the mirror is on). Raises RegistryError when the model is not registered."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     models = models or []
@@ -1254,8 +1291,9 @@ def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, 
         raise RegistryError(f"no model {model_id!r} in the registry; registered: {_id_list([str(m.get('model_id')) for m in models]) if models else 'none'}")
     task_type = model.get("task_type")
     metric, direction = primary_metric(task_type)  # type: ignore[arg-type]
-    champion = _champion_of(models)
-    base = {"model_id": model_id, "champion_id": champion["model_id"] if champion else None, "metric": metric, "direction": direction}
+    champion, source = _shared_champion(_champion_of(models))
+    base = {"model_id": model_id, "champion_id": champion["model_id"] if champion else None, "metric": metric, "direction": direction,
+            "champion_source": source}
     new_value = _finite(_headline_metrics(model.get("metrics")).get(metric))
     if champion is None:
         return dict(base, promote=True, challenger=new_value, champion=None, reason="there is no champion yet")
@@ -1335,8 +1373,10 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
                 entry["predecessor_id"] = replaced
         models.add(entry)
         links = _plan_model_links(registry, entry, now)
+        changed = [model_id] + sorted(models.changed - {model_id})
         written = [models.save()]
         written += [save() for save in links]
+    _written("save_model_entry", {"models": changed}, registry.folder)
     return written
 
 
@@ -1449,7 +1489,10 @@ def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = N
                 model["predecessor_id"] = replaced
             model["updated_at"] = now
             models.touch(model_id)
-        return [models.save()]
+        changed = [model_id] + sorted(models.changed - {model_id})
+        written = [models.save()]
+    _written("promote_model", {"models": changed}, registry.folder)
+    return written
 
 
 # --- Feature store -------------------------------------------------------------------------
@@ -1508,7 +1551,9 @@ def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: D
                 if feature_id in (model.get("feature_set") or []):
                     _add_unique(links, model["model_id"])
             store.add(entry)
-        return [store.save()]
+        written = [store.save()]
+    _written("save_feature_entries", {"features": list(batch)}, registry.folder)
+    return written
 
 
 def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
@@ -1555,6 +1600,7 @@ def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Op
         links = _plan_data_version_link(registry, fingerprint, experiment_id, now) if fingerprint else []
         written = [registry.save_entry_file(EXPERIMENTS_DIR, experiment_id, _id_entry(entry, "experiment_id"), previous)]
         written += [save() for save in links]
+    _written("save_experiment", {"experiments": [experiment_id]}, registry.folder)
     return written
 
 
@@ -1617,7 +1663,9 @@ def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> list[str
         for model in models.containing(f'"{fingerprint}"') if models is not None else []:
             if model.get("data_fingerprint") == fingerprint and isinstance(model.get("training_experiment_id"), str) and model["training_experiment_id"]:
                 _add_unique(links, model["training_experiment_id"])
-        return [registry.save_entry_file(DATA_VERSIONS_DIR, key, _id_entry(entry, "fingerprint"), previous)]
+        written = [registry.save_entry_file(DATA_VERSIONS_DIR, key, _id_entry(entry, "fingerprint"), previous)]
+    _written("save_data_version", {"data_versions": [str(fingerprint)]}, registry.folder)
+    return written
 
 
 def load_data_versions(search_dirs: Dirs = None) -> list[Entry]:
@@ -1737,10 +1785,23 @@ class _Snapshot:
         features, feature_damage = _read_lists("features", search_dirs)
         self.experiments, experiment_damage = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", search_dirs)
         self.versions, version_damage = _read_entry_files(DATA_VERSIONS_DIR, "fingerprint", search_dirs)
-        self.models: list[Entry] = models or []
-        self.features: list[Entry] = features or []
         seen: set[Damage] = set()
-        self.damage: list[Damage] = [d for d in model_damage + feature_damage + experiment_damage + version_damage if not (d in seen or seen.add(d))]  # type: ignore[func-returns-value]
+        damage = [d for d in model_damage + feature_damage + experiment_damage + version_damage if not (d in seen or seen.add(d))]  # type: ignore[func-returns-value]
+        self._index(models or [], features or [], damage)
+
+    @classmethod
+    def of(cls, folder: str, models: list[Entry], features: list[Entry], experiments: list[Entry], versions: list[Entry],
+           damage: Sequence[Damage] = ()) -> "_Snapshot":
+        """A snapshot of entries read from elsewhere (e.g. an MLflow server), named `folder` in views."""
+        snapshot = cls.__new__(cls)
+        snapshot.folder, snapshot.experiments, snapshot.versions = folder, experiments, versions
+        snapshot._index(models, features, list(damage))
+        return snapshot
+
+    def _index(self, models: list[Entry], features: list[Entry], damage: list[Damage]) -> None:
+        self.models: list[Entry] = models
+        self.features: list[Entry] = features
+        self.damage: list[Damage] = damage
         self.champion = _champion_of(self.models)
         self._experiments = {e["experiment_id"]: e for e in self.experiments}
         self._versions = {v["fingerprint"]: v for v in self.versions}

@@ -19,7 +19,7 @@ from typing import Any, NoReturn, Optional
 VIEW_BUDGET_BYTES = 4096
 DEFAULT_LIMIT = 15
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
-_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "report", "repair")
+_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "report", "repair", "sync")
 _DOMAIN_PATTERN = re.compile(r"\A[\w .:/+-]{1,64}\Z")
 
 
@@ -71,6 +71,8 @@ def _registry_parser() -> _Parser:
         parser.add_argument("--json", action="store_true", default=False if top else argparse.SUPPRESS, help="print JSON instead of text")
         parser.add_argument("--limit", type=_limit_arg, metavar="N", default=default, help=f"show at most N entries (default {DEFAULT_LIMIT})")
         parser.add_argument("--all", action="store_true", default=False if top else argparse.SUPPRESS, help="show everything, however long")
+        parser.add_argument("--from", dest="source", choices=("local", "mlflow"), default="local" if top else argparse.SUPPRESS,
+                            help="read the project's registry folder (local, the default) or the team's MLflow server (MLFLOW_TRACKING_URI)")
 
     parser = _Parser(
         prog="python3 ml_utils.py registry",
@@ -101,6 +103,9 @@ def _registry_parser() -> _Parser:
     repair = views.add_parser("repair", help="rebuild damaged registry files from what can still be read")
     repair.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
     common(repair, False)
+    sync = views.add_parser("sync", help="push every local entry the MLflow server (MLFLOW_TRACKING_URI) lacks; a second sync changes nothing")
+    sync.add_argument("--dry-run", action="store_true", help="show what would be pushed, change nothing")
+    common(sync, False)
     return parser
 
 
@@ -389,12 +394,19 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
     view = args.view or "summary"
     everything = bool(args.all)
     limit = args.limit or DEFAULT_LIMIT
+    if view in ("repair", "sync") and args.source == "mlflow":
+        message = f"`registry {view}` works on the local registry folder: leave out --from mlflow"
+        return {"error": message}, [f"Error: {message}"], EXIT_USAGE, []
     if view == "repair":
         report = repair_registry(dry_run=bool(args.dry_run))
         lines = [("Dry run, nothing changed: " if args.dry_run else "Repair: ") + f"{len(report['actions'])} file(s)"]
         lines += [f"- {action}" for action in report["actions"]]
         return report, lines, EXIT_DAMAGED if report["lost"] else EXIT_OK, []
-    snapshot = _Snapshot()
+    if view == "sync":
+        report = mlflow_sync(dry_run=bool(args.dry_run))
+        status = EXIT_NOT_FOUND if report["failed"] else EXIT_DAMAGED if report["damaged"] else EXIT_OK
+        return report, mlflow_sync_lines(report), status, []
+    snapshot = mlflow_snapshot() if args.source == "mlflow" else _Snapshot()
     damage = snapshot.damage
     if view == "lineage":
         model = next((m for m in snapshot.models if m.get("model_id") == args.model_id), None)
@@ -455,6 +467,9 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
                        [[_short(v["fingerprint"]), v.get("source_path"), v.get("rows"), v.get("columns"), v.get("detected_task_type"), v.get("used_in_experiments")] for v in rows])
         return ("data_versions", rows, len(snapshot.versions)), table + _more(len(rows), len(snapshot.versions), "data versions (most recent)"), EXIT_OK, damage
     data, lines = _summary(snapshot, limit, everything)
+    if args.source == "local":
+        data["mlflow_queue"], waiting = mlflow_queue_lines(snapshot.folder)
+        lines += waiting
     if args.mermaid:
         room = None if everything or args.limit else VIEW_BUDGET_BYTES - len("\n".join(_damage_lines(damage, everything) + lines).encode("utf-8"))
         lines = lines + _summary_mermaid(snapshot, limit, everything, room)
