@@ -1,0 +1,47 @@
+/**
+ * Review finding: Cursor's sessionStart hook creates `.cursor/` in a project that had no platform
+ * folder, to hold its launcher. The runtime picks its registry folder by which platform folder
+ * exists, so from that session on every registry write goes to `.cursor/mlops/` while the project's
+ * `mlops/` keeps the old copy: two model-registry.json files that diverge. Fails today.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { buildBundle, runPython, venvPython } from "./harness/project.ts";
+import { repoRoot } from "./helpers.ts";
+
+let bundle: string;
+let plugin: string;
+let filled: string;
+
+beforeAll(() => {
+  bundle = buildBundle();
+  plugin = join(bundle, "ml-automation");
+  filled = mkdtempSync(join(tmpdir(), "mla-cursor-split-"));
+  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(plugin, "templates")], filled);
+});
+
+afterAll(() => {
+  for (const dir of [filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+});
+
+it("a Cursor session start leaves the project's registry folder where it was (mlops/)", () => {
+  const cwd = mkdtempSync(join(tmpdir(), "mla-cursor-split-project-"));
+  try {
+    cpSync(filled, cwd, { recursive: true });
+    const hooks = JSON.parse(readFileSync(join(plugin, "cursor", "hooks.json"), "utf8")) as { hooks: Record<string, Array<{ command: string }>> };
+    const command = hooks.hooks.sessionStart![0]!.command.replace(/\$\{CURSOR_PLUGIN_ROOT\}/g, plugin);
+    const started = spawnSync("sh", ["-c", command], { cwd, input: JSON.stringify({ hook_event_name: "sessionStart", workspace_roots: [cwd] }), encoding: "utf8" });
+    expect(started.status).toBe(0);
+    const where = spawnSync(venvPython, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(join(plugin, "templates"))}); import ml_utils; print(ml_utils.mlops_dir()); print(ml_utils.promote_model("model_random_forest"))`], { cwd, encoding: "utf8" });
+    expect(where.status, where.stderr).toBe(0);
+    // Today: ".cursor/mlops" and the promotion written to .cursor/mlops/model-registry.json, while
+    // mlops/model-registry.json still names model_ridge as champion.
+    expect(where.stdout.split("\n")[0]).toBe("mlops");
+    expect(readFileSync(join(cwd, "mlops", "model-registry.json"), "utf8")).toMatch(/"model_id": "model_random_forest"[^\n]*"status": "champion"/);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,114 @@
+/**
+ * Review findings: ways a model's hand-made change reaches a registry file in the real Claude Code CLI
+ * without the registry guard (PreToolUse) checking what lands. Each test fails today.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installBundle, runClaude } from "./harness/claude.ts";
+import { buildBundle, runPython } from "./harness/project.ts";
+import type { ReplyBlock, Step } from "./harness/stand-in.ts";
+import { toolResults } from "./harness/transcript.ts";
+import { repoRoot } from "./helpers.ts";
+
+let bundle: string;
+let home: string;
+let filled: string;
+
+beforeAll(() => {
+  bundle = buildBundle();
+  home = installBundle(bundle);
+  filled = mkdtempSync(join(tmpdir(), "mla-bypass-"));
+  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(bundle, "ml-automation", "templates")], filled);
+});
+
+afterAll(() => {
+  for (const dir of [home, filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+});
+
+function project(): string {
+  const copy = mkdtempSync(join(tmpdir(), "mla-bypass-project-"));
+  cpSync(filled, copy, { recursive: true });
+  return copy;
+}
+
+const tool = (name: string, input: Record<string, unknown>): ReplyBlock[] => [{ type: "tool_use", name, input }];
+const EDIT_ARGS = ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write", "Edit", "Bash(cd:*)", "Bash(pwd)"];
+
+/** Exit status and output of `registry` run by the runtime in `cwd` (3: a damaged registry file). */
+function registryStatus(cwd: string) {
+  const result = spawnSync("python3", [join(bundle, "ml-automation", "templates", "ml_utils.py"), "registry"], { cwd, encoding: "utf8" });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+async function run(cwd: string, script: Step[]) {
+  const outcome = await runClaude({ home, cwd, prompt: "Update the registry.", script, args: EDIT_ARGS });
+  expect(outcome.timedOut).toBe(false);
+  return outcome.requests.flatMap((request) => toolResults(request.body));
+}
+
+describe("review: writes that reach a registry file unchecked", () => {
+  it("an Edit written with curly quotes (Claude Code's Edit matches it to the file's straight quotes) is checked, not let through to damage the file", async () => {
+    const cwd = project();
+    try {
+      const file = join(cwd, "mlops", "model-registry.json");
+      const before = readFileSync(file, "utf8");
+      const results = await run(cwd, [
+        { reply: tool("Read", { file_path: file }) },
+        { reply: tool("Edit", { file_path: file, old_string: "\u201cname\u201d: \u201cridge\u201d", new_string: "\u201cname\u201d: \u201cridge v2\u201d" }) },
+        { reply: "Done." },
+      ]);
+      expect(results).toHaveLength(2);
+      const after = readFileSync(file, "utf8");
+      // Today: the edit lands (curly quotes written into the JSON), the guard having let it through
+      // because its own `old_string in text` test failed; the champion's entry is then unreadable.
+      expect(registryStatus(cwd).status, registryStatus(cwd).output).toBe(0);
+      expect(after === before || results[1]!.isError).toBe(true);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it("an Edit with an empty old_string that creates a new registry file is checked like a Write", async () => {
+    const cwd = project();
+    try {
+      const file = join(cwd, "mlops", "experiments", "exp_hand.json");
+      const results = await run(cwd, [
+        { reply: tool("Edit", { file_path: file, old_string: "", new_string: '{"experiment_id": "exp_hand", "metrics": "great"' }) },
+        { reply: "Done." },
+      ]);
+      expect(results).toHaveLength(1);
+      // Today: the file is created, cut short; the runtime reports it DAMAGED (exit 3).
+      expect(results[0]!.isError, results[0]!.text).toBe(true);
+      expect(results[0]!.text).toContain("ml-automation registry guard: refused");
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it("a broken Write to the project's registry is refused after the model has `cd`-ed into a sub-folder", async () => {
+    const cwd = project();
+    try {
+      mkdirSync(join(cwd, "notebooks"));
+      const file = join(cwd, "mlops", "model-registry.json");
+      const before = readFileSync(file, "utf8");
+      const broken = before.replace(/"rmse": [0-9.]+/, '"rmse": "low"');
+      const results = await run(cwd, [
+        { reply: tool("Bash", { command: "cd notebooks", description: "go to the notebooks" }) },
+        { reply: tool("Read", { file_path: file }) },
+        { reply: tool("Write", { file_path: file, content: broken }) },
+        { reply: "Done." },
+      ]);
+      expect(results).toHaveLength(3);
+      // Today: the hook's input names notebooks/ as cwd, the guard looks for registry folders there,
+      // finds none, and the write lands.
+      expect(results[2]!.isError, results[2]!.text).toBe(true);
+      expect(readFileSync(file, "utf8")).toBe(before);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});

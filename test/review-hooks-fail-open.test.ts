@@ -1,0 +1,75 @@
+/**
+ * Review finding (test strength): "hooks never block on their own failure" was tested only with no
+ * Python on PATH, where Claude Code itself lets the call through (exit 127 is not a block), so a hook
+ * that blocked on its own crash passed every suite (checked by mutation: both scripts changed to block
+ * in their `except` branch, 17/17 tests of hooks-in-client, cursor-bundle and hook-handlers passed).
+ * Here the hooks run and crash (the plugin's ml_utils.py does not compile): both must let the call
+ * through. Passes today; fails if either script blocks on its own failure.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { installBundle, runClaude } from "./harness/claude.ts";
+import { buildBundle, runPython } from "./harness/project.ts";
+import type { MessagesRequest, Step } from "./harness/stand-in.ts";
+import { isSubagent, toolResults, userText } from "./harness/transcript.ts";
+import { repoRoot } from "./helpers.ts";
+
+let bundle: string;
+let home: string;
+let filled: string;
+
+beforeAll(() => {
+  bundle = buildBundle();
+  filled = mkdtempSync(join(tmpdir(), "mla-failopen-"));
+  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(bundle, "ml-automation", "templates")], filled);
+  // The runtime the hooks import, damaged after the project was filled with it.
+  const runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
+  writeFileSync(runtime, `${readFileSync(runtime, "utf8")}\ndef broken(:\n`);
+  home = installBundle(bundle);
+});
+
+afterAll(() => {
+  for (const dir of [home, filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+});
+
+it("a registry guard that crashes lets the write through", async () => {
+  const cwd = mkdtempSync(join(tmpdir(), "mla-failopen-project-"));
+  try {
+    cpSync(filled, cwd, { recursive: true });
+    const file = join(cwd, "mlops", "model-registry.json");
+    const broken = readFileSync(file, "utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
+    const script: Step[] = [
+      { reply: [{ type: "tool_use", name: "Read", input: { file_path: file } }] },
+      { reply: [{ type: "tool_use", name: "Write", input: { file_path: file, content: broken } }] },
+      { reply: "Done." },
+    ];
+    const run = await runClaude({ home, cwd, prompt: "Update the registry file.", script, args: ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write"] });
+    const results = run.requests.flatMap((request) => toolResults(request.body));
+    expect(results).toHaveLength(2);
+    expect(results[1]!.isError, results[1]!.text).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe(broken);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+it("a report check that crashes lets the agent stop, saying nothing to it", async () => {
+  const cwd = mkdtempSync(join(tmpdir(), "mla-failopen-report-"));
+  try {
+    const main = (request: MessagesRequest) => !isSubagent(request);
+    const agent = (request: MessagesRequest) => isSubagent(request);
+    const script: Step[] = [
+      { when: main, reply: [{ type: "tool_use", name: "Agent", input: { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." } }] },
+      { when: agent, reply: "Profiled the data." },
+      { when: main, reply: "Done." },
+    ];
+    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script });
+    expect(run.status).toBe(0);
+    expect(run.requests).toHaveLength(3);
+    expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});

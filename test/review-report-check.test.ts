@@ -1,0 +1,50 @@
+/**
+ * Review finding: the report check (SubagentStop) treats a report the report bus cannot read as a
+ * failure of its own. `load_agent_report` raises ValueError on a report that is not JSON; the hook
+ * catches it as "report check skipped" and lets the agent stop, so the one report the bus cannot
+ * read is the one nobody is told about. Fails today.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { installBundle, runClaude } from "./harness/claude.ts";
+import { buildBundle, pathWithVenv } from "./harness/project.ts";
+import type { MessagesRequest, Step } from "./harness/stand-in.ts";
+import { isSubagent, userText } from "./harness/transcript.ts";
+
+let bundle: string;
+let home: string;
+
+beforeAll(() => {
+  bundle = buildBundle();
+  home = installBundle(bundle);
+});
+
+afterAll(() => {
+  for (const dir of [home, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+});
+
+it("an agent whose report on the bus is not valid JSON is told so before it stops", async () => {
+  const cwd = mkdtempSync(join(tmpdir(), "mla-report-broken-"));
+  try {
+    mkdirSync(join(cwd, "reports"));
+    writeFileSync(join(cwd, "reports", "eda-analyst_report.json"), '{"status": "completed", "summary": "120 rows"');
+    const main = (request: MessagesRequest) => !isSubagent(request);
+    const agent = (request: MessagesRequest) => isSubagent(request);
+    const script: Step[] = [
+      { when: main, reply: [{ type: "tool_use", name: "Agent", input: { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." } }] },
+      { when: agent, reply: "Profiled the data." },
+      { when: agent, reply: "Report fixed." },
+      { when: main, reply: "The EDA is done." },
+    ];
+    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, args: ["--permission-mode", "acceptEdits"], env: { PATH: pathWithVenv() } });
+    expect(run.timedOut).toBe(false);
+    const told = run.requests.some((request) => isSubagent(request.body) && userText(request.body).includes("ml-automation report check"));
+    // Today: the hook prints "ml-automation report check skipped: ValueError: reports/eda-analyst_report.json
+    // is not valid JSON ..." to its stderr and the agent stops; the model is told nothing.
+    expect(told).toBe(true);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
