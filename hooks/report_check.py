@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from datetime import datetime, timezone
 import os
 import sys
 from pathlib import Path
@@ -51,16 +52,31 @@ def agent_started(transcript: str | None) -> str | None:
             for line in handle:
                 stamp = json.loads(line).get("timestamp") if line.strip() else None
                 if isinstance(stamp, str):
-                    return stamp.replace("Z", "+00:00")
+                    return stamp
     except (OSError, ValueError):
         return None
     return None
+
+
+class Unreadable(str):
+    """A report the report bus could not read: why."""
+
+
+def parse_time(stamp: str) -> datetime | None:
+    """A UTC time from an ISO 8601 text (a 'T' or a space between date and time; 'Z' for UTC), or None."""
+    try:
+        moment = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def problems_of(report: Any, started: str | None) -> list[str]:
     """What is wrong with a report as the report bus reads it ([] when nothing)."""
     if report is None:
         return ["there is no report"]
+    if isinstance(report, Unreadable):
+        return [f"the report bus cannot read it ({report}); save it again"]
     if not isinstance(report, dict):
         return ["the report is not a JSON object"]
     found = []
@@ -70,9 +86,9 @@ def problems_of(report: Any, started: str | None) -> list[str]:
             found.append(f'"{field}" is missing ({expected})')
     if isinstance(report.get("status"), str) and report["status"] not in STATUSES:
         found.append(f'"status" is {report["status"]!r}, not one of {", ".join(STATUSES)}')
-    saved = report.get("saved_at")
-    if started and isinstance(saved, str) and saved < started:
-        found.append(f"the report was saved at {saved}, before this run started ({started}): it is an earlier run's")
+    saved, began = parse_time(str(report.get("saved_at") or "")), parse_time(started or "")
+    if saved and began and saved < began:
+        found.append(f"the report was saved at {report['saved_at']}, before this run started ({started}): it is an earlier run's")
     return found
 
 
@@ -87,7 +103,10 @@ def check(hook_input: dict[str, Any]) -> str | None:
     cwd = hook_input.get("cwd") or next(iter(hook_input.get("workspace_roots") or []), None)
     if cwd:
         os.chdir(cwd)
-    report = load_runtime().load_agent_report(name)
+    try:
+        report = load_runtime().load_agent_report(name)
+    except ValueError as error:  # the report bus cannot read the file: the agent must rewrite it
+        report = Unreadable(str(error))
     found = problems_of(report, agent_started(hook_input.get("agent_transcript_path")))
     if not found:
         return None

@@ -121,6 +121,23 @@ describe("errors reach the model, with the command's guidance for them", () => {
     }
   });
 
+  it("repair from the editor command only shows what it would do: the damaged file stays as it was", async () => {
+    const damaged = mkdtempSync(join(tmpdir(), "mla-repair-"));
+    try {
+      cpSync(join(project, "mlops"), join(damaged, "mlops"), { recursive: true });
+      const registry = join(damaged, "mlops", "model-registry.json");
+      writeFileSync(registry, readFileSync(registry, "utf8").slice(0, -40));
+      const before = readFileSync(registry);
+      const received = await viaEditor("repair", { cwd: damaged });
+      expect(received).toContain("only shows what it would do; to apply it, run `ml-automation registry repair`");
+      expect(received).toContain("Dry run, nothing changed");
+      expect(readFileSync(registry)).toEqual(before);
+      expect(readdirSync(join(damaged, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
+    } finally {
+      rmSync(damaged, { recursive: true, force: true });
+    }
+  });
+
   it("bad usage: the runtime's usage text (the runtime alone exits 2)", async () => {
     const alone = direct(["models", "--bogus"]);
     expect(alone.status).toBe(2);

@@ -51,7 +51,26 @@ export function dropFrontmatter(text: string): string {
   return text.replace(FRONTMATTER, "").replace(/^(?:[ \t]*\r?\n)+/, "");
 }
 
-/** Rule shell-line: each `!` line (inline or fenced) becomes a step that runs the same program. */
+/** A fenced code block at a line start (``` or ~~~, up to its closing fence or the end of the text). */
+const FENCE = /^([ \t]*)(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^\1\2[ \t]*$|(?![\s\S]))/gm;
+
+/**
+ * Applies `outside` to the text between fenced code blocks and `inside` to each block (its fence lines
+ * included); a block opened with ```! is Claude Code's fenced `!` form, not code, and counts as outside.
+ */
+function byFences(text: string, outside: (part: string) => string, inside: (block: string) => string): string {
+  let result = "";
+  let last = 0;
+  for (const match of text.matchAll(FENCE)) {
+    const at = match.index ?? 0;
+    if (/^[ \t]*```!/.test(match[0])) continue;
+    result += outside(text.slice(last, at)) + inside(match[0]);
+    last = at + match[0].length;
+  }
+  return result + outside(text.slice(last));
+}
+
+/** Rule shell-line: each `!` line (inline or fenced ```!) becomes a step that runs the same program; examples in code blocks stay. */
 export function shellLinesToSteps(text: string): string {
   const step = (command: string) => {
     const editor = /^ml-automation --editor (\S+) <<'!ARGS'\n\$ARGUMENTS\n!END\n!ARGS$/.exec(command.trim());
@@ -60,22 +79,74 @@ export function shellLinesToSteps(text: string): string {
     }
     return `Run this from the project root and read its output, errors included (the output this command refers to):\n\n\`\`\`bash\n${command.trim()}\n\`\`\``;
   };
-  return text.replace(/```!\s*\n([\s\S]*?)\n?```/g, (_all, command: string) => step(command)).replace(/(^|\s)!`([^`]+)`/gm, (_all, lead: string, command: string) => lead + step(command));
+  const outside = (part: string) =>
+    part.replace(/```!\s*\n([\s\S]*?)\n?```/g, (_all, command: string) => step(command)).replace(/(^|\s)!`([^`]+)`/gm, (_all, lead: string, command: string) => lead + step(command));
+  return byFences(text, outside, (block) => block);
 }
 
-/** Rule arguments: `$ARGUMENTS` becomes a reference to the arguments given with the command. */
+/** Rule arguments: `$ARGUMENTS` (and `$ARGUMENTS[N]`, `$N`) become a reference to the arguments given with the command. */
 export function argumentsToText(text: string): string {
-  return text.replace(/`\$ARGUMENTS`/g, "the arguments given with the command").replace(/\$ARGUMENTS\b/g, "the arguments given with the command");
+  const nth = (index: string) => `argument ${Number(index) + 1} given with the command`;
+  return text
+    .replace(/`\$ARGUMENTS\[(\d+)\]`|\$ARGUMENTS\[(\d+)\]/g, (_all, a: string | undefined, b: string | undefined) => nth(a ?? b ?? "0"))
+    .replace(/`\$ARGUMENTS`/g, "the arguments given with the command")
+    .replace(/\$ARGUMENTS\b/g, "the arguments given with the command")
+    .replace(/`\$(\d)`|(?<![\w$])\$(\d)(?!\w)/g, (_all, a: string | undefined, b: string | undefined) => nth(String(Number(a ?? b) - 1)));
 }
 
-/** Rule plugin-program: calls of the plugin's bin/ program go through the project's launcher. */
+/**
+ * Rule plugin-program: calls of the plugin's bin/ program go through the project's launcher: in inline
+ * code, at the start of a list item, and inside code blocks at a line start or after `&&` or `;`.
+ * Prose that names the plugin (a line that happens to start with "ml-automation") stays.
+ */
 export function pluginProgramToLauncher(text: string): string {
-  return text.replace(/(`|^[ \t]*|&& |; )ml-automation(?= )/gm, (_all, lead: string) => `${lead}${CURSOR_LAUNCH}`);
+  const outside = (part: string) =>
+    part.replace(/`ml-automation(?= )/g, `\`${CURSOR_LAUNCH}`).replace(/^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)ml-automation(?= )/gm, (_all, lead: string) => `${lead}${CURSOR_LAUNCH}`);
+  const inside = (block: string) => block.replace(/(^[ \t]*|&& |; )ml-automation(?= )/gm, (_all, lead: string) => `${lead}${CURSOR_LAUNCH}`);
+  return byFences(text, outside, inside);
 }
 
-/** Rule plugin-root: `${CLAUDE_PLUGIN_ROOT}` becomes what the launcher prints for it. */
+/** Rule plugin-root: `${CLAUDE_PLUGIN_ROOT}` becomes what the launcher prints. */
 export function pluginRootToLauncher(text: string): string {
   return text.replace(/\$\{CLAUDE_PLUGIN_ROOT\}/g, `$(${CURSOR_LAUNCH} --plugin-root)`);
+}
+
+/** A Claude-only construct found in a text: which rule removes it, where it starts, and its text. */
+export interface ClaudeOnly {
+  ruleId: "cursor-shell-line" | "cursor-arguments" | "cursor-plugin-root" | "cursor-plugin-program";
+  offset: number;
+  text: string;
+}
+
+/**
+ * Finds what only Claude Code acts on in `text`, where the rules above would change it: `!` lines
+ * outside code blocks, `$ARGUMENTS`, `${CLAUDE_PLUGIN_ROOT}`, and calls of the plugin's bin/ program
+ * (inline code, list items, lines of code blocks). verify runs it on what Cursor reads.
+ */
+export function findClaudeOnly(text: string): ClaudeOnly[] {
+  const found: ClaudeOnly[] = [];
+  const scan = (part: string, base: number, patterns: Array<[ClaudeOnly["ruleId"], RegExp]>) => {
+    for (const [ruleId, pattern] of patterns) for (const match of part.matchAll(pattern)) found.push({ ruleId, offset: base + (match.index ?? 0), text: match[0].trim() });
+  };
+  const always: Array<[ClaudeOnly["ruleId"], RegExp]> = [
+    ["cursor-arguments", /\$ARGUMENTS\b/g],
+    ["cursor-plugin-root", /\$\{CLAUDE_PLUGIN_ROOT\}/g],
+  ];
+  let offset = 0;
+  byFences(
+    text,
+    (part) => {
+      scan(part, offset, [...always, ["cursor-shell-line", /(?:^|\s)!`[^`]+`|```!/gm], ["cursor-plugin-program", /`ml-automation (?=\S)|^[ \t]*(?:[-*+]|\d+[.)])[ \t]+ml-automation (?=\S)/gm]]);
+      offset += part.length;
+      return part;
+    },
+    (block) => {
+      scan(block, offset, [...always, ["cursor-plugin-program", /(?:^[ \t]*|&& |; )ml-automation (?=\S)/gm]]);
+      offset += block.length;
+      return block;
+    },
+  );
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 /** The body rules every Cursor document gets, in order. */
@@ -119,9 +190,12 @@ interface CursorHandler {
  */
 export function cursorHooks(claudeHooks: string | undefined, ownCursorHooks: string | undefined): { text: string; dropped: string[] } {
   const events: Record<string, CursorHandler[]> = {};
+  // One script named two ways (./hooks/x.sh in the tree's Cursor file, ${CLAUDE_PLUGIN_ROOT}/hooks/x.sh
+  // in its Claude Code file) is one handler: the first form kept.
+  const key = (command: string) => command.replace(/"?\$\{CURSOR_PLUGIN_ROOT\}\/?|"/g, "").replace(/(^|\s)\.\//g, "$1").trim();
   const add = (event: string, command: string) => {
     const list = (events[event] ??= []);
-    if (!list.some((handler) => handler.command === command)) list.push({ command });
+    if (!list.some((handler) => key(handler.command) === key(command))) list.push({ command });
   };
   add("sessionStart", `python3 "\${CURSOR_PLUGIN_ROOT}/${CURSOR_SESSION_START}"`);
   const dropped: string[] = [];

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { SourceError, pointOfOffset } from "../../generator/errors.ts";
 import { readFrontmatter } from "../../generator/frontmatter.ts";
+import { findClaudeOnly, type ClaudeOnly } from "../../generator/platforms/cursor.ts";
 import type { JsonFile } from "../../generator/json-file.ts";
 import { displayPath } from "../../generator/sources.ts";
 import { KEBAB_NAME } from "./frontmatter-checks.ts";
@@ -18,13 +19,13 @@ export const CURSOR_HOOK_EVENTS = new Set([
   "beforeSubmitPrompt", "preCompact", "stop", "afterAgentResponse", "afterAgentThought", "beforeTabFileRead", "afterTabFileEdit",
 ]);
 
-/** Text Cursor would show the model as it is, though only Claude Code acts on it. */
-const CLAUDE_ONLY: Array<{ pattern: RegExp; what: string; ruleId: string }> = [
-  { pattern: /(?:^|\s)!`[^`]+`|```!/gm, what: "a `!` line (Cursor runs none)", ruleId: "cursor-shell-line" },
-  { pattern: /\$ARGUMENTS\b/g, what: "$ARGUMENTS (Cursor substitutes nothing)", ruleId: "cursor-arguments" },
-  { pattern: /\$\{CLAUDE_PLUGIN_ROOT\}/g, what: "${CLAUDE_PLUGIN_ROOT} (not expanded in Cursor's prose)", ruleId: "cursor-plugin-root" },
-  { pattern: /(?:`|^[ \t]*)ml-automation (?=\S)/gm, what: "the plugin's bin/ program (on no PATH in Cursor)", ruleId: "cursor-plugin-program" },
-];
+/** What each kind of Claude-only construct is, for messages. */
+const CLAUDE_ONLY: Record<ClaudeOnly["ruleId"], string> = {
+  "cursor-shell-line": "a `!` line (Cursor runs none)",
+  "cursor-arguments": "$ARGUMENTS (Cursor substitutes nothing)",
+  "cursor-plugin-root": "${CLAUDE_PLUGIN_ROOT} (not expanded in Cursor's prose)",
+  "cursor-plugin-program": "the plugin's bin/ program (on no PATH in Cursor)",
+};
 
 /** Frontmatter keys Cursor reads, by kind of file (commands: none). */
 const FRONTMATTER_KEYS = { command: [] as string[], skill: ["name", "description"], agent: ["name", "description"] };
@@ -46,11 +47,10 @@ function checkDocument(path: string, pluginDir: string, kind: keyof typeof FRONT
   const file = displayPath(path);
   const text = readFileSync(path, "utf8");
   const problems: SourceError[] = [];
-  for (const { pattern, what, ruleId } of CLAUDE_ONLY) {
-    for (const match of text.matchAll(pattern)) {
-      const point = pointOfOffset(text, (match.index ?? 0) + (match[0].length - match[0].trimStart().length));
-      problems.push(new SourceError(file, `holds ${what}`, point.line, { column: point.column, ruleId, actual: match[0].trim() }));
-    }
+  for (const found of findClaudeOnly(text)) {
+    const lead = text.slice(found.offset).length - text.slice(found.offset).trimStart().length;
+    const point = pointOfOffset(text, found.offset + lead);
+    problems.push(new SourceError(file, `holds ${CLAUDE_ONLY[found.ruleId]}`, point.line, { column: point.column, ruleId: found.ruleId, actual: found.text }));
   }
   try {
     const frontmatter = readFrontmatter(file, text);

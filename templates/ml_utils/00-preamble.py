@@ -23,10 +23,15 @@ PLATFORM_DIRS = [".claude", ".cursor", ".codex", ".opencode"]
 
 
 def _platform_subdir(subdir, env_var=None):
-    """Return the folder to write `subdir` files to: $env_var if set, else `<platform>/<subdir>` for
-    the first platform folder that exists in the current directory, else `<subdir>`."""
+    """Return the folder to write `subdir` files to: $env_var if set, else the first of
+    `<platform>/<subdir>` and `<subdir>` that already exists (files never move because a platform
+    folder appeared later), else `<platform>/<subdir>` for the first platform folder that exists in
+    the current directory, else `<subdir>`."""
     if env_var and os.environ.get(env_var):
         return os.environ[env_var]
+    for folder in _platform_search_dirs(subdir):
+        if os.path.isdir(folder):
+            return folder
     for platform in PLATFORM_DIRS:
         if os.path.isdir(platform):
             return os.path.join(platform, subdir)

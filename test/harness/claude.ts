@@ -109,9 +109,14 @@ export async function runClaude(options: RunOptions): Promise<RunResult> {
   }
 }
 
+/**
+ * Runs `command` in its own process group and collects its output. Past `timeoutMs` the whole group
+ * (the launcher, the CLI and whatever they started) is killed and the promise settles at once, even
+ * if a stray process still holds the output pipes.
+ */
 function spawnBounded(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, timeoutMs: number) {
   return new Promise<{ status: number | null; stdout: string; stderr: string; timedOut: boolean }>((resolvePromise, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -119,7 +124,14 @@ function spawnBounded(command: string, args: string[], options: { cwd: string; e
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolvePromise({ status: null, stdout, stderr, timedOut });
     }, timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);

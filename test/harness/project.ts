@@ -1,6 +1,6 @@
 /** Projects for the scripted-model tests: the built bundle, a Python with the data stack, PATHs. */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { repoRoot, runBuild } from "../helpers.ts";
@@ -30,13 +30,20 @@ export function pathWithVenv(): string {
   return [venvBin, process.env.PATH ?? ""].join(delimiter);
 }
 
+const pathsWithout = new Map<string, string>();
+
 /**
  * A PATH that finds every program of the current PATH except those whose name starts with one of
- * `hidden` (e.g. "python"): a folder of links to the rest.
+ * `hidden` (e.g. "python"): a folder of links to the rest, made once per test process and removed
+ * when it exits.
  */
 export function pathWithout(hidden: string[]): string {
+  const key = [...hidden].sort().join("\0");
+  const known = pathsWithout.get(key);
+  if (known) return known;
   const folder = mkdtempSync(join(tmpdir(), "mla-path-"));
-  mkdirSync(folder, { recursive: true });
+  if (pathsWithout.size === 0) process.once("exit", () => pathsWithout.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  pathsWithout.set(key, folder);
   const seen = new Set<string>();
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     if (!dir || !existsSync(dir)) continue;

@@ -37,8 +37,18 @@ def test_writes_go_to_the_first_existing_platform_folder_only(mu, project):
     assert sorted(os.listdir(project)) == [".cursor", ".opencode"]
     assert sorted(os.listdir(".cursor/mlops")) == [".generations", ".registry.lock", "experiments", "feature-store.json", "model-registry.json"]
     assert os.listdir(".opencode") == []
+    # A platform folder that appears later does not move the registry: writes stay where it is.
+    os.mkdir(".claude")
+    assert mu.mlops_dir() == os.path.join(".cursor", "mlops")
+
+
+def test_a_project_without_a_registry_writes_into_its_first_platform_folder(mu, project):
+    os.mkdir(".opencode")
+    assert mu.mlops_dir() == os.path.join(".opencode", "mlops")
     os.mkdir(".claude")
     assert mu.mlops_dir() == os.path.join(".claude", "mlops")
+    os.mkdir("mlops")
+    assert mu.mlops_dir() == "mlops"
 
 
 def test_environment_variable_and_output_dirs_override(mu, project, monkeypatch):

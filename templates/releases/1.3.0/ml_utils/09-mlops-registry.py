@@ -157,13 +157,18 @@ def _as_dir_list(dirs: Dirs) -> Optional[list[str]]:
 
 def mlops_dir(output_dirs: Dirs = None) -> str:
     """Return the folder registry writes go to: the first of `output_dirs` when given, else
-    $ML_AUTOMATION_MLOPS_DIR, else the first platform registry folder whose platform folder exists
-    (e.g. `.claude/mlops` when the project has `.claude/`), else `mlops`. Never creates anything."""
+    $ML_AUTOMATION_MLOPS_DIR, else the first registry folder that already exists (a registry never
+    moves because a platform folder appeared later), else the first platform registry folder whose
+    platform folder exists (e.g. `.claude/mlops` when the project has `.claude/`), else `mlops`.
+    Never creates anything."""
     explicit = _as_dir_list(output_dirs)
     if explicit:
         return explicit[0]
     if os.environ.get(MLOPS_DIR_ENV):
         return os.environ[MLOPS_DIR_ENV]
+    for folder in PLATFORM_MLOPS_DIRS:
+        if os.path.isdir(folder):
+            return folder
     for folder in PLATFORM_MLOPS_DIRS[:-1]:
         if os.path.isdir(os.path.dirname(folder)):
             return folder
@@ -1881,15 +1886,23 @@ _FILE_KINDS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+# What `registry_file_kind` calls the runtime's own files in a registry folder (kept generations, the
+# lock, the MLflow queue: every name starting with a dot), which only ml_utils writes.
+REGISTRY_INTERNAL = "internal"
+
+
 def registry_file_kind(path: str, search_dirs: Dirs = None) -> Optional[str]:
     """The kind of registry file `path` is in this project's registry folders (MODEL_REGISTRY_FILE,
-    FEATURE_STORE_FILE, EXPERIMENTS_DIR or DATA_VERSIONS_DIR), or None when it is not one."""
-    target = os.path.abspath(path)
+    FEATURE_STORE_FILE, EXPERIMENTS_DIR, DATA_VERSIONS_DIR, or REGISTRY_INTERNAL for the runtime's own
+    dot-files), or None when it is not one. Symbolic links are followed on both sides."""
+    target = os.path.realpath(path)
     for folder in _read_dirs(search_dirs):
-        relative = os.path.relpath(target, os.path.abspath(folder))
+        relative = os.path.relpath(target, os.path.realpath(folder))
         parts = relative.split(os.sep)
-        if parts[0] == os.pardir:
+        if parts[0] == os.pardir or relative == os.curdir:
             continue
+        if any(part.startswith(".") for part in parts):
+            return REGISTRY_INTERNAL
         if len(parts) == 1 and parts[0] in (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE):
             return parts[0]
         if len(parts) == 2 and parts[0] in (EXPERIMENTS_DIR, DATA_VERSIONS_DIR) and parts[1].endswith(".json"):
@@ -1906,6 +1919,8 @@ def check_registry_text(path: str, text: str, search_dirs: Dirs = None) -> Optio
     kind = registry_file_kind(path, search_dirs)
     if kind is None:
         return None
+    if kind == REGISTRY_INTERNAL:
+        return [f"{path}: a file the runtime keeps for itself (kept generations, the lock, the MLflow queue); only ml_utils writes it"]
     id_key, schema = _FILE_KINDS[kind]
     name = os.path.basename(path)
     with tempfile.TemporaryDirectory(prefix="ml-utils-check-") as scratch:

@@ -13,7 +13,7 @@ import re
 import shlex
 import sys
 import traceback
-from typing import Callable
+from typing import Callable, Optional
 
 # The last line of the argument text an editor command passes on stdin.
 EDITOR_END_LINE = "!END"
@@ -38,11 +38,22 @@ def editor_arguments(text: str) -> list[str]:
         raise ValueError(f"the arguments cannot be read ({error}): close every quote") from error
 
 
-def editor_main(name: str, command: Callable[[list[str]], int], text: str) -> int:
+def editor_main(
+    name: str,
+    command: Callable[[list[str]], int],
+    text: str,
+    adjust: Optional[Callable[[list[str]], tuple[list[str], Optional[str]]]] = None,
+) -> int:
     """Run `command` (named `name`) on the arguments in `text` (see editor_arguments), with stderr sent
-    to stdout; return 0. A failure adds a last line with the status the command would have exited with."""
+    to stdout; return 0. `adjust` may change the arguments for an editor (e.g. a dry run of a view
+    that changes files) and give a note printed first. A failure adds a last line with the status the
+    command would have exited with."""
     try:
         arguments = editor_arguments(text)
+        if adjust:
+            arguments, note = adjust(arguments)
+            if note:
+                print(f"{note}\n")
     except ValueError as error:
         print(f"error: {error}\n")
         with contextlib.redirect_stderr(sys.stdout):

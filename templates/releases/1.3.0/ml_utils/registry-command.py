@@ -489,6 +489,22 @@ def _damage_lines(damage: Sequence[Damage], everything: bool) -> list[str]:
     return lines + [""]
 
 
+# Views that change something (registry files, the team's MLflow server): from an editor's slash
+# command, which Claude Code runs without asking and the model can invoke itself, they only show
+# what they would do.
+_CHANGING_VIEWS = ("repair", "sync")
+
+
+def registry_editor_arguments(argv: list[str]) -> tuple[list[str], Optional[str]]:
+    """The arguments an editor command runs `registry` with: `repair` and `sync` as a dry run, with a
+    note saying how to apply them. Returns (arguments, note or None)."""
+    view = next((arg for arg in argv if not arg.startswith("-")), None)
+    if view in _CHANGING_VIEWS and "--dry-run" not in argv:
+        note = f"From the editor command `registry {view}` only shows what it would do; to apply it, run `ml-automation registry {view}` in a terminal (or ask the assistant to run it)."
+        return [*argv, "--dry-run"], note
+    return argv, None
+
+
 def registry_cli(argv: list[str]) -> int:
     """Run `registry [summary [--mermaid] | models [--champion] | features [--domain D] | experiments |
     data | lineage MODEL_ID [--mermaid] | report [--out FILE] | repair [--dry-run]] [--json] [--limit N]

@@ -40,25 +40,59 @@ def load_runtime() -> ModuleType:
     return module
 
 
+# Quotes Claude Code's Edit treats as the same when it looks for the old text (it then writes the new
+# text as given): each curly quote and its straight form.
+SAME_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def apply_edit(text: str, old: str, new: str, every: bool) -> str | None:
+    """`text` after replacing `old` with `new` as Claude Code's Edit does (the first occurrence, or
+    every one; curly and straight quotes matched as one), or None when `old` is not in `text`."""
+    if old in text:
+        return text.replace(old, new) if every else text.replace(old, new, 1)
+    plain, wanted = text.translate(SAME_QUOTES), old.translate(SAME_QUOTES)
+    at = plain.find(wanted)
+    if not wanted or at < 0:
+        return None
+    while at >= 0:
+        text = text[:at] + new + text[at + len(old) :]
+        plain = plain[:at] + new.translate(SAME_QUOTES) + plain[at + len(old) :]
+        at = plain.find(wanted, at + len(new)) if every else -1
+    return text
+
+
 def text_after(tool: str, tool_input: dict[str, Any], path: str) -> str | None:
-    """What `path` would hold after the tool call, or None when it cannot be told (the call is then
-    let through: an edit whose old text is not there fails in the editor itself)."""
+    """What `path` would hold after the tool call, or None when it cannot be told."""
     if "content" in tool_input or "contents" in tool_input:
         content = tool_input.get("content", tool_input.get("contents"))
         return content if isinstance(content, str) else None
-    edits = tool_input.get("edits") if tool in ("MultiEdit",) else [tool_input]
-    if not isinstance(edits, list) or not all(isinstance(edit, dict) and "old_string" in edit for edit in edits):
+    edits = tool_input.get("edits") if tool == "MultiEdit" else [tool_input]
+    if not isinstance(edits, list) or not all(isinstance(edit, dict) and isinstance(edit.get("old_string"), str) for edit in edits):
         return None
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    for edit in edits:
-        old, new = edit.get("old_string"), edit.get("new_string", "")
-        if not isinstance(old, str) or not isinstance(new, str) or old not in text:
+    file = Path(path)
+    if not file.exists():
+        first = edits[0] if edits else {}
+        # An Edit with no old text creates the file with the new text.
+        text: str | None = first.get("new_string", "") if first.get("old_string") == "" else None
+        edits = edits[1:]
+    else:
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
             return None
-        text = text.replace(old, new) if edit.get("replace_all") else text.replace(old, new, 1)
+    for edit in edits:
+        new = edit.get("new_string", "")
+        if text is None or not isinstance(new, str):
+            return None
+        text = apply_edit(text, edit["old_string"], new, bool(edit.get("replace_all")))
     return text
+
+
+def project_root(hook_input: dict[str, Any]) -> str | None:
+    """The project folder: Claude Code's CLAUDE_PROJECT_DIR, else Cursor's first workspace root, else
+    the folder the tool runs in (which a `cd` may have moved below the project)."""
+    roots = hook_input.get("workspace_roots") or []
+    return os.environ.get("CLAUDE_PROJECT_DIR") or (roots[0] if roots else None) or hook_input.get("cwd")
 
 
 def check(hook_input: dict[str, Any]) -> str | None:
@@ -68,17 +102,22 @@ def check(hook_input: dict[str, Any]) -> str | None:
     if not isinstance(tool_input, dict):
         return None
     path = tool_input.get("file_path") or tool_input.get("path") or tool_input.get("target_file")
-    if not isinstance(path, str) or not path.endswith(".json"):
+    if not isinstance(path, str) or ".json" not in os.path.basename(path):
         return None
-    cwd = hook_input.get("cwd") or next(iter(hook_input.get("workspace_roots") or []), None)
-    if cwd:
-        os.chdir(cwd)
+    tool_cwd = hook_input.get("cwd")
+    path = os.path.abspath(os.path.join(tool_cwd, path) if isinstance(tool_cwd, str) else path)
+    root = project_root(hook_input)
+    if root:
+        os.chdir(root)
     runtime = load_runtime()
     if runtime.registry_file_kind(path) is None:
         return None
     text = text_after(tool, tool_input, path)
     if text is None:
-        return None
+        return (
+            f"ml-automation registry guard: refused this change to {path}: what it would write cannot be told "
+            f"(its old text is not in the file as it is).\n{ADVICE}"
+        )
     problems = runtime.check_registry_text(path, text)
     if not problems:
         return None

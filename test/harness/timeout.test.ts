@@ -1,9 +1,6 @@
 /**
- * Review finding: a run past its time bound. runClaude kills only the process it spawned (unshare,
- * which execs launch.mjs) with SIGKILL; the CLI, launch.mjs's child, is left running with the
- * forwarder gone, retrying the API, and holds the stdout/stderr pipes, so runClaude's promise waits
- * until the CLI gives up (about 200 s measured here) instead of returning at the bound.
- * Fails today.
+ * A run past its time bound: runClaude kills the whole process group (the launcher and the CLI) and
+ * returns at the bound, leaving no CLI running and retrying the API. Found in review.
  */
 import { readdirSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 /**
- * Review findings: ways a model's hand-made change reaches a registry file in the real Claude Code CLI
- * without the registry guard (PreToolUse) checking what lands. Each test fails today.
+ * Ways a model's hand-made change could reach a registry file in the real Claude Code CLI past the
+ * registry guard (PreToolUse): an Edit in curly quotes, an Edit creating a file, a write after `cd`.
+ * Each is checked now. Found in review.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -49,7 +50,7 @@ async function run(cwd: string, script: Step[]) {
   return outcome.requests.flatMap((request) => toolResults(request.body));
 }
 
-describe("review: writes that reach a registry file unchecked", () => {
+describe("writes that reach a registry file unchecked", () => {
   it("an Edit written with curly quotes (Claude Code's Edit matches it to the file's straight quotes) is checked, not let through to damage the file", async () => {
     const cwd = project();
     try {
@@ -62,8 +63,6 @@ describe("review: writes that reach a registry file unchecked", () => {
       ]);
       expect(results).toHaveLength(2);
       const after = readFileSync(file, "utf8");
-      // Today: the edit lands (curly quotes written into the JSON), the guard having let it through
-      // because its own `old_string in text` test failed; the champion's entry is then unreadable.
       expect(registryStatus(cwd).status, registryStatus(cwd).output).toBe(0);
       expect(after === before || results[1]!.isError).toBe(true);
     } finally {
@@ -80,7 +79,6 @@ describe("review: writes that reach a registry file unchecked", () => {
         { reply: "Done." },
       ]);
       expect(results).toHaveLength(1);
-      // Today: the file is created, cut short; the runtime reports it DAMAGED (exit 3).
       expect(results[0]!.isError, results[0]!.text).toBe(true);
       expect(results[0]!.text).toContain("ml-automation registry guard: refused");
       expect(existsSync(file)).toBe(false);
@@ -103,8 +101,6 @@ describe("review: writes that reach a registry file unchecked", () => {
         { reply: "Done." },
       ]);
       expect(results).toHaveLength(3);
-      // Today: the hook's input names notebooks/ as cwd, the guard looks for registry folders there,
-      // finds none, and the write lands.
       expect(results[2]!.isError, results[2]!.text).toBe(true);
       expect(readFileSync(file, "utf8")).toBe(before);
     } finally {

@@ -1,8 +1,7 @@
 /**
- * Review finding: Cursor's sessionStart hook creates `.cursor/` in a project that had no platform
- * folder, to hold its launcher. The runtime picks its registry folder by which platform folder
- * exists, so from that session on every registry write goes to `.cursor/mlops/` while the project's
- * `mlops/` keeps the old copy: two model-registry.json files that diverge. Fails today.
+ * Cursor's sessionStart hook creates `.cursor/` in a project that may have had no platform folder;
+ * the project's registry stays where it was (the runtime keeps writing to the registry folder that
+ * already exists), so there are never two model-registry.json files that diverge. Found in review.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -37,8 +36,6 @@ it("a Cursor session start leaves the project's registry folder where it was (ml
     expect(started.status).toBe(0);
     const where = spawnSync(venvPython, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(join(plugin, "templates"))}); import ml_utils; print(ml_utils.mlops_dir()); print(ml_utils.promote_model("model_random_forest"))`], { cwd, encoding: "utf8" });
     expect(where.status, where.stderr).toBe(0);
-    // Today: ".cursor/mlops" and the promotion written to .cursor/mlops/model-registry.json, while
-    // mlops/model-registry.json still names model_ridge as champion.
     expect(where.stdout.split("\n")[0]).toBe("mlops");
     expect(readFileSync(join(cwd, "mlops", "model-registry.json"), "utf8")).toMatch(/"model_id": "model_random_forest"[^\n]*"status": "champion"/);
   } finally {

@@ -1,8 +1,7 @@
 /**
- * Review finding: the report check (SubagentStop) treats a report the report bus cannot read as a
- * failure of its own. `load_agent_report` raises ValueError on a report that is not JSON; the hook
- * catches it as "report check skipped" and lets the agent stop, so the one report the bus cannot
- * read is the one nobody is told about. Fails today.
+ * The report check (SubagentStop) tells an agent whose report the report bus cannot read (not JSON)
+ * to save it again, instead of treating the unreadable report as its own failure and saying nothing.
+ * Found in review.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,8 +40,6 @@ it("an agent whose report on the bus is not valid JSON is told so before it stop
     const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, args: ["--permission-mode", "acceptEdits"], env: { PATH: pathWithVenv() } });
     expect(run.timedOut).toBe(false);
     const told = run.requests.some((request) => isSubagent(request.body) && userText(request.body).includes("ml-automation report check"));
-    // Today: the hook prints "ml-automation report check skipped: ValueError: reports/eda-analyst_report.json
-    // is not valid JSON ..." to its stderr and the agent stops; the model is told nothing.
     expect(told).toBe(true);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
