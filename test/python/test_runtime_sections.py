@@ -161,9 +161,13 @@ def test_report_bus_uses_the_platform_folder_and_newest_copy(mu, project):
     first = mu.save_agent_report("eda-analyst", {"summary": "in fallback folder"})
     assert first == os.path.join("reports", "eda-analyst_report.json")
     assert not any(os.path.exists(p) for p in mu.PLATFORM_DIRS)
+    # A platform folder that appears later does not move the reports: they stay where they are.
     os.mkdir(".cursor")
-    second = mu.save_agent_report("eda-analyst", {"summary": "in cursor folder", "status": "completed"})
-    assert second == os.path.join(".cursor", "reports", "eda-analyst_report.json")
+    second = mu.save_agent_report("eda-analyst", {"summary": "second run", "status": "completed"})
+    assert second == first
+    assert mu.load_agent_report("eda-analyst")["summary"] == "second run"
+    # The newest copy wins when an older one sits in another report folder.
+    mu.save_agent_report("eda-analyst", {"summary": "in cursor folder", "status": "completed"}, output_dir=os.path.join(".cursor", "reports"))
     assert mu.load_agent_report("eda-analyst")["summary"] == "in cursor folder"
     mu.save_agent_report("developer", {"summary": "training failed", "status": "failed"})
     status = mu.get_workflow_status(["eda-analyst", "developer", "mlops-engineer"])
