@@ -6,17 +6,16 @@
  * registry files afterwards hold what the steps recorded, and the report check never had to step in.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installBundle, runClaude, type RunResult } from "./harness/claude.ts";
-import { buildBundle, pathWithVenv, venvPython } from "./harness/project.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runClaude, type RunResult } from "./harness/claude.ts";
+import { pathWithVenv, venvPython } from "./harness/project.ts";
 import type { MessagesRequest, ReplyBlock, Step } from "./harness/stand-in.ts";
 import { isSubagent, systemText, toolResults, userText } from "./harness/transcript.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
-let home: string;
+const fixture = useClientFixture({ fill: false });
 let project: string;
 let run: RunResult;
 
@@ -60,9 +59,7 @@ const FINGERPRINT = 'FP = load_data_versions()[0]["fingerprint"]  # the eda-anal
 const withFingerprint = (code: string) => FINGERPRINT + code.replace('"sha256:..."', "FP");
 
 beforeAll(async () => {
-  bundle = buildBundle();
-  home = installBundle(bundle);
-  project = mkdtempSync(join(tmpdir(), "mla-agents-"));
+  project = fixture.project();
   mkdirSync(join(project, "data"));
   // A small marketing table with the columns the agents' examples use.
   const rows = ["week,tv_spend,price,Revenue"];
@@ -112,7 +109,7 @@ beforeAll(async () => {
     { when: main, reply: "The registries are filled." },
   ];
   run = await runClaude({
-    home,
+    home: fixture.home,
     cwd: project,
     prompt: "Record this project's data, features, training run and model in the registries.",
     script,
@@ -121,10 +118,6 @@ beforeAll(async () => {
     timeoutMs: 180_000,
   });
 }, 240_000);
-
-afterAll(() => {
-  for (const dir of [home, project, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
-});
 
 describe("the agents' registry steps, followed as written in the real client", () => {
   it("run through every scripted step, each tool call succeeding", () => {
@@ -138,7 +131,7 @@ describe("the agents' registry steps, followed as written in the real client", (
   });
 
   it("copied the runtime with the command the agent's instructions give", () => {
-    expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(bundle, "ml-automation", "templates", "ml_utils.py"), "utf8"));
+    expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(fixture.plugin, "templates", "ml_utils.py"), "utf8"));
   });
 
   it("left the registries holding the data version, the feature, the experiment and the champion", () => {

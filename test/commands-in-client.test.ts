@@ -6,12 +6,13 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installBundle, runClaude } from "./harness/claude.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runClaude } from "./harness/claude.ts";
 import { measureContextCost, type ContextCost } from "./harness/context-cost.ts";
-import { buildBundle, pathWithVenv } from "./harness/project.ts";
+import { pathWithVenv } from "./harness/project.ts";
 import type { ReplyBlock } from "./harness/stand-in.ts";
 import { toolResults, userText } from "./harness/transcript.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
 const AGENTS = [
   "assigner", "brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst",
@@ -19,18 +20,11 @@ const AGENTS = [
 ];
 const COMMANDS = ["deploy", "eda", "evaluate", "preprocess", "registry", "report", "status", "team-analyze", "team-coldstart", "team-review", "test", "train"];
 
-let bundle: string;
-let home: string;
+const fixture = useClientFixture({ fill: false });
 let cost: ContextCost;
 
 beforeAll(async () => {
-  bundle = buildBundle();
-  home = installBundle(bundle);
-  cost = await measureContextCost(bundle);
-});
-
-afterAll(() => {
-  for (const dir of [home, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+  cost = await measureContextCost(fixture.bundle);
 });
 
 describe("what the plugin lists in every request", () => {
@@ -49,13 +43,13 @@ describe("every command expands in the real client", () => {
   it.each(COMMANDS)("/ml-automation:%s", async (name) => {
     const project = mkdtempSync(join(tmpdir(), "mla-cmd-"));
     try {
-      const run = await runClaude({ home, cwd: project, prompt: `/ml-automation:${name} data/sales.csv --target Revenue`, script: [{ reply: "Understood." }] });
+      const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:${name} data/sales.csv --target Revenue`, script: [{ reply: "Understood." }] });
       expect(run.requests, `${run.stdout}\n${run.stderr}`).toHaveLength(1);
       const received = userText(run.requests[0]!.body);
       expect(received).toContain(`# /ml-automation:${name}`);
       expect(received).not.toContain("${CLAUDE_PLUGIN_ROOT}");
       expect(received).not.toMatch(/(^|\s)!`/m);
-      const source = readFileSync(join(bundle, "ml-automation", "commands", `${name}.md`), "utf8");
+      const source = readFileSync(join(fixture.plugin, "commands", `${name}.md`), "utf8");
       if (source.includes("$ARGUMENTS") && name !== "registry") expect(received).toContain("data/sales.csv --target Revenue");
     } finally {
       rmSync(project, { recursive: true, force: true });
@@ -67,7 +61,7 @@ describe("every command expands in the real client", () => {
     try {
       const bash = (command: string): ReplyBlock[] => [{ type: "tool_use", name: "Bash", input: { command, description: "status step" } }];
       const run = await runClaude({
-        home,
+        home: fixture.home,
         cwd: project,
         prompt: "/ml-automation:status",
         script: [
@@ -92,7 +86,7 @@ describe("every command expands in the real client", () => {
 describe("bin/ml-automation copy-runtime, as the commands and agents use it", () => {
   it("copies, then leaves an identical copy alone, and keeps a differing one as .bak", async () => {
     const { spawnSync } = await import("node:child_process");
-    const program = join(bundle, "ml-automation", "bin", "ml-automation");
+    const program = join(fixture.plugin, "bin", "ml-automation");
     const project = mkdtempSync(join(tmpdir(), "mla-copy-"));
     try {
       const copy = () => spawnSync(program, ["copy-runtime"], { cwd: project, encoding: "utf8" });
@@ -104,7 +98,7 @@ describe("bin/ml-automation copy-runtime, as the commands and agents use it", ()
       expect(readFileSync(join(project, "ml_utils.py.bak"), "utf8")).toBe("# an older copy, edited by hand\n");
       writeFileSync(join(project, "ml_utils.py"), "# another\n");
       expect(copy().stdout).toContain("ml_utils.py.bak.1");
-      expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(bundle, "ml-automation", "templates", "ml_utils.py"), "utf8"));
+      expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(fixture.plugin, "templates", "ml_utils.py"), "utf8"));
       const missing = spawnSync(program, ["copy-runtime", join(project, "nowhere")], { encoding: "utf8" });
       expect(missing.status).toBe(2);
       expect(missing.stderr).toContain("is not a folder");

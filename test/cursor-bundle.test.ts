@@ -5,32 +5,22 @@
  * instructions are run as the model would run them.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseJsonFile } from "../generator/json-file.ts";
 import { checkCursorManifest } from "../scripts/verify/cursor-checks.ts";
 import { checkCursorFiles } from "../scripts/verify/cursor-file-checks.ts";
-import { buildBundle, runPython } from "./harness/project.ts";
-import { repoRoot } from "./helpers.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
+const fixture = useClientFixture({ install: false });
 let plugin: string;
-let filled: string;
 let hooks: Record<string, Array<{ command: string }>>;
 
 beforeAll(() => {
-  bundle = buildBundle();
-  plugin = join(bundle, "ml-automation");
-  filled = mkdtempSync(join(tmpdir(), "mla-cursor-"));
-  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(plugin, "templates")], filled);
+  plugin = fixture.plugin;
   const manifest = JSON.parse(readFileSync(join(plugin, ".cursor-plugin", "plugin.json"), "utf8")) as { hooks: string };
   hooks = (JSON.parse(readFileSync(join(plugin, manifest.hooks), "utf8")) as { hooks: typeof hooks }).hooks;
-});
-
-afterAll(() => {
-  for (const dir of [filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs the handler Cursor runs for `event` as Cursor does: in `cwd`, the variable expanded, `input` on stdin. */
@@ -42,11 +32,7 @@ function runHook(event: string, cwd: string, input: Record<string, unknown>) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function project(): string {
-  const copy = mkdtempSync(join(tmpdir(), "mla-cursor-project-"));
-  cpSync(filled, copy, { recursive: true });
-  return copy;
-}
+const project = () => fixture.project();
 
 describe("the Cursor manifest and what it names", () => {
   it("follows Cursor's manifest rules, and its commands, skills, agents and hooks hold nothing Cursor cannot use", () => {

@@ -7,34 +7,21 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildBundle, runPython, venvPython } from "./harness/project.ts";
-import { repoRoot } from "./helpers.ts";
+import { expect, it } from "vitest";
+import { venvPython } from "./harness/project.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
-let plugin: string;
-let filled: string;
-
-beforeAll(() => {
-  bundle = buildBundle();
-  plugin = join(bundle, "ml-automation");
-  filled = mkdtempSync(join(tmpdir(), "mla-cursor-split-"));
-  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(plugin, "templates")], filled);
-});
-
-afterAll(() => {
-  for (const dir of [filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
-});
+const fixture = useClientFixture({ install: false });
 
 it("a Cursor session start leaves the project's registry folder where it was (mlops/)", () => {
   const cwd = mkdtempSync(join(tmpdir(), "mla-cursor-split-project-"));
   try {
-    cpSync(filled, cwd, { recursive: true });
-    const hooks = JSON.parse(readFileSync(join(plugin, "cursor", "hooks.json"), "utf8")) as { hooks: Record<string, Array<{ command: string }>> };
-    const command = hooks.hooks.sessionStart![0]!.command.replace(/\$\{CURSOR_PLUGIN_ROOT\}/g, plugin);
+    cpSync(fixture.filled, cwd, { recursive: true });
+    const hooks = JSON.parse(readFileSync(join(fixture.plugin, "cursor", "hooks.json"), "utf8")) as { hooks: Record<string, Array<{ command: string }>> };
+    const command = hooks.hooks.sessionStart![0]!.command.replace(/\$\{CURSOR_PLUGIN_ROOT\}/g, fixture.plugin);
     const started = spawnSync("sh", ["-c", command], { cwd, input: JSON.stringify({ hook_event_name: "sessionStart", workspace_roots: [cwd] }), encoding: "utf8" });
     expect(started.status).toBe(0);
-    const where = spawnSync(venvPython, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(join(plugin, "templates"))}); import ml_utils; print(ml_utils.mlops_dir()); print(ml_utils.promote_model("model_random_forest"))`], { cwd, encoding: "utf8" });
+    const where = spawnSync(venvPython, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(join(fixture.plugin, "templates"))}); import ml_utils; print(ml_utils.mlops_dir()); print(ml_utils.promote_model("model_random_forest"))`], { cwd, encoding: "utf8" });
     expect(where.status, where.stderr).toBe(0);
     expect(where.stdout.split("\n")[0]).toBe("mlops");
     expect(readFileSync(join(cwd, "mlops", "model-registry.json"), "utf8")).toMatch(/"model_id": "model_random_forest"[^\n]*"status": "champion"/);

@@ -4,48 +4,28 @@
  * Each is checked now. Found in review.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installBundle, runClaude } from "./harness/claude.ts";
-import { buildBundle, runPython } from "./harness/project.ts";
+import { describe, expect, it } from "vitest";
+import { runClaude } from "./harness/claude.ts";
 import type { ReplyBlock, Step } from "./harness/stand-in.ts";
 import { toolResults } from "./harness/transcript.ts";
-import { repoRoot } from "./helpers.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
-let home: string;
-let filled: string;
-
-beforeAll(() => {
-  bundle = buildBundle();
-  home = installBundle(bundle);
-  filled = mkdtempSync(join(tmpdir(), "mla-bypass-"));
-  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(bundle, "ml-automation", "templates")], filled);
-});
-
-afterAll(() => {
-  for (const dir of [home, filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
-});
-
-function project(): string {
-  const copy = mkdtempSync(join(tmpdir(), "mla-bypass-project-"));
-  cpSync(filled, copy, { recursive: true });
-  return copy;
-}
+const fixture = useClientFixture();
+const project = () => fixture.project();
 
 const tool = (name: string, input: Record<string, unknown>): ReplyBlock[] => [{ type: "tool_use", name, input }];
 const EDIT_ARGS = ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write", "Edit", "Bash(cd:*)", "Bash(pwd)"];
 
 /** Exit status and output of `registry` run by the runtime in `cwd` (3: a damaged registry file). */
 function registryStatus(cwd: string) {
-  const result = spawnSync("python3", [join(bundle, "ml-automation", "templates", "ml_utils.py"), "registry"], { cwd, encoding: "utf8" });
+  const result = spawnSync("python3", [join(fixture.plugin, "templates", "ml_utils.py"), "registry"], { cwd, encoding: "utf8" });
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
 async function run(cwd: string, script: Step[]) {
-  const outcome = await runClaude({ home, cwd, prompt: "Update the registry.", script, args: EDIT_ARGS });
+  const outcome = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry.", script, args: EDIT_ARGS });
   expect(outcome.timedOut).toBe(false);
   return outcome.requests.flatMap((request) => toolResults(request.body));
 }

@@ -9,35 +9,24 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installBundle, runClaude } from "./harness/claude.ts";
-import { buildBundle, runPython } from "./harness/project.ts";
+import { expect, it } from "vitest";
+import { runClaude } from "./harness/claude.ts";
 import type { MessagesRequest, Step } from "./harness/stand-in.ts";
 import { isSubagent, toolResults, userText } from "./harness/transcript.ts";
-import { repoRoot } from "./helpers.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
-let home: string;
-let filled: string;
-
-beforeAll(() => {
-  bundle = buildBundle();
-  filled = mkdtempSync(join(tmpdir(), "mla-failopen-"));
-  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(bundle, "ml-automation", "templates")], filled);
-  // The runtime the hooks import, damaged after the project was filled with it.
-  const runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
-  writeFileSync(runtime, `${readFileSync(runtime, "utf8")}\ndef broken(:\n`);
-  home = installBundle(bundle);
-});
-
-afterAll(() => {
-  for (const dir of [home, filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
+// The runtime the hooks import, damaged after the project was filled with it, before the install.
+const fixture = useClientFixture({
+  before: ({ plugin }) => {
+    const runtime = join(plugin, "templates", "ml_utils.py");
+    writeFileSync(runtime, `${readFileSync(runtime, "utf8")}\ndef broken(:\n`);
+  },
 });
 
 it("a registry guard that crashes lets the write through", async () => {
   const cwd = mkdtempSync(join(tmpdir(), "mla-failopen-project-"));
   try {
-    cpSync(filled, cwd, { recursive: true });
+    cpSync(fixture.filled, cwd, { recursive: true });
     const file = join(cwd, "mlops", "model-registry.json");
     const broken = readFileSync(file, "utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
     const script: Step[] = [
@@ -45,7 +34,7 @@ it("a registry guard that crashes lets the write through", async () => {
       { reply: [{ type: "tool_use", name: "Write", input: { file_path: file, content: broken } }] },
       { reply: "Done." },
     ];
-    const run = await runClaude({ home, cwd, prompt: "Update the registry file.", script, args: ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write"] });
+    const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", script, args: ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write"] });
     const results = run.requests.flatMap((request) => toolResults(request.body));
     expect(results).toHaveLength(2);
     expect(results[1]!.isError, results[1]!.text).toBe(false);
@@ -65,7 +54,7 @@ it("a report check that crashes lets the agent stop, saying nothing to it", asyn
       { when: agent, reply: "Profiled the data." },
       { when: main, reply: "Done." },
     ];
-    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script });
+    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script });
     expect(run.status).toBe(0);
     expect(run.requests).toHaveLength(3);
     expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);

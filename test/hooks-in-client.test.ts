@@ -7,42 +7,23 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installBundle, runClaude } from "./harness/claude.ts";
+import { describe, expect, it } from "vitest";
+import { runClaude } from "./harness/claude.ts";
 import { measureContextCost } from "./harness/context-cost.ts";
-import { buildBundle, pathWithout, pathWithVenv, runPython } from "./harness/project.ts";
+import { pathWithout, pathWithVenv } from "./harness/project.ts";
 import type { MessagesRequest, ReplyBlock, Step } from "./harness/stand-in.ts";
 import { isSubagent, toolResults, userText } from "./harness/transcript.ts";
-import { repoRoot } from "./helpers.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
-let home: string;
-let filled: string;
-
-beforeAll(() => {
-  bundle = buildBundle();
-  home = installBundle(bundle);
-  filled = mkdtempSync(join(tmpdir(), "mla-hooks-"));
-  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(bundle, "ml-automation", "templates")], filled);
-});
-
-afterAll(() => {
-  for (const dir of [home, filled, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh copy of the filled project. */
-function project(): string {
-  const copy = mkdtempSync(join(tmpdir(), "mla-hooks-project-"));
-  cpSync(filled, copy, { recursive: true });
-  return copy;
-}
+const fixture = useClientFixture();
+const project = () => fixture.project();
 
 const tool = (name: string, input: Record<string, unknown>): ReplyBlock[] => [{ type: "tool_use", name, input }];
 const EDIT_ARGS = ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write", "Edit", "Bash(ml-automation:*)", "Bash(python3:*)"];
 
 /** Reads `file`, then runs `change` (a Write or an Edit of it); returns the result of the change and the run. */
 async function changeFile(cwd: string, file: string, change: ReplyBlock[], env?: Record<string, string>) {
-  const run = await runClaude({ home, cwd, prompt: "Update the registry file.", script: [{ reply: tool("Read", { file_path: file }) }, { reply: change }, { reply: "Done." }], args: EDIT_ARGS, env });
+  const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", script: [{ reply: tool("Read", { file_path: file }) }, { reply: change }, { reply: "Done." }], args: EDIT_ARGS, env });
   const results = run.requests.flatMap((request) => toolResults(request.body));
   expect(results, `${run.stdout}\n${run.stderr}`).toHaveLength(2);
   return { run, change: results[1]! };
@@ -117,7 +98,7 @@ describe("the report check (SubagentStop)", () => {
       { when: agent, reply: "Report saved." },
       { when: main, reply: "The EDA is done." },
     ];
-    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
+    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
     expect(run.status).toBe(0);
     // The check's message reaches the agent once; later requests of the agent carry it as history.
     const told = run.requests.filter((request) => isSubagent(request.body) && userText(request.body).includes("ml-automation report check"));
@@ -136,7 +117,7 @@ describe("the report check (SubagentStop)", () => {
       { when: agent, reply: "Profiled, report saved." },
       { when: main, reply: "The EDA is done." },
     ];
-    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
+    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
     expect(run.status).toBe(0);
     expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
     expect(run.requests).toHaveLength(4);
@@ -146,7 +127,7 @@ describe("the report check (SubagentStop)", () => {
   it("without Python on PATH, lets the agent stop", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
     const script: Step[] = [{ when: main, reply: spawn }, { when: agent, reply: "Profiled the data." }, { when: main, reply: "Done." }];
-    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, env: { PATH: pathWithout(["python"]) } });
+    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, env: { PATH: pathWithout(["python"]) } });
     expect(run.status).toBe(0);
     expect(run.requests).toHaveLength(3);
     expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
@@ -156,9 +137,9 @@ describe("the report check (SubagentStop)", () => {
 
 describe("what the hooks cost", () => {
   it("nothing: the plugin adds the same characters to a request with its hooks as without them", async () => {
-    const withHooks = await measureContextCost(bundle);
+    const withHooks = await measureContextCost(fixture.bundle);
     const bare = join(mkdtempSync(join(tmpdir(), "mla-nohooks-")), "dist");
-    cpSync(bundle, bare, { recursive: true });
+    cpSync(fixture.bundle, bare, { recursive: true });
     rmSync(join(bare, "ml-automation", "hooks"), { recursive: true, force: true });
     const withoutHooks = await measureContextCost(bare);
     expect(withHooks.added).toBe(withoutHooks.added);

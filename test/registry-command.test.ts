@@ -6,38 +6,24 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { installBundle, runClaude } from "./harness/claude.ts";
-import { buildBundle, pathWithout, runPython } from "./harness/project.ts";
+import { pathWithout } from "./harness/project.ts";
 import { userText } from "./harness/transcript.ts";
-import { repoRoot } from "./helpers.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
-let home: string;
-let project: string;
-let runtime: string;
-
-beforeAll(() => {
-  bundle = buildBundle();
-  home = installBundle(bundle);
-  runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
-  project = mkdtempSync(join(tmpdir(), "mla-project-"));
-  runPython([join(repoRoot, "test", "fixtures", "registry_flow.py"), join(bundle, "ml-automation", "templates")], project);
-});
-
-afterAll(() => {
-  for (const dir of [home, project, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
-});
+const fixture = useClientFixture();
+const runtime = () => join(fixture.plugin, "templates", "ml_utils.py");
 
 /** Runs the runtime's registry command directly, as a person would in a terminal. */
-function direct(args: string[], cwd = project) {
-  const result = spawnSync("python3", [runtime, "registry", ...args], { cwd, encoding: "utf8" });
+function direct(args: string[], cwd = fixture.filled) {
+  const result = spawnSync("python3", [runtime(), "registry", ...args], { cwd, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs `/ml-automation:registry ARGS` in the CLI and returns the text the model received. */
 async function viaEditor(args: string, options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const run = await runClaude({ home, cwd: options.cwd ?? project, prompt: `/ml-automation:registry ${args}`.trimEnd(), script: [{ reply: "Here is your registry." }], env: options.env });
+  const run = await runClaude({ home: fixture.home, cwd: options.cwd ?? fixture.filled, prompt: `/ml-automation:registry ${args}`.trimEnd(), script: [{ reply: "Here is your registry." }], env: options.env });
   expect(run.timedOut).toBe(false);
   expect(run.status).toBe(0);
   expect(run.requests, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toHaveLength(1);
@@ -70,7 +56,7 @@ it("report: the model gets the path of the HTML file written and the guidance, n
   const alone = direct(["report"]);
   const path = /^Wrote the registry report: (.+?) \(/.exec(alone.stdout)?.[1] ?? "";
   expect(alone.status).toBe(0);
-  expect(path.startsWith(project)).toBe(true);
+  expect(path.startsWith(fixture.filled)).toBe(true);
   rmSync(path);
   const received = await viaEditor("report");
   expect(received).toContain(`Wrote the registry report: ${path} (`);
@@ -100,7 +86,7 @@ describe("errors reach the model, with the command's guidance for them", () => {
   it("a damaged registry file: the DAMAGED notice naming file and line, what could be read, and the repair offer (the runtime alone exits 3)", async () => {
     const damaged = mkdtempSync(join(tmpdir(), "mla-damaged-"));
     try {
-      cpSync(join(project, "mlops"), join(damaged, "mlops"), { recursive: true });
+      cpSync(join(fixture.filled, "mlops"), join(damaged, "mlops"), { recursive: true });
       const registry = join(damaged, "mlops", "model-registry.json");
       const lines = readFileSync(registry, "utf8").split("\n");
       const broken = lines.findIndex((line) => line.trimStart().startsWith('{"model_id": "model_random_forest"'));
@@ -124,7 +110,7 @@ describe("errors reach the model, with the command's guidance for them", () => {
   it("repair from the editor command only shows what it would do: the damaged file stays as it was", async () => {
     const damaged = mkdtempSync(join(tmpdir(), "mla-repair-"));
     try {
-      cpSync(join(project, "mlops"), join(damaged, "mlops"), { recursive: true });
+      cpSync(join(fixture.filled, "mlops"), join(damaged, "mlops"), { recursive: true });
       const registry = join(damaged, "mlops", "model-registry.json");
       writeFileSync(registry, readFileSync(registry, "utf8").slice(0, -40));
       const before = readFileSync(registry);
@@ -187,13 +173,13 @@ describe("arguments are data: nothing the user or the model passes runs as shell
 
   it("the same payload does run with a command file that pastes $ARGUMENTS into the shell (the check can fail)", async () => {
     const unsafe = join(mkdtempSync(join(tmpdir(), "mla-unsafe-")), "dist");
-    cpSync(bundle, unsafe, { recursive: true });
+    cpSync(fixture.bundle, unsafe, { recursive: true });
     const command = join(unsafe, "ml-automation", "commands", "registry.md");
     const text = readFileSync(command, "utf8");
     writeFileSync(command, text.replace(/!`ml-automation[^`]*`/, "!`ml-automation registry $ARGUMENTS`"));
     const unsafeHome = installBundle(unsafe);
     try {
-      const run = await runClaude({ home: unsafeHome, cwd: project, prompt: "/ml-automation:registry models; echo PWNED$((6*7))", script: [{ reply: "ok" }] });
+      const run = await runClaude({ home: unsafeHome, cwd: fixture.filled, prompt: "/ml-automation:registry models; echo PWNED$((6*7))", script: [{ reply: "ok" }] });
       expect(userText(run.requests[0]!.body)).toContain("PWNED42");
     } finally {
       for (const dir of [unsafeHome, join(unsafe, "..")]) rmSync(dir, { recursive: true, force: true });

@@ -9,32 +9,27 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installBundle, runClaude } from "./harness/claude.ts";
-import { buildBundle } from "./harness/project.ts";
+import { runClaude } from "./harness/claude.ts";
 import { userText } from "./harness/transcript.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
-let home: string;
+const fixture = useClientFixture({ fill: false });
 let project: string;
 /** A PYTHONPATH folder whose `mlflow` cannot be imported, as where MLflow is not installed (whatever python3 has). */
 let noMlflow: string;
 
 beforeAll(() => {
-  bundle = buildBundle();
-  home = installBundle(bundle);
-  project = mkdtempSync(join(tmpdir(), "mla-mlflow-project-"));
+  project = fixture.project();
   mkdirSync(join(project, ".claude"));
   noMlflow = mkdtempSync(join(tmpdir(), "mla-no-mlflow-"));
   mkdirSync(join(noMlflow, "mlflow"));
   writeFileSync(join(noMlflow, "mlflow", "__init__.py"), 'raise ImportError("No module named \'mlflow\'")\n');
 });
 
-afterAll(() => {
-  for (const dir of [home, project, noMlflow, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(noMlflow, { recursive: true, force: true }));
 
 async function viaEditor(args: string, env: Record<string, string> = {}) {
-  const run = await runClaude({ home, cwd: project, prompt: `/ml-automation:registry ${args}`, script: [{ reply: "ok" }], env });
+  const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:registry ${args}`, script: [{ reply: "ok" }], env });
   expect(run.timedOut).toBe(false);
   expect(run.requests, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toHaveLength(1);
   return userText(run.requests[0]!.body);

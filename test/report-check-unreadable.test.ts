@@ -6,23 +6,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installBundle, runClaude } from "./harness/claude.ts";
-import { buildBundle, pathWithVenv } from "./harness/project.ts";
+import { expect, it } from "vitest";
+import { runClaude } from "./harness/claude.ts";
+import { pathWithVenv } from "./harness/project.ts";
 import type { MessagesRequest, Step } from "./harness/stand-in.ts";
 import { isSubagent, userText } from "./harness/transcript.ts";
+import { useClientFixture } from "./harness/fixtures.ts";
 
-let bundle: string;
-let home: string;
-
-beforeAll(() => {
-  bundle = buildBundle();
-  home = installBundle(bundle);
-});
-
-afterAll(() => {
-  for (const dir of [home, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
-});
+const fixture = useClientFixture({ fill: false });
 
 it("an agent whose report on the bus is not valid JSON is told so before it stops", async () => {
   const cwd = mkdtempSync(join(tmpdir(), "mla-report-broken-"));
@@ -37,7 +28,7 @@ it("an agent whose report on the bus is not valid JSON is told so before it stop
       { when: agent, reply: "Report fixed." },
       { when: main, reply: "The EDA is done." },
     ];
-    const run = await runClaude({ home, cwd, prompt: "Profile the data.", script, args: ["--permission-mode", "acceptEdits"], env: { PATH: pathWithVenv() } });
+    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: ["--permission-mode", "acceptEdits"], env: { PATH: pathWithVenv() } });
     expect(run.timedOut).toBe(false);
     const told = run.requests.some((request) => isSubagent(request.body) && userText(request.body).includes("ml-automation report check"));
     expect(told).toBe(true);

@@ -2,27 +2,13 @@
  * A run past its time bound: runClaude kills the whole process group (the launcher and the CLI) and
  * returns at the bound, leaving no CLI running and retrying the API. Found in review.
  */
-import { readdirSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installBundle, runClaude } from "./claude.ts";
-import { buildBundle } from "./project.ts";
+import { expect, it } from "vitest";
+import { runClaude } from "./claude.ts";
+import { useClientFixture } from "./fixtures.ts";
 
-let bundle: string;
-let home: string;
-let project: string;
-
-beforeAll(() => {
-  bundle = buildBundle();
-  home = installBundle(bundle);
-  project = mkdtempSync(join(tmpdir(), "mla-timeout-"));
-});
-
-afterAll(() => {
-  for (const dir of [home, project, join(bundle, "..")]) rmSync(dir, { recursive: true, force: true });
-});
+const fixture = useClientFixture({ fill: false });
 
 /** Pids of processes whose command line holds `marker` (the ones this test started). */
 function processesWith(marker: string): number[] {
@@ -42,8 +28,8 @@ it.skipIf(process.platform !== "linux")("a run that outlives timeoutMs returns s
   const marker = `review-timeout-${randomBytes(4).toString("hex")}`;
   const started = Date.now();
   const run = runClaude({
-    home,
-    cwd: project,
+    home: fixture.home,
+    cwd: fixture.project(),
     prompt: `Wait (${marker}).`,
     script: [{ reply: [{ type: "tool_use", name: "Bash", input: { command: "sleep 60", description: "wait" } }] }, { reply: "Done." }],
     args: ["--allowedTools", "Bash(sleep:*)"],
