@@ -435,6 +435,18 @@ def _validate(what: str, values: Entry, schema: dict[str, str], strict: bool) ->
     return checked
 
 
+def _checked_entry(data: Any, argument: str, id_key: str, kind: str, prefix: str, schema: dict[str, str], strict: bool) -> tuple[str, str, Entry]:
+    """Check one entry handed to a save function before anything is written: a dict, a valid id
+    (a fresh one from `prefix` when absent), every field of the type `schema` gives. Returns (id,
+    how messages name the entry: "`kind` 'id'", the checked fields without the id)."""
+    if not isinstance(data, dict):
+        raise RegistryError(f"{argument} must be a dict, got {type(data).__name__}")
+    raw_id = data.get(id_key)
+    entry_id = _new_id(prefix) if raw_id is None else _check_id(id_key, raw_id)
+    what = f"{kind} {entry_id!r}"
+    return entry_id, what, _validate(what, {k: v for k, v in data.items() if k != id_key}, schema, strict)
+
+
 # --- Reading files: tolerant, naming every damaged line --------------------------------------
 
 _CONFLICT_MARK = re.compile(r"\A(<{7}|\|{7}|={7}|>{7})(?:[ \t]+(.*?))?[ \t]*\r?\Z")
@@ -1345,13 +1357,8 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
     null), give a RegistryWarning naming them; with strict=True (or $ML_AUTOMATION_REGISTRY_STRICT=1)
     they raise RegistryError instead. Returns the list of registry files written.
     """
-    if not isinstance(model_entry, dict):
-        raise RegistryError(f"model_entry must be a dict, got {type(model_entry).__name__}")
     strict = _strict(strict)
-    raw_id = model_entry.get("model_id")
-    model_id = _new_id("model") if raw_id is None else _check_id("model_id", raw_id)
-    what = f"model {model_id!r}"
-    values = _validate(what, {k: v for k, v in model_entry.items() if k != "model_id"}, _MODEL_SCHEMA, strict)
+    model_id, what, values = _checked_entry(model_entry, "model_entry", "model_id", "model", "model", _MODEL_SCHEMA, strict)
 
     with _open_registry(output_dirs) as registry:
         models = registry.models
@@ -1583,13 +1590,8 @@ def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Op
     registered_model_id. Every field is checked before anything is written. The data version named
     by dataset.fingerprint lists the experiment in `used_in_experiments`. Returns the files written.
     """
-    if not isinstance(experiment_data, dict):
-        raise RegistryError(f"experiment_data must be a dict, got {type(experiment_data).__name__}")
     strict = _strict(strict)
-    raw_id = experiment_data.get("experiment_id")
-    experiment_id = _new_id("exp") if raw_id is None else _check_id("experiment_id", raw_id)
-    what = f"experiment {experiment_id!r}"
-    values = _validate(what, {k: v for k, v in experiment_data.items() if k != "experiment_id"}, _EXPERIMENT_SCHEMA, strict)
+    experiment_id, what, values = _checked_entry(experiment_data, "experiment_data", "experiment_id", "experiment", "exp", _EXPERIMENT_SCHEMA, strict)
     fingerprint = (values.get("dataset") or {}).get("fingerprint")
     if fingerprint not in (None, ""):
         _check_field(what, "dataset.fingerprint", "fingerprint", fingerprint, strict)
