@@ -92,12 +92,19 @@ def problems_of(report: Any, started: str | None) -> list[str]:
     return found
 
 
-def check(hook_input: dict[str, Any]) -> str | None:
-    """The message for an agent that stopped without a proper report, or None to let it stop."""
+def check(hook_input: dict[str, Any], editor: str = "claude") -> str | None:
+    """The message for an agent that stopped without a proper report, or None to let it stop.
+    Claude Code names a plugin's agent `ml-automation:NAME`; a bare NAME there is the project's or
+    the user's own agent, left alone. Cursor may name it without the plugin's name."""
     if hook_input.get("stop_hook_active"):
         return None
     agent = str(hook_input.get("agent_type") or hook_input.get("subagent_type") or "")
-    name = agent.split(":", 1)[1] if agent.startswith(f"{PLUGIN_NAME}:") else agent
+    if agent.startswith(f"{PLUGIN_NAME}:"):
+        name = agent.split(":", 1)[1]
+    elif editor == "cursor":
+        name = agent
+    else:
+        return None
     if name not in plugin_agents():
         return None
     cwd = hook_input.get("cwd") or next(iter(hook_input.get("workspace_roots") or []), None)
@@ -130,7 +137,7 @@ def main(argv: list[str]) -> int:
     try:
         hook_input = json.loads(sys.stdin.read() or "{}")
         editor = argv[argv.index("--editor") + 1] if "--editor" in argv[:-1] else editor_of(hook_input)
-        message = check(hook_input)
+        message = check(hook_input, editor)
     except Exception as error:  # noqa: BLE001 - a hook must never stop the agent because of itself
         print(f"ml-automation report check skipped: {type(error).__name__}: {error}", file=sys.stderr)
         return 0

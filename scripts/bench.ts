@@ -7,6 +7,7 @@
  * - `registry report` (the HTML file) time and size at 100 / 1,000 / 10,000 models, next to the summary view
  *   on the same registry in the same run;
  * - the data fingerprint next to sha256 over the same data as CSV bytes;
+ * - the plugin's hooks (registry guard at 100 / 1,000 / 10,000 models, report check) next to starting Python;
  * - the MLflow mirror against a real `mlflow server` on 127.0.0.1: a registry save with the mirror on next
  *   to the same save with it off, and `registry sync` of 500 entries (then a second sync);
  * - what the plugin adds to every request, measured in the real CLI (the first request with the plugin
@@ -81,6 +82,7 @@ try {
     cli: Record<string, Record<string, { bytes: number; ms: number; status: number }>>;
     report: Record<string, { report_ms: number; report_bytes: number; summary_ms: number; mermaid_summary_bytes: number; mermaid_lineage_bytes: number }>;
     fingerprint: Record<string, number>;
+    hooks: { python_start_ms: number; guard: Record<string, { valid_ms: number; refused_ms: number }>; other_file_ms: number; report_check_ms: number };
     mirror: {
       n: number;
       import_mlflow_s: number;
@@ -136,6 +138,15 @@ try {
   console.log(`  the plan's fingerprint (first/last 100 rows) ${seconds(fingerprint.plan_fingerprint_s ?? 0)}  (hashes 200 rows: misses mid-file changes)`);
   console.log(`  sha256 over the same data as CSV (${((fingerprint.csv_bytes ?? 0) / 1e6).toFixed(0)} MB)  ${seconds(fingerprint.sha256_of_csv_bytes_s ?? 0)}  ${rate(fingerprint.sha256_of_csv_bytes_s ?? 0)}`);
   console.log(`  (writing that CSV, as a CSV-text hash would need: ${seconds(fingerprint.writing_the_csv_s ?? 0)})\n`);
+
+  const { hooks } = measured;
+  console.log("Hooks as the editor runs them (a new Python process, JSON on stdin; median of 5; bar: well under a second)");
+  console.log(`  baseline: starting python3 -c pass     ${hooks.python_start_ms.toFixed(0)} ms`);
+  for (const [size, cell] of Object.entries(hooks.guard)) {
+    console.log(`  registry guard, Write of model-registry.json at ${size.padStart(6)} models: valid ${cell.valid_ms.toFixed(0).padStart(5)} ms, refused ${cell.refused_ms.toFixed(0).padStart(5)} ms`);
+  }
+  console.log(`  registry guard, a file outside the registry  ${hooks.other_file_ms.toFixed(0)} ms`);
+  console.log(`  report check, an agent without its report    ${hooks.report_check_ms.toFixed(0)} ms\n`);
 
   const { mirror } = measured;
   console.log(`MLflow mirror: mlflow server 3.17.2 on 127.0.0.1 (default uvicorn server, 1 worker, SQLite store, local artifacts; up in ${seconds(mirror.server_start_s)})`);

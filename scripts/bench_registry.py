@@ -12,6 +12,10 @@ of project folder. Measured:
   registry in the same run (both read every entry and trace every model's lineage), and the size of
   `registry --mermaid` and `registry lineage MODEL_ID --mermaid`;
 - the data fingerprint of a 1M-row mixed frame next to sha256 over the same data as CSV bytes;
+- the plugin's hooks as the editor runs them (a new Python process, JSON on stdin): the registry
+  guard on a valid and on a refused Write of model-registry.json at 100, 1,000 and 10,000 models and
+  on a file outside the registry, the report check for an agent without its report; baseline: starting
+  `python3 -c pass`, same run;
 - the MLflow mirror against a real `mlflow server` on 127.0.0.1 (scripts/mlflow_server.py): one save
   with the mirror on next to the same save with it off (median), the import of MLflow's client, and
   `registry sync` of 500 local entries (then a second sync, which has nothing to do).
@@ -222,6 +226,41 @@ def fingerprint_bench():
             "sha256_of_csv_bytes_s": sha, "writing_the_csv_s": to_csv}
 
 
+def hooks_bench():
+    """Milliseconds (median of 5) for each hook run as the editor runs it, and for starting Python."""
+    import subprocess
+
+    hooks = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[1]))), "hooks")
+
+    def run(argv, payload=None):
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            done = subprocess.run(argv, input=json.dumps(payload or {}), capture_output=True, text=True)
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times), done.returncode
+
+    def write(path, content):
+        return {"hook_event_name": "PreToolUse", "tool_name": "Write", "cwd": os.getcwd(), "tool_input": {"file_path": os.path.abspath(path), "content": content}}
+
+    guard = [sys.executable, os.path.join(hooks, "registry_guard.py")]
+    result = {"python_start_ms": run([sys.executable, "-c", "pass"])[0], "guard": {}}
+    for size in SIZES:
+        with project():
+            fill_registry(size, 0)
+            path = os.path.join(".claude", "mlops", "model-registry.json")
+            text = open(path, encoding="utf-8").read()
+            valid, valid_status = run(guard, write(path, text.replace('"name": "candidate_1"', '"name": "candidate_1b"', 1)))
+            refused, refused_status = run(guard, write(path, text.replace('"rmse": 1000.0', '"rmse": "low"', 1)))
+            assert (valid_status, refused_status) == (0, 2), (valid_status, refused_status)
+            result["guard"][str(size)] = {"valid_ms": valid, "refused_ms": refused}
+    with project():
+        result["other_file_ms"] = run(guard, write("train.py", "print(1)"))[0]
+        stop = {"hook_event_name": "SubagentStop", "cwd": os.getcwd(), "agent_type": "ml-automation:eda-analyst"}
+        result["report_check_ms"] = run([sys.executable, os.path.join(hooks, "report_check.py")], stop)[0]
+    return result
+
+
 def mirror_bench():
     """Mirror on vs off for one save (median of MIRROR_N, after one warm-up save that imports MLflow),
     and sync of 500 entries: 100 data versions, 100 features, 150 experiments, 150 models."""
@@ -278,4 +317,4 @@ def mirror_bench():
 
 
 if __name__ == "__main__":
-    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench(), "mirror": mirror_bench()}))
+    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench(), "hooks": hooks_bench(), "mirror": mirror_bench()}))

@@ -5,7 +5,7 @@
  * instructions are run as the model would run them.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseJsonFile } from "../generator/json-file.ts";
@@ -90,5 +90,35 @@ describe("the guard hooks with Cursor's input and answers", () => {
     expect(JSON.parse(told.stdout).followup_message).toContain("eda-analyst is finishing without a complete report on the report bus: there is no report");
     expect(existsSync(join(cwd, "reports"))).toBe(false);
     rmSync(cwd, { recursive: true, force: true });
+  });
+});
+
+describe("/ml-automation:registry in Cursor, its step run as the model runs it", () => {
+  /** The command line cursor/commands/registry.md tells the model to run, with `args` each in single quotes. */
+  function registryStep(args: string[]): string {
+    const text = readFileSync(join(plugin, "cursor", "commands", "registry.md"), "utf8");
+    const command = /Run `(python3 \.cursor\/ml_automation\.py [^`]*)` from the project root, followed by the arguments/.exec(text)?.[1];
+    if (!command) throw new Error(`no runtime step in cursor/commands/registry.md:\n${text}`);
+    return [command, ...args.map((arg) => `'${arg}'`)].join(" ");
+  }
+
+  it("repair only shows what it would do, as the command says (the damaged file stays as it was)", () => {
+    const cwd = project();
+    try {
+      expect(runHook("sessionStart", cwd, {}).status).toBe(0);
+      const registry = join(cwd, "mlops", "model-registry.json");
+      writeFileSync(registry, readFileSync(registry, "utf8").slice(0, -40));
+      const before = readFileSync(registry);
+      const shown = spawnSync("sh", ["-c", registryStep(["repair"])], { cwd, encoding: "utf8" });
+      expect(shown.stdout).toContain("only shows what it would do");
+      expect(shown.stdout).toContain("Dry run, nothing changed");
+      expect(readFileSync(registry)).toEqual(before);
+      expect(readdirSync(join(cwd, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
+      const views = spawnSync("sh", ["-c", registryStep(["models"])], { cwd, encoding: "utf8" });
+      const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
+      expect(views.stdout).toBe(direct.stdout);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@
  * stops without its report what is missing; without Python both let everything through; and the hooks
  * add nothing to what every request costs.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { runClaude } from "./harness/claude.ts";
 import { measureContextCost } from "./harness/context-cost.ts";
 import { pathWithout, pathWithVenv } from "./harness/project.ts";
 import type { MessagesRequest, ReplyBlock, Step } from "./harness/stand-in.ts";
-import { isSubagent, toolResults, userText } from "./harness/transcript.ts";
+import { isSubagent, systemText, toolResults, userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 const fixture = useClientFixture();
@@ -121,6 +121,24 @@ describe("the report check (SubagentStop)", () => {
     expect(run.status).toBe(0);
     expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
     expect(run.requests).toHaveLength(4);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("leaves the project's own agent of the same name as a plugin agent alone (.claude/agents/developer.md)", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
+    mkdirSync(join(cwd, ".claude", "agents"), { recursive: true });
+    writeFileSync(join(cwd, ".claude", "agents", "developer.md"), "---\nname: developer\ndescription: The team's own developer agent.\n---\n\nWrite the code asked for.\n");
+    const script: Step[] = [
+      { when: main, reply: tool("Agent", { subagent_type: "developer", description: "code", prompt: "Write hello.py." }) },
+      { when: agent, reply: "Wrote it." },
+      { when: main, reply: "Done." },
+    ];
+    const run = await runClaude({ home: fixture.home, cwd, prompt: "Write hello.py.", script, env: { PATH: pathWithVenv() } });
+    expect(run.status).toBe(0);
+    expect(run.requests.filter((request) => isSubagent(request.body)).length, `${run.stdout}\n${run.stderr}`).toBe(1);
+    expect(systemText(run.requests[1]!.body)).toContain("Write the code asked for.");
+    expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
+    expect(run.requests).toHaveLength(3);
     rmSync(cwd, { recursive: true, force: true });
   });
 

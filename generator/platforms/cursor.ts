@@ -21,7 +21,7 @@ export const CURSOR_SESSION_START = `${CURSOR_FOLDER}/session_start.py`;
 /** The rules, by name: what each changes and why (the README's table of editor differences). */
 export const CURSOR_RULES = {
   "command-frontmatter": "Cursor reads no frontmatter in commands: the block is left out.",
-  "shell-line": "Cursor runs no `!` line: it becomes a step telling the model to run the same program through the launcher.",
+  "shell-line": "Cursor runs no `!` line: it becomes a step telling the model to run the same program through the launcher (an editor command with --editor-args, so it does what it does in Claude Code: `repair` and `sync` as a dry run).",
   arguments: "Cursor substitutes no `$ARGUMENTS`: it becomes a reference to the arguments given with the command.",
   "plugin-program": `bin/ is on no PATH in Cursor: \`ml-automation ...\` becomes \`${CURSOR_LAUNCH} ...\`.`,
   "plugin-root": `\${CLAUDE_PLUGIN_ROOT} is not expanded in Cursor's prose: it becomes $(${CURSOR_LAUNCH} --plugin-root).`,
@@ -75,7 +75,7 @@ export function shellLinesToSteps(text: string): string {
   const step = (command: string) => {
     const editor = /^ml-automation --editor (\S+) <<'!ARGS'\n\$ARGUMENTS\n!END\n!ARGS$/.exec(command.trim());
     if (editor) {
-      return `Run \`${CURSOR_LAUNCH} ${editor[1]}\` from the project root, followed by the arguments given with the command, each in single quotes (nothing else on the line), and read its output, errors included: that is the output this command refers to.`;
+      return `Run \`${CURSOR_LAUNCH} --editor-args ${editor[1]}\` from the project root, followed by the arguments given with the command, each in single quotes (nothing else on the line), and read its output, errors included: that is the output this command refers to.`;
     }
     return `Run this from the project root and read its output, errors included (the output this command refers to):\n\n\`\`\`bash\n${command.trim()}\n\`\`\``;
   };

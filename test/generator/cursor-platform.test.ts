@@ -29,7 +29,7 @@ describe("Cursor rules", () => {
 
   it("shell-line: the editor form becomes a step running the same command through the launcher; any other `!` line a step too", () => {
     const step = shellLinesToSteps(REGISTRY);
-    expect(step).toContain(`Run \`${CURSOR_LAUNCH} registry\` from the project root, followed by the arguments given with the command, each in single quotes`);
+    expect(step).toContain(`Run \`${CURSOR_LAUNCH} --editor-args registry\` from the project root, followed by the arguments given with the command, each in single quotes`);
     expect(step).not.toMatch(/!`|<<'!ARGS'/);
     expect(shellLinesToSteps("Status:\n\n!`git status --short`\n")).toBe("Status:\n\nRun this from the project root and read its output, errors included (the output this command refers to):\n\n```bash\ngit status --short\n```\n");
     expect(shellLinesToSteps("```!\nls -la\n```\n")).toContain("```bash\nls -la\n```");

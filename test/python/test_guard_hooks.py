@@ -60,6 +60,18 @@ def test_a_registry_folder_reached_through_a_symbolic_link_is_guarded(plugin, mu
     assert status == 2 and "metric metrics.rmse must be a number" in err
 
 
+def test_a_registry_file_reached_through_a_link_of_another_name_is_guarded(plugin, registry, project):
+    # A link whose own name is not *.json (notes.txt -> mlops/model-registry.json): a write to it
+    # lands in the registry file, so it is checked like one.
+    link = project / "notes.txt"
+    link.symlink_to(registry)
+    text = registry.read_text()
+    status, _, err = run_hook(plugin, "registry_guard.py", write(link, text.replace('"rmse": 1.0', '"rmse": "one"', 1), project), project)
+    assert status == 2 and "metric metrics.rmse must be a number" in err
+    assert registry.read_text() == text
+    assert run_hook(plugin, "registry_guard.py", write(link, text.replace('"m_b"', '"m_b2"'), project), project)[0] == 0
+
+
 def test_edits_are_checked_as_the_editor_applies_them(plugin, registry, project):
     text = registry.read_text()
     assert '"model_id": "m_a"' in text

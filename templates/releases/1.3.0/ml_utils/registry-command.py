@@ -495,12 +495,14 @@ def _damage_lines(damage: Sequence[Damage], everything: bool) -> list[str]:
 _CHANGING_VIEWS = ("repair", "sync")
 
 
-def registry_editor_arguments(argv: list[str]) -> tuple[list[str], Optional[str]]:
+def registry_editor_arguments(argv: list[str], apply_hint: Optional[str] = None) -> tuple[list[str], Optional[str]]:
     """The arguments an editor command runs `registry` with: `repair` and `sync` as a dry run, with a
-    note saying how to apply them. Returns (arguments, note or None)."""
+    note saying how to apply them (`apply_hint`, else the plugin's program in a terminal). Returns
+    (arguments, note or None)."""
     view = next((arg for arg in argv if not arg.startswith("-")), None)
     if view in _CHANGING_VIEWS and "--dry-run" not in argv:
-        note = f"From the editor command `registry {view}` only shows what it would do; to apply it, run `ml-automation registry {view}` in a terminal (or ask the assistant to run it)."
+        hint = apply_hint or f"run `ml-automation registry {view}` in a terminal (or ask the assistant to run it)"
+        note = f"From the editor command `registry {view}` only shows what it would do; to apply it, {hint}."
         return [*argv, "--dry-run"], note
     return argv, None
 

@@ -102,10 +102,13 @@ def check(hook_input: dict[str, Any]) -> str | None:
     if not isinstance(tool_input, dict):
         return None
     path = tool_input.get("file_path") or tool_input.get("path") or tool_input.get("target_file")
-    if not isinstance(path, str) or ".json" not in os.path.basename(path):
+    if not isinstance(path, str):
         return None
     tool_cwd = hook_input.get("cwd")
     path = os.path.abspath(os.path.join(tool_cwd, path) if isinstance(tool_cwd, str) else path)
+    # A link of any name (notes.txt -> mlops/model-registry.json) writes into the file it points at.
+    if ".json" not in os.path.basename(path) and ".json" not in os.path.basename(os.path.realpath(path)):
+        return None
     root = project_root(hook_input)
     if root:
         os.chdir(root)
@@ -118,7 +121,7 @@ def check(hook_input: dict[str, Any]) -> str | None:
             f"ml-automation registry guard: refused this change to {path}: what it would write cannot be told "
             f"(its old text is not in the file as it is).\n{ADVICE}"
         )
-    problems = runtime.check_registry_text(path, text)
+    problems = runtime.check_registry_text(os.path.realpath(path), text)
     if not problems:
         return None
     listed = "\n".join(f"- {problem}" for problem in problems[:10])
