@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from datetime import datetime, timezone
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
 from typing import Any

@@ -1,8 +1,8 @@
 /**
- * `npm test` step: ruff and mypy (pinned in requirements-dev.txt, run from .venv) over the runtime.
+ * `npm test` step: ruff and mypy (pinned in requirements-dev.txt, run from .venv) over the runtime and the hook scripts.
  * - ruff: every Python file of the repository (runtime sections, scripts, tests), with pyproject.toml;
  * - ruff and mypy: the compiled ml_utils.py, each finding reported at its section file and line;
- * - mypy: each release section that stands alone (section 9 imports everything it uses).
+ * - mypy: each release section that stands alone (section 9 imports everything it uses), and the hook scripts.
  * Exits 1 when any finding remains, naming it.
  */
 import { spawnSync } from "node:child_process";
@@ -19,6 +19,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => join(root, ".venv", process.platform === "win32" ? `Scripts/${name}.exe` : `bin/${name}`);
 /** Release sections that must pass mypy on their own (the others use names of the sections before them). */
 const STANDALONE = ["09-mlops-registry.py"];
+/** The plugin's hook scripts: each runs on its own with the standard library (or the runtime it imports). */
+const HOOK_SCRIPTS = ["hooks/report_check.py", join(currentRelease.templateDir, "files", "hooks", "registry_guard.py"), "templates/platforms/cursor/session_start.py"];
 /** In the compiled file, sections repeat their imports below the first section: that is by design. */
 const COMPILED_IGNORES = "E402,F811,I001";
 
@@ -49,9 +51,10 @@ function mapLines(output: string): string {
 let failed = 0;
 try {
   const checks: Array<[string, string, string[]]> = [
-    ["ruff", "ruff: repository Python files", ["check", "--output-format", "concise", "--config", "pyproject.toml", "templates", "scripts", "test/python"]],
+    ["ruff", "ruff: repository Python files", ["check", "--output-format", "concise", "--config", "pyproject.toml", "hooks", "templates", "scripts", "test/python"]],
     ["ruff", "ruff: compiled ml_utils.py", ["check", "--output-format", "concise", "--config", "pyproject.toml", "--extend-ignore", COMPILED_IGNORES, compiled]],
     ["mypy", "mypy: compiled ml_utils.py", ["--config-file", "pyproject.toml", "--no-error-summary", compiled]],
+    ["mypy", "mypy: the hook scripts", ["--config-file", "pyproject.toml", "--no-error-summary", ...HOOK_SCRIPTS]],
     ...STANDALONE.map((name): [string, string, string[]] => [
       "mypy",
       `mypy: ${name} on its own`,
