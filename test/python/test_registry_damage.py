@@ -114,6 +114,26 @@ def test_a_registry_file_that_is_a_folder_or_a_registry_folder_that_is_a_file_is
     assert open("mlops").read() == "my notes"
 
 
+def test_a_registry_file_that_is_a_symbolic_link_is_written_through_and_a_dangling_one_is_named(mu, ml_utils_path, project):
+    # A registry file linked from a shared folder: writes reach the linked file and keep the link.
+    mu.save_model_entry({"model_id": "shared1", "task_type": "regression", "metrics": REG}, output_dirs="shared")
+    os.makedirs("mlops")
+    os.symlink(os.path.abspath(os.path.join("shared", "model-registry.json")), PATH)
+    mu.save_model_entry({"model_id": "local1", "task_type": "regression", "metrics": REG})
+    assert os.path.islink(PATH)
+    assert [m["model_id"] for m in mu.load_model_registry(search_dirs="shared")["models"]] == ["shared1", "local1"]
+    # The link's target gone (a drive not mounted): named, never "nothing registered", never replaced.
+    os.remove(PATH)
+    os.symlink(os.path.abspath("unmounted/model-registry.json"), PATH)
+    with pytest.warns(mu.RegistryWarning, match="is a symbolic link to .*unmounted/model-registry.json, which does not exist"):
+        assert mu.load_model_registry()["damaged"]
+    shown = cli(ml_utils_path, project)
+    assert shown.returncode == 3 and f"DAMAGED: {PATH}: is a symbolic link to" in shown.stdout, shown.stdout
+    with pytest.raises(mu.RegistryDamagedError, match="which does not exist"):
+        mu.save_model_entry({"model_id": "m", "task_type": "regression", "metrics": REG})
+    assert os.path.islink(PATH) and not os.path.exists("unmounted")
+
+
 def test_a_damaged_experiment_file_is_named_and_the_others_are_read(mu, ml_utils_path, project):
     for name in ("e1", "e2"):
         mu.save_experiment({"experiment_id": name, "task_type": "regression"})

@@ -514,6 +514,8 @@ def _stat_regular(path: str) -> Optional[str]:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
+        if os.path.islink(path):
+            return f"is a symbolic link to {os.readlink(path)}, which does not exist"
         return "missing"
     except NotADirectoryError:
         return "is below something that is a file, not a folder"
@@ -960,10 +962,12 @@ def _remove_orphan_temp_files(folder: str) -> None:
 
 def _write_atomic(path: str, data: bytes, sync: bool = True) -> str:
     """Write `data` to `path` via a temporary file in the same folder (fsync'd when `sync`), then
-    rename it over `path`: readers and a crash at any point see the old file or the new one."""
-    folder = os.path.dirname(path) or "."
+    rename it over `path`: readers and a crash at any point see the old file or the new one. When
+    `path` is a symbolic link, the file it links to is replaced and the link kept."""
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    folder = os.path.dirname(target) or "."
     os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)  # umask applies
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -971,7 +975,7 @@ def _write_atomic(path: str, data: bytes, sync: bool = True) -> str:
             if sync:
                 handle.flush()
                 getattr(os, "fdatasync", os.fsync)(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
