@@ -242,6 +242,18 @@ def test_fingerprints_differ_whenever_the_data_differs(mu):
     changed[700] += 1e-6
     assert fp(pd.DataFrame({"e": [embedding, embedding]})) != fp(pd.DataFrame({"e": [embedding, changed]}))
     assert fp(pd.DataFrame({1: [1.0]})) != fp(pd.DataFrame({"1": [1.0]}))
+    # Categoricals: the same values with other categories (an unused level, another order) are other data.
+    assert fp(pd.DataFrame({"c": pd.Categorical(["x", "y"])})) != fp(pd.DataFrame({"c": pd.Categorical(["x", "y"], categories=["x", "y", "z"])}))
+    assert fp(pd.DataFrame({"c": pd.Categorical(["x", "y"])})) != fp(pd.DataFrame({"c": pd.Categorical(["x", "y"], categories=["y", "x"], ordered=True)}))
+    assert fp(pd.DataFrame({"c": pd.Categorical(["x", "y"])})) == fp(pd.DataFrame({"c": pd.Categorical(["x", "y"])}))
+    # pyarrow list and struct columns (read_parquet(dtype_backend="pyarrow")) are hashed cell by cell.
+    import pyarrow as pa
+
+    lists = pa.list_(pa.float64())
+    assert fp(pd.DataFrame({"e": pd.Series([[1.0, 2.0], [3.0]], dtype=pd.ArrowDtype(lists))})) != fp(pd.DataFrame({"e": pd.Series([[1.0, 2.0], [4.0]], dtype=pd.ArrowDtype(lists))}))
+    assert fp(pd.DataFrame({"e": pd.Series([[1.0], None], dtype=pd.ArrowDtype(lists))})) == fp(pd.DataFrame({"e": pd.Series([[1.0], None], dtype=pd.ArrowDtype(lists))}))
+    struct = pa.struct([("k", pa.int64())])
+    assert fp(pd.DataFrame({"s": pd.Series([{"k": 1}], dtype=pd.ArrowDtype(struct))})) != fp(pd.DataFrame({"s": pd.Series([{"k": 2}], dtype=pd.ArrowDtype(struct))}))
     frame = pd.DataFrame({"a": [1, 2, 3]})
     assert fp(frame) == fp(frame.copy())
     for bad in (-1, 0, 2.5, True):

@@ -1713,7 +1713,7 @@ def compute_data_fingerprint(data: Any, chunk_rows: int = 1_000_000) -> str:
         data = data.to_frame()
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"compute_data_fingerprint takes a pandas DataFrame or a file path, got {type(data).__name__}")
-    header = {"columns": [_typed_text(c) for c in data.columns], "dtypes": [str(t) for t in data.dtypes], "rows": len(data)}
+    header = {"columns": [_typed_text(c) for c in data.columns], "dtypes": [_dtype_text(t) for t in data.dtypes], "rows": len(data)}
     digest.update(json.dumps(header).encode("utf-8"))
     typed = [position for position in range(data.shape[1]) if _needs_typed_hash(data.iloc[:, position])]
     if data.shape[1]:
@@ -1722,10 +1722,26 @@ def compute_data_fingerprint(data: Any, chunk_rows: int = 1_000_000) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _needs_typed_hash(column: Any) -> bool:
-    """True for an object column holding anything but strings (and missing values)."""
+def _dtype_text(dtype: Any) -> str:
+    """A column's dtype as text; a categorical's with its categories and order (str() says only
+    'category', so two frames whose categories differ would look alike)."""
     import pandas as pd
 
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = [] if dtype.categories is None else list(dtype.categories)
+        return f"category:ordered={dtype.ordered}:" + json.dumps([_typed_text(c) for c in categories])
+    return str(dtype)
+
+
+def _needs_typed_hash(column: Any) -> bool:
+    """True for an object column holding anything but strings (and missing values), and for a
+    pyarrow list, struct or map column (pandas cannot hash those cells itself)."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        return bool(pa.types.is_nested(column.dtype.pyarrow_dtype))
     return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty")
 
 
