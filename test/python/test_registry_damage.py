@@ -223,6 +223,15 @@ def test_numbers_nan_infinity_decimal_numpy_and_bool(mu, project):
     assert mu.compare_metrics("regression", {"rmse": float("nan")}, {"rmse": 2.0})["better"] is None
     assert mu.compare_metrics("regression", {"rmse": float("-inf")}, {"rmse": 2.0})["better"] is None
     assert mu.compare_metrics("classification", {"f1": True}, {"f1": 0.5})["better"] is None
+    # Values a notebook can hold that float() or math.isfinite() choke on: a RegistryError or a
+    # warning naming the metric, never a bare ValueError or OverflowError; long doubles are numbers.
+    for odd in (decimal.Decimal("sNaN"), 10**400):
+        with pytest.raises(mu.RegistryError, match=r"metric metrics.rmse is (nan|inf) \(strict mode\)"):
+            mu.save_model_entry({"model_id": "o", "task_type": "regression", "metrics": dict(REG, rmse=odd)}, strict=True)
+        assert mu.compare_metrics("regression", {"rmse": odd}, {"rmse": 2.0})["better"] is None
+    mu.save_model_entry({"model_id": "l", "task_type": "regression", "metrics": dict(REG, rmse=np.longdouble(0.25))})
+    assert json.load(open(PATH))["models"][2]["metrics"]["rmse"] == 0.25
+    assert mu.compare_metrics("regression", {"rmse": np.longdouble(1.0)}, {"rmse": 10**20})["better"] is True
 
 
 # --- fingerprints ---------------------------------------------------------------------------------

@@ -227,20 +227,27 @@ def _stamp(entry: Any) -> str:
     return str(entry.get("updated_at") or entry.get("created_at") or "")
 
 
+_FLOAT_MAX = 1.7976931348623157e308
+
+
 def _number(value: Any) -> Optional[Union[int, float]]:
     """`value` as a Python int or float when it is a real number (numpy and Decimal included; bool,
     strings and everything else are not); None otherwise. NaN and infinity come back as floats."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        # An int beyond float's range cannot be compared or shown as a float: it counts as infinite.
+        return value if abs(value) <= _FLOAT_MAX else (math.inf if value > 0 else -math.inf)
+    if isinstance(value, float):
         return value
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return math.nan if value.is_nan() else float(value)  # float() raises on a signaling NaN
     if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "shape", None) == ():
-        if getattr(getattr(value, "dtype", None), "kind", "") not in ("i", "u", "f"):
+        kind = getattr(getattr(value, "dtype", None), "kind", "")
+        if kind not in ("i", "u", "f"):
             return None
-        item = value.item()
-        return item if isinstance(item, (int, float)) and not isinstance(item, bool) else None
+        item = float(value) if kind == "f" else value.item()  # longdouble's item() is not a float
+        return _number(item) if isinstance(item, (int, float)) and not isinstance(item, bool) else None
     return None
 
 
