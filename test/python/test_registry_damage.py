@@ -359,6 +359,33 @@ def test_repair_gives_back_every_acknowledged_entry(mu, five, ml_utils_path, pro
     mu.save_model_entry({"model_id": "m7", "task_type": "regression", "metrics": REG})
 
 
+def test_a_repair_never_replaces_what_another_repair_and_a_write_put_there_meanwhile(mu, five, ml_utils_path, project, monkeypatch):
+    import contextlib
+
+    damaged = broken_line(five)
+    open(PATH, "wb").write(damaged)
+    real_locked = mu._locked
+    save_m9 = "import ml_utils; ml_utils.save_model_entry({'model_id': 'm9', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})"
+
+    @contextlib.contextmanager
+    def others_first(folder):
+        # Between this repair's reading of the damaged file and its lock: another process repairs
+        # it, and a third registers m9 into the repaired file.
+        monkeypatch.setattr(mu, "_locked", real_locked)
+        assert cli(ml_utils_path, project, "repair").returncode == 0
+        assert run_python(ml_utils_path, save_m9, project).returncode == 0
+        with real_locked(folder):
+            yield
+
+    monkeypatch.setattr(mu, "_locked", others_first)
+    report = mu.repair_registry()
+    assert any("changed while it was being repaired" in action for action in report["actions"]), report
+    assert report["written"] == [] and report["kept_aside"] == []
+    assert "m9" in [m["model_id"] for m in mu.load_model_registry()["models"]]
+    aside = [name for name in os.listdir("mlops") if name.startswith("model-registry.json.damaged-")]
+    assert len(aside) == 1 and open(os.path.join("mlops", aside[0]), "rb").read() == damaged
+
+
 def test_repair_resolves_a_git_conflict_keeping_both_sides(mu, five, ml_utils_path, project):
     open(PATH, "wb").write(conflict(five))
     result = mu.repair_registry()

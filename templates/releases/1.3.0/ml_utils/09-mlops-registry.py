@@ -2060,6 +2060,9 @@ def repair_registry(search_dirs: Dirs = None, dry_run: bool = False) -> dict[str
             if dry_run:
                 continue
             with _locked(folder):
+                if not _unchanged_since(path, read.data):
+                    report["actions"][-1] = _changed_while_repairing(path)
+                    continue
                 lines = ["    " + _ENCODER.encode(_id_entry(entry, id_key)) for entry in plan["entries"]]
                 lines += ["    " + raw for raw in plan["kept"]]
                 body = "\n" + ",\n".join(lines) + "\n  " if lines else ""
@@ -2072,6 +2075,25 @@ def repair_registry(search_dirs: Dirs = None, dry_run: bool = False) -> dict[str
     if not report["actions"]:
         report["actions"].append("nothing to repair: every registry file reads whole")
     return report
+
+
+def _unchanged_since(path: str, data: Optional[bytes]) -> bool:
+    """True when `path` still holds the bytes `data` that a repair was planned from (None: it was not
+    a regular file and still is not one). Checked under the lock, so a repair never replaces what
+    another repair, or a write after it, has put there since."""
+    reason = _stat_regular(path)
+    if data is None:
+        return reason not in (None, "missing")
+    if reason is not None:
+        return False
+    try:
+        return _read_bytes(path) == data
+    except OSError:
+        return False
+
+
+def _changed_while_repairing(path: str) -> str:
+    return f"{path}: changed while it was being repaired (another repair, or a write after one): left as it is; run `registry repair` again"
 
 
 def _model_from_experiment(model_id: str, experiment: Entry) -> Entry:
@@ -2097,6 +2119,9 @@ def _repair_entry_files(folder: str, subdir: str, id_key: str, stamp: str, dry_r
         if not name.endswith(".json") or name.startswith("."):
             continue
         file_path = os.path.join(path, name)
+        data = None
+        with contextlib.suppress(OSError):
+            data = _read_bytes(file_path) if _stat_regular(file_path) is None else None
         entry, damage = _read_entry_file(file_path, id_key)
         if not any(d.kind == "damaged" for d in damage):
             continue
@@ -2115,6 +2140,9 @@ def _repair_entry_files(folder: str, subdir: str, id_key: str, stamp: str, dry_r
                                  f"the damaged file {'would be' if dry_run else 'is'} kept as {aside}")
         if not dry_run:
             with _locked(folder):
+                if not _unchanged_since(file_path, data):
+                    report["actions"][-1] = _changed_while_repairing(file_path)
+                    continue
                 os.replace(file_path, aside)
                 report["kept_aside"].append(aside)
                 data = (json.dumps(copy, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
