@@ -132,6 +132,11 @@ def test_a_registry_file_that_is_a_symbolic_link_is_written_through_and_a_dangli
     with pytest.raises(mu.RegistryDamagedError, match="which does not exist"):
         mu.save_model_entry({"model_id": "m", "task_type": "regression", "metrics": REG})
     assert os.path.islink(PATH) and not os.path.exists("unmounted")
+    # The registry folder itself a link to nothing: named too.
+    shutil.rmtree("mlops")
+    os.symlink(os.path.abspath("unmounted"), "mlops")
+    shown = cli(ml_utils_path, project)
+    assert shown.returncode == 3 and "DAMAGED: mlops: is a symbolic link to" in shown.stdout, shown.stdout
 
 
 def test_a_damaged_experiment_file_is_named_and_the_others_are_read(mu, ml_utils_path, project):

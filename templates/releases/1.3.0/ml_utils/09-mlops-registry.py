@@ -803,6 +803,8 @@ def _folder_problem(folder: str, is_write_folder: bool) -> Optional[Damage]:
     reason = _stat_regular(folder)
     if reason is None and is_write_folder:
         return Damage(folder, None, "is a file, so no registry can be kept there: move it, or set " + MLOPS_DIR_ENV)
+    if reason is not None and reason.startswith("is a symbolic link") and is_write_folder:
+        return Damage(folder, None, f"{reason}, so its registry cannot be read: mount or restore it, or set {MLOPS_DIR_ENV}")
     return None
 
 
