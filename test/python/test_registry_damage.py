@@ -169,6 +169,31 @@ def test_hand_added_entries_the_runtime_cannot_use_are_kept_byte_for_byte(mu, fi
     assert {m["model_id"] for m in mu.load_model_registry()["models"]} == {"m0", "m1", "m2", "m3", "m4", "m5"}
 
 
+def test_a_duplicated_entry_is_named_with_the_copy_actually_shown(mu, five, ml_utils_path, project):
+    lines = five.decode().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith('    {"model_id": "m1"'))
+    # A line copied to edit it (same timestamps), then one edited later (a newer updated_at).
+    tie = lines[at].replace('"name": "n1"', '"name": "copied"')
+    later = json.loads(lines[at].rstrip(","))
+    later.update(name="edited", updated_at="2999-01-01T00:00:00+00:00")
+    lines[at + 1:at + 1] = [tie + ",", "    " + json.dumps(later) + ","]
+    open(PATH, "w").write("\n".join(lines))
+    with pytest.warns(mu.RegistryWarning):
+        loaded = mu.load_model_registry()
+    assert [m["name"] for m in loaded["models"] if m["model_id"] == "m1"] == ["edited"]
+    first, copy, edited = at + 1, at + 2, at + 3
+    assert f"{PATH}:{copy}: model_id 'm1' appears again at line {first}, the copy shown" in "\n".join(loaded["damaged"])
+    assert f"{PATH}:{first}: model_id 'm1' appears again at line {edited}, the copy shown" in "\n".join(loaded["damaged"])
+    lines[at + 2] = lines[at + 2].replace("2999", "1999")  # the edit now older than the original
+    open(PATH, "w").write("\n".join(lines))
+    with pytest.warns(mu.RegistryWarning):
+        loaded = mu.load_model_registry()
+    assert [m["name"] for m in loaded["models"] if m["model_id"] == "m1"] == ["n1"]
+    shown = cli(ml_utils_path, project)
+    assert f"{PATH}:{copy}: model_id 'm1' appears again at line {first}, the copy shown" in shown.stdout
+    assert f"{PATH}:{edited}: model_id 'm1' appears again at line {first}, the copy shown" in shown.stdout
+
+
 def test_a_hand_edited_champion_without_spaces_is_archived_by_the_next_promotion(mu, five, project):
     lines = five.decode().split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith('    {"model_id": "m4"'))

@@ -720,8 +720,10 @@ def _duplicates(result: _ListRead, id_key: str) -> None:
         if first is None:
             seen[item.key] = item
         elif not (first.side or item.side):
-            older, newer = (first, item) if _stamp(first.data) <= _stamp(item.data) else (item, first)
-            result.damage.append(Damage(result.path, older.line, f"{id_key} {item.key!r} appears again at line {newer.line}; the newer copy is shown, this one is kept", "kept"))
+            # The copy _newest shows: the newer one, the first in the file on a tie (a line copied to edit).
+            hidden, shown = (first, item) if _stamp(first.data) < _stamp(item.data) else (item, first)
+            seen[item.key] = shown
+            result.damage.append(Damage(result.path, hidden.line, f"{id_key} {item.key!r} appears again at line {shown.line}, the copy shown (the newest; the first on a tie); this one is kept", "kept"))
 
 
 def _read_list_file(path: str, list_key: str, id_key: str) -> Optional[_ListRead]:
