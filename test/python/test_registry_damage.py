@@ -416,6 +416,29 @@ def test_a_repair_never_replaces_what_another_repair_and_a_write_put_there_meanw
     assert len(aside) == 1 and open(os.path.join("mlops", aside[0]), "rb").read() == damaged
 
 
+def test_a_writer_killed_before_its_generation_copy_still_leaves_the_generation_before(mu, five, ml_utils_path, project):
+    # Killed after renaming the new registry file into place, before copying it to .generations/:
+    # only the generation before (.1) holds the entries; a later damage must still be repairable.
+    code = (
+        "import os, ml_utils\n"
+        "real = ml_utils._write_atomic\n"
+        "def write(path, data, sync=True):\n"
+        "    done = real(path, data, sync)\n"
+        "    if os.sep + '.generations' + os.sep not in path and path.endswith('model-registry.json'):\n"
+        "        os._exit(9)\n"
+        "    return done\n"
+        "ml_utils._write_atomic = write\n"
+        "ml_utils.save_model_entry({'model_id': 'm5', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})\n"
+    )
+    assert run_python(ml_utils_path, code, project).returncode == 9
+    assert not os.path.exists(os.path.join("mlops", ".generations", "model-registry.json")), os.listdir("mlops/.generations")
+    damaged = broken_line(open(PATH, "rb").read())  # m1's line damaged by a hand edit
+    open(PATH, "wb").write(damaged)
+    done = cli(ml_utils_path, project, "repair")
+    assert done.returncode == 0 and "1 from the generation before (m1)" in done.stdout, done.stdout
+    assert sorted(m["model_id"] for m in mu.load_model_registry()["models"]) == ["m0", "m1", "m2", "m3", "m4", "m5"]
+
+
 def test_repair_resolves_a_git_conflict_keeping_both_sides(mu, five, ml_utils_path, project):
     open(PATH, "wb").write(conflict(five))
     result = mu.repair_registry()
