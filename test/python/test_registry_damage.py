@@ -114,6 +114,31 @@ def test_a_registry_file_that_is_a_folder_or_a_registry_folder_that_is_a_file_is
     assert open("mlops").read() == "my notes"
 
 
+def test_a_registry_file_that_is_a_symbolic_link_is_written_through_and_a_dangling_one_is_named(mu, ml_utils_path, project):
+    # A registry file linked from a shared folder: writes reach the linked file and keep the link.
+    mu.save_model_entry({"model_id": "shared1", "task_type": "regression", "metrics": REG}, output_dirs="shared")
+    os.makedirs("mlops")
+    os.symlink(os.path.abspath(os.path.join("shared", "model-registry.json")), PATH)
+    mu.save_model_entry({"model_id": "local1", "task_type": "regression", "metrics": REG})
+    assert os.path.islink(PATH)
+    assert [m["model_id"] for m in mu.load_model_registry(search_dirs="shared")["models"]] == ["shared1", "local1"]
+    # The link's target gone (a drive not mounted): named, never "nothing registered", never replaced.
+    os.remove(PATH)
+    os.symlink(os.path.abspath("unmounted/model-registry.json"), PATH)
+    with pytest.warns(mu.RegistryWarning, match="is a symbolic link to .*unmounted/model-registry.json, which does not exist"):
+        assert mu.load_model_registry()["damaged"]
+    shown = cli(ml_utils_path, project)
+    assert shown.returncode == 3 and f"DAMAGED: {PATH}: is a symbolic link to" in shown.stdout, shown.stdout
+    with pytest.raises(mu.RegistryDamagedError, match="which does not exist"):
+        mu.save_model_entry({"model_id": "m", "task_type": "regression", "metrics": REG})
+    assert os.path.islink(PATH) and not os.path.exists("unmounted")
+    # The registry folder itself a link to nothing: named too.
+    shutil.rmtree("mlops")
+    os.symlink(os.path.abspath("unmounted"), "mlops")
+    shown = cli(ml_utils_path, project)
+    assert shown.returncode == 3 and "DAMAGED: mlops: is a symbolic link to" in shown.stdout, shown.stdout
+
+
 def test_a_damaged_experiment_file_is_named_and_the_others_are_read(mu, ml_utils_path, project):
     for name in ("e1", "e2"):
         mu.save_experiment({"experiment_id": name, "task_type": "regression"})
@@ -142,6 +167,31 @@ def test_hand_added_entries_the_runtime_cannot_use_are_kept_byte_for_byte(mu, fi
     text = open(PATH).read()
     assert all(entry in text for entry in odd)
     assert {m["model_id"] for m in mu.load_model_registry()["models"]} == {"m0", "m1", "m2", "m3", "m4", "m5"}
+
+
+def test_a_duplicated_entry_is_named_with_the_copy_actually_shown(mu, five, ml_utils_path, project):
+    lines = five.decode().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith('    {"model_id": "m1"'))
+    # A line copied to edit it (same timestamps), then one edited later (a newer updated_at).
+    tie = lines[at].replace('"name": "n1"', '"name": "copied"')
+    later = json.loads(lines[at].rstrip(","))
+    later.update(name="edited", updated_at="2999-01-01T00:00:00+00:00")
+    lines[at + 1:at + 1] = [tie + ",", "    " + json.dumps(later) + ","]
+    open(PATH, "w").write("\n".join(lines))
+    with pytest.warns(mu.RegistryWarning):
+        loaded = mu.load_model_registry()
+    assert [m["name"] for m in loaded["models"] if m["model_id"] == "m1"] == ["edited"]
+    first, copy, edited = at + 1, at + 2, at + 3
+    assert f"{PATH}:{copy}: model_id 'm1' appears again at line {first}, the copy shown" in "\n".join(loaded["damaged"])
+    assert f"{PATH}:{first}: model_id 'm1' appears again at line {edited}, the copy shown" in "\n".join(loaded["damaged"])
+    lines[at + 2] = lines[at + 2].replace("2999", "1999")  # the edit now older than the original
+    open(PATH, "w").write("\n".join(lines))
+    with pytest.warns(mu.RegistryWarning):
+        loaded = mu.load_model_registry()
+    assert [m["name"] for m in loaded["models"] if m["model_id"] == "m1"] == ["n1"]
+    shown = cli(ml_utils_path, project)
+    assert f"{PATH}:{copy}: model_id 'm1' appears again at line {first}, the copy shown" in shown.stdout
+    assert f"{PATH}:{edited}: model_id 'm1' appears again at line {first}, the copy shown" in shown.stdout
 
 
 def test_a_hand_edited_champion_without_spaces_is_archived_by_the_next_promotion(mu, five, project):
@@ -203,6 +253,15 @@ def test_numbers_nan_infinity_decimal_numpy_and_bool(mu, project):
     assert mu.compare_metrics("regression", {"rmse": float("nan")}, {"rmse": 2.0})["better"] is None
     assert mu.compare_metrics("regression", {"rmse": float("-inf")}, {"rmse": 2.0})["better"] is None
     assert mu.compare_metrics("classification", {"f1": True}, {"f1": 0.5})["better"] is None
+    # Values a notebook can hold that float() or math.isfinite() choke on: a RegistryError or a
+    # warning naming the metric, never a bare ValueError or OverflowError; long doubles are numbers.
+    for odd in (decimal.Decimal("sNaN"), 10**400):
+        with pytest.raises(mu.RegistryError, match=r"metric metrics.rmse is (nan|inf) \(strict mode\)"):
+            mu.save_model_entry({"model_id": "o", "task_type": "regression", "metrics": dict(REG, rmse=odd)}, strict=True)
+        assert mu.compare_metrics("regression", {"rmse": odd}, {"rmse": 2.0})["better"] is None
+    mu.save_model_entry({"model_id": "l", "task_type": "regression", "metrics": dict(REG, rmse=np.longdouble(0.25))})
+    assert json.load(open(PATH))["models"][2]["metrics"]["rmse"] == 0.25
+    assert mu.compare_metrics("regression", {"rmse": np.longdouble(1.0)}, {"rmse": 10**20})["better"] is True
 
 
 # --- fingerprints ---------------------------------------------------------------------------------
@@ -222,6 +281,18 @@ def test_fingerprints_differ_whenever_the_data_differs(mu):
     changed[700] += 1e-6
     assert fp(pd.DataFrame({"e": [embedding, embedding]})) != fp(pd.DataFrame({"e": [embedding, changed]}))
     assert fp(pd.DataFrame({1: [1.0]})) != fp(pd.DataFrame({"1": [1.0]}))
+    # Categoricals: the same values with other categories (an unused level, another order) are other data.
+    assert fp(pd.DataFrame({"c": pd.Categorical(["x", "y"])})) != fp(pd.DataFrame({"c": pd.Categorical(["x", "y"], categories=["x", "y", "z"])}))
+    assert fp(pd.DataFrame({"c": pd.Categorical(["x", "y"])})) != fp(pd.DataFrame({"c": pd.Categorical(["x", "y"], categories=["y", "x"], ordered=True)}))
+    assert fp(pd.DataFrame({"c": pd.Categorical(["x", "y"])})) == fp(pd.DataFrame({"c": pd.Categorical(["x", "y"])}))
+    # pyarrow list and struct columns (read_parquet(dtype_backend="pyarrow")) are hashed cell by cell.
+    import pyarrow as pa
+
+    lists = pa.list_(pa.float64())
+    assert fp(pd.DataFrame({"e": pd.Series([[1.0, 2.0], [3.0]], dtype=pd.ArrowDtype(lists))})) != fp(pd.DataFrame({"e": pd.Series([[1.0, 2.0], [4.0]], dtype=pd.ArrowDtype(lists))}))
+    assert fp(pd.DataFrame({"e": pd.Series([[1.0], None], dtype=pd.ArrowDtype(lists))})) == fp(pd.DataFrame({"e": pd.Series([[1.0], None], dtype=pd.ArrowDtype(lists))}))
+    struct = pa.struct([("k", pa.int64())])
+    assert fp(pd.DataFrame({"s": pd.Series([{"k": 1}], dtype=pd.ArrowDtype(struct))})) != fp(pd.DataFrame({"s": pd.Series([{"k": 2}], dtype=pd.ArrowDtype(struct))}))
     frame = pd.DataFrame({"a": [1, 2, 3]})
     assert fp(frame) == fp(frame.copy())
     for bad in (-1, 0, 2.5, True):
@@ -316,6 +387,56 @@ def test_repair_gives_back_every_acknowledged_entry(mu, five, ml_utils_path, pro
     assert len(aside) == 1 and open(os.path.join("mlops", aside[0]), "rb").read() == damaged
     assert cli(ml_utils_path, project).returncode == 0
     mu.save_model_entry({"model_id": "m7", "task_type": "regression", "metrics": REG})
+
+
+def test_a_repair_never_replaces_what_another_repair_and_a_write_put_there_meanwhile(mu, five, ml_utils_path, project, monkeypatch):
+    import contextlib
+
+    damaged = broken_line(five)
+    open(PATH, "wb").write(damaged)
+    real_locked = mu._locked
+    save_m9 = "import ml_utils; ml_utils.save_model_entry({'model_id': 'm9', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})"
+
+    @contextlib.contextmanager
+    def others_first(folder):
+        # Between this repair's reading of the damaged file and its lock: another process repairs
+        # it, and a third registers m9 into the repaired file.
+        monkeypatch.setattr(mu, "_locked", real_locked)
+        assert cli(ml_utils_path, project, "repair").returncode == 0
+        assert run_python(ml_utils_path, save_m9, project).returncode == 0
+        with real_locked(folder):
+            yield
+
+    monkeypatch.setattr(mu, "_locked", others_first)
+    report = mu.repair_registry()
+    assert any("changed while it was being repaired" in action for action in report["actions"]), report
+    assert report["written"] == [] and report["kept_aside"] == []
+    assert "m9" in [m["model_id"] for m in mu.load_model_registry()["models"]]
+    aside = [name for name in os.listdir("mlops") if name.startswith("model-registry.json.damaged-")]
+    assert len(aside) == 1 and open(os.path.join("mlops", aside[0]), "rb").read() == damaged
+
+
+def test_a_writer_killed_before_its_generation_copy_still_leaves_the_generation_before(mu, five, ml_utils_path, project):
+    # Killed after renaming the new registry file into place, before copying it to .generations/:
+    # only the generation before (.1) holds the entries; a later damage must still be repairable.
+    code = (
+        "import os, ml_utils\n"
+        "real = ml_utils._write_atomic\n"
+        "def write(path, data, sync=True):\n"
+        "    done = real(path, data, sync)\n"
+        "    if os.sep + '.generations' + os.sep not in path and path.endswith('model-registry.json'):\n"
+        "        os._exit(9)\n"
+        "    return done\n"
+        "ml_utils._write_atomic = write\n"
+        "ml_utils.save_model_entry({'model_id': 'm5', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})\n"
+    )
+    assert run_python(ml_utils_path, code, project).returncode == 9
+    assert not os.path.exists(os.path.join("mlops", ".generations", "model-registry.json")), os.listdir("mlops/.generations")
+    damaged = broken_line(open(PATH, "rb").read())  # m1's line damaged by a hand edit
+    open(PATH, "wb").write(damaged)
+    done = cli(ml_utils_path, project, "repair")
+    assert done.returncode == 0 and "1 from the generation before (m1)" in done.stdout, done.stdout
+    assert sorted(m["model_id"] for m in mu.load_model_registry()["models"]) == ["m0", "m1", "m2", "m3", "m4", "m5"]
 
 
 def test_repair_resolves_a_git_conflict_keeping_both_sides(mu, five, ml_utils_path, project):

@@ -227,20 +227,27 @@ def _stamp(entry: Any) -> str:
     return str(entry.get("updated_at") or entry.get("created_at") or "")
 
 
+_FLOAT_MAX = 1.7976931348623157e308
+
+
 def _number(value: Any) -> Optional[Union[int, float]]:
     """`value` as a Python int or float when it is a real number (numpy and Decimal included; bool,
     strings and everything else are not); None otherwise. NaN and infinity come back as floats."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        # An int beyond float's range cannot be compared or shown as a float: it counts as infinite.
+        return value if abs(value) <= _FLOAT_MAX else (math.inf if value > 0 else -math.inf)
+    if isinstance(value, float):
         return value
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return math.nan if value.is_nan() else float(value)  # float() raises on a signaling NaN
     if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "shape", None) == ():
-        if getattr(getattr(value, "dtype", None), "kind", "") not in ("i", "u", "f"):
+        kind = getattr(getattr(value, "dtype", None), "kind", "")
+        if kind not in ("i", "u", "f"):
             return None
-        item = value.item()
-        return item if isinstance(item, (int, float)) and not isinstance(item, bool) else None
+        item = float(value) if kind == "f" else value.item()  # longdouble's item() is not a float
+        return _number(item) if isinstance(item, (int, float)) and not isinstance(item, bool) else None
     return None
 
 
@@ -514,6 +521,8 @@ def _stat_regular(path: str) -> Optional[str]:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
+        if os.path.islink(path):
+            return f"is a symbolic link to {os.readlink(path)}, which does not exist"
         return "missing"
     except NotADirectoryError:
         return "is below something that is a file, not a folder"
@@ -711,8 +720,10 @@ def _duplicates(result: _ListRead, id_key: str) -> None:
         if first is None:
             seen[item.key] = item
         elif not (first.side or item.side):
-            older, newer = (first, item) if _stamp(first.data) <= _stamp(item.data) else (item, first)
-            result.damage.append(Damage(result.path, older.line, f"{id_key} {item.key!r} appears again at line {newer.line}; the newer copy is shown, this one is kept", "kept"))
+            # The copy _newest shows: the newer one, the first in the file on a tie (a line copied to edit).
+            hidden, shown = (first, item) if _stamp(first.data) < _stamp(item.data) else (item, first)
+            seen[item.key] = shown
+            result.damage.append(Damage(result.path, hidden.line, f"{id_key} {item.key!r} appears again at line {shown.line}, the copy shown (the newest; the first on a tie); this one is kept", "kept"))
 
 
 def _read_list_file(path: str, list_key: str, id_key: str) -> Optional[_ListRead]:
@@ -794,6 +805,8 @@ def _folder_problem(folder: str, is_write_folder: bool) -> Optional[Damage]:
     reason = _stat_regular(folder)
     if reason is None and is_write_folder:
         return Damage(folder, None, "is a file, so no registry can be kept there: move it, or set " + MLOPS_DIR_ENV)
+    if reason is not None and reason.startswith("is a symbolic link") and is_write_folder:
+        return Damage(folder, None, f"{reason}, so its registry cannot be read: mount or restore it, or set {MLOPS_DIR_ENV}")
     return None
 
 
@@ -960,10 +973,12 @@ def _remove_orphan_temp_files(folder: str) -> None:
 
 def _write_atomic(path: str, data: bytes, sync: bool = True) -> str:
     """Write `data` to `path` via a temporary file in the same folder (fsync'd when `sync`), then
-    rename it over `path`: readers and a crash at any point see the old file or the new one."""
-    folder = os.path.dirname(path) or "."
+    rename it over `path`: readers and a crash at any point see the old file or the new one. When
+    `path` is a symbolic link, the file it links to is replaced and the link kept."""
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    folder = os.path.dirname(target) or "."
     os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)  # umask applies
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -971,7 +986,7 @@ def _write_atomic(path: str, data: bytes, sync: bool = True) -> str:
             if sync:
                 handle.flush()
                 getattr(os, "fdatasync", os.fsync)(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -1709,7 +1724,7 @@ def compute_data_fingerprint(data: Any, chunk_rows: int = 1_000_000) -> str:
         data = data.to_frame()
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"compute_data_fingerprint takes a pandas DataFrame or a file path, got {type(data).__name__}")
-    header = {"columns": [_typed_text(c) for c in data.columns], "dtypes": [str(t) for t in data.dtypes], "rows": len(data)}
+    header = {"columns": [_typed_text(c) for c in data.columns], "dtypes": [_dtype_text(t) for t in data.dtypes], "rows": len(data)}
     digest.update(json.dumps(header).encode("utf-8"))
     typed = [position for position in range(data.shape[1]) if _needs_typed_hash(data.iloc[:, position])]
     if data.shape[1]:
@@ -1718,10 +1733,26 @@ def compute_data_fingerprint(data: Any, chunk_rows: int = 1_000_000) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _needs_typed_hash(column: Any) -> bool:
-    """True for an object column holding anything but strings (and missing values)."""
+def _dtype_text(dtype: Any) -> str:
+    """A column's dtype as text; a categorical's with its categories and order (str() says only
+    'category', so two frames whose categories differ would look alike)."""
     import pandas as pd
 
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = [] if dtype.categories is None else list(dtype.categories)
+        return f"category:ordered={dtype.ordered}:" + json.dumps([_typed_text(c) for c in categories])
+    return str(dtype)
+
+
+def _needs_typed_hash(column: Any) -> bool:
+    """True for an object column holding anything but strings (and missing values), and for a
+    pyarrow list, struct or map column (pandas cannot hash those cells itself)."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        return bool(pa.types.is_nested(column.dtype.pyarrow_dtype))
     return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty")
 
 
@@ -2033,6 +2064,9 @@ def repair_registry(search_dirs: Dirs = None, dry_run: bool = False) -> dict[str
             if dry_run:
                 continue
             with _locked(folder):
+                if not _unchanged_since(path, read.data):
+                    report["actions"][-1] = _changed_while_repairing(path)
+                    continue
                 lines = ["    " + _ENCODER.encode(_id_entry(entry, id_key)) for entry in plan["entries"]]
                 lines += ["    " + raw for raw in plan["kept"]]
                 body = "\n" + ",\n".join(lines) + "\n  " if lines else ""
@@ -2045,6 +2079,25 @@ def repair_registry(search_dirs: Dirs = None, dry_run: bool = False) -> dict[str
     if not report["actions"]:
         report["actions"].append("nothing to repair: every registry file reads whole")
     return report
+
+
+def _unchanged_since(path: str, data: Optional[bytes]) -> bool:
+    """True when `path` still holds the bytes `data` that a repair was planned from (None: it was not
+    a regular file and still is not one). Checked under the lock, so a repair never replaces what
+    another repair, or a write after it, has put there since."""
+    reason = _stat_regular(path)
+    if data is None:
+        return reason not in (None, "missing")
+    if reason is not None:
+        return False
+    try:
+        return _read_bytes(path) == data
+    except OSError:
+        return False
+
+
+def _changed_while_repairing(path: str) -> str:
+    return f"{path}: changed while it was being repaired (another repair, or a write after one): left as it is; run `registry repair` again"
 
 
 def _model_from_experiment(model_id: str, experiment: Entry) -> Entry:
@@ -2070,6 +2123,9 @@ def _repair_entry_files(folder: str, subdir: str, id_key: str, stamp: str, dry_r
         if not name.endswith(".json") or name.startswith("."):
             continue
         file_path = os.path.join(path, name)
+        data = None
+        with contextlib.suppress(OSError):
+            data = _read_bytes(file_path) if _stat_regular(file_path) is None else None
         entry, damage = _read_entry_file(file_path, id_key)
         if not any(d.kind == "damaged" for d in damage):
             continue
@@ -2088,6 +2144,9 @@ def _repair_entry_files(folder: str, subdir: str, id_key: str, stamp: str, dry_r
                                  f"the damaged file {'would be' if dry_run else 'is'} kept as {aside}")
         if not dry_run:
             with _locked(folder):
+                if not _unchanged_since(file_path, data):
+                    report["actions"][-1] = _changed_while_repairing(file_path)
+                    continue
                 os.replace(file_path, aside)
                 report["kept_aside"].append(aside)
                 data = (json.dumps(copy, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
