@@ -129,3 +129,22 @@ def test_hooks_are_in_the_bundle_where_the_hooks_files_name_them(plugin):
         for handler in handlers:
             script = handler["command"].split("PLUGIN_ROOT}/", 1)[1].strip('"')
             assert Path(plugin, script).is_file(), script
+
+
+def test_a_write_is_judged_by_the_entries_it_changes(plugin, registry, project):
+    # An entry someone hand-wrote earlier that the runtime cannot use (kept byte for byte by the
+    # runtime) does not block a write that leaves it alone; a write that changes it is checked.
+    text = registry.read_text()
+    bad = text.replace('"rmse": 1.0', '"rmse": "one"', 1)
+    registry.write_text(bad)
+    other_entry = bad.replace('"model_id": "m_b"', '"model_id": "m_b", "name": "b"', 1)
+    assert other_entry != bad
+    status, _, err = run_hook(plugin, "registry_guard.py", write(registry, other_entry, project), project)
+    assert (status, err) == (0, "")
+    still_bad = bad.replace('"rmse": "one"', '"rmse": "two"', 1)
+    status, _, err = run_hook(plugin, "registry_guard.py", write(registry, still_bad, project), project)
+    assert status == 2 and "metric metrics.rmse must be a number" in err
+    # A new file (nothing on disk to compare with) is checked whole.
+    registry.unlink()
+    status, _, err = run_hook(plugin, "registry_guard.py", write(registry, other_entry, project), project)
+    assert status == 2 and "metric metrics.rmse must be a number" in err

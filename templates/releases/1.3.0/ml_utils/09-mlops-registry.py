@@ -1947,8 +1947,9 @@ def check_registry_text(path: str, text: str, search_dirs: Dirs = None) -> Optio
     """Check `text` as the new content of `path` before it is written by hand: None when `path` is
     not a registry file (see registry_file_kind); else every problem the runtime would have with it
     (a file it would refuse to write to, an entry it could not show, a field of the wrong type, a
-    file named unlike its entry), [] when it can read and use every entry. The plugin's registry
-    guard calls this before a model's Write or Edit of a registry file lands."""
+    file named unlike its entry), [] when it can read and use every entry. An entry the write leaves
+    exactly as `path` holds it now is not checked again: a hand edit is judged by what it changes.
+    The plugin's registry guard calls this before a model's Write or Edit of a registry file lands."""
     kind = registry_file_kind(path, search_dirs)
     if kind is None:
         return None
@@ -1968,7 +1969,10 @@ def check_registry_text(path: str, text: str, search_dirs: Dirs = None) -> Optio
             entry, damage = _read_entry_file(copy, id_key)
             entries = [entry] if entry is not None else []
     problems = [f"{path}:{d.line}: {d.problem}" if d.line else f"{path}: {d.problem}" for d in damage]
+    unchanged = _entries_on_disk(path, kind, id_key) if entries else {}
     for entry in entries:
+        if unchanged.get(entry[id_key]) == entry:
+            continue  # the write leaves this entry as it is: only what it changes is checked
         what = f"{id_key} {entry.get(id_key)!r}"
         try:
             with warnings.catch_warnings():
@@ -1982,6 +1986,18 @@ def check_registry_text(path: str, text: str, search_dirs: Dirs = None) -> Optio
         if name != expected:
             problems.append(f"{path}: the file of {id_key} {key!r} must be named {expected}")
     return problems
+
+
+def _entries_on_disk(path: str, kind: str, id_key: str) -> dict[str, Entry]:
+    """The entries a list registry file holds now, by id ({} for any other file, or one that
+    cannot be read): the registry guard checks only the entries a write adds or changes."""
+    if kind not in (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE):
+        return {}
+    try:
+        read = _read_list_file(path, "models" if kind == MODEL_REGISTRY_FILE else "features", id_key)
+    except (OSError, ValueError):
+        return {}
+    return {} if read is None else {entry[id_key]: entry for entry in read.entries()}
 
 
 def _recover_list(path: str, folder: str, filename: str, list_key: str, id_key: str, read: _ListRead) -> dict[str, Any]:
