@@ -53,6 +53,11 @@ describe("--out", () => {
     const refused = problemsOf(repoRoot, out);
     expect(refused).toEqual([expect.objectContaining({ ruleId: "out-not-a-build", reason: expect.stringContaining("1 file(s) changed since (ml-automation/agents/developer.md)") })]);
     expect(readFileSync(join(out, "ml-automation", "agents", "developer.md"), "utf8")).toBe("my own notes\n");
+    const added = join(work, "added-build");
+    expect(runBuild(["--out", added]).status).toBe(0);
+    writeFileSync(join(added, "ml-automation", "agents", "my-agent.md"), "mine\n");
+    expect(problemsOf(repoRoot, added)).toEqual([expect.objectContaining({ ruleId: "out-not-a-build", reason: expect.stringContaining("1 file(s) the earlier build did not write (ml-automation/agents/my-agent.md)") })]);
+    expect(readFileSync(join(added, "ml-automation", "agents", "my-agent.md"), "utf8")).toBe("mine\n");
   });
 
   it("inside the sources is refused (the next build would ship the bundle as assets)", () => {
