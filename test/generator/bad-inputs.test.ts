@@ -157,6 +157,20 @@ describe("the source tree", () => {
     expect(problemsOf(source)).toEqual([expect.objectContaining({ ruleId: "source-read", file: expect.stringMatching(/commands\/gone\.md$/) })]);
   });
 
+  it("a command whose file name Cursor cannot take as a skill name (spaces, accents, capitals) is named, nothing written", () => {
+    const source = copySources();
+    const command = "---\ndescription: Summarise the data.\n---\n\n# Summary\n";
+    writeFileSync(join(source, "commands", "my command.md"), command);
+    writeFileSync(join(source, "commands", "Résumé.md"), command);
+    writeFileSync(join(source, "commands", "data-v2.md"), command);
+    const out = join(tempDir(), "out");
+    expect(problemsOf(source, out).map(({ ruleId, file, reason }) => ({ ruleId, file, reason }))).toEqual([
+      { ruleId: "command-name", file: expect.stringMatching(/commands\/R\u00e9sum\u00e9\.md$/), reason: expect.stringContaining("(e.g. resume.md)") },
+      { ruleId: "command-name", file: expect.stringMatching(/commands\/my command\.md$/), reason: expect.stringContaining("(e.g. my-command.md)") },
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("--source naming a file, and agents/ being a file, are named as such", () => {
     const file = join(work, "plugin.json");
     writeFileSync(file, "{}");
