@@ -9,6 +9,7 @@ import type { JSONPath } from "jsonc-parser";
 import { stringify } from "yaml";
 import { SourceError, SourceErrors } from "../errors.ts";
 import { readFrontmatter } from "../frontmatter.ts";
+import { lineEnding } from "../splice.ts";
 
 /** Cursor's rule for skill (and plugin) names: lowercase letters and digits, inner hyphens and periods. */
 export const CURSOR_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
@@ -165,20 +166,31 @@ function nameAndDescription(name: string, description: unknown): string {
   return `---\n${stringify(data, { lineWidth: 0 })}---\n\n`;
 }
 
+/**
+ * Applies `render` to `source` with LF line breaks (the rules are written for them) and gives the
+ * result the line breaks `source` uses, so a CRLF file renders like its LF twin, in CRLF throughout.
+ */
+function inLineEndingOf(source: string, render: (text: string) => string): string {
+  const rendered = render(source.replace(/\r\n/g, "\n"));
+  return lineEnding(source) === "\r\n" ? rendered.replace(/\n/g, "\r\n") : rendered;
+}
+
 /** Rules command-frontmatter and the body rules: a command as Cursor reads it. */
 export function cursorCommand(text: string): string {
-  return cursorBody(dropFrontmatter(text));
+  return inLineEndingOf(text, (lf) => cursorBody(dropFrontmatter(lf)));
 }
 
 /** Rule skill-per-command: the skill Cursor's model picks for the command `name` (file `file`). */
 export function skillFromCommand(file: string, name: string, text: string): string {
-  return nameAndDescription(name, readFrontmatter(file, text)?.data.description) + cursorBody(dropFrontmatter(text));
+  return inLineEndingOf(text, (lf) => nameAndDescription(name, readFrontmatter(file, lf)?.data.description) + cursorBody(dropFrontmatter(lf)));
 }
 
 /** Rule agent-frontmatter: an agent as Cursor reads it. */
 export function cursorAgent(file: string, name: string, text: string): string {
-  const data = readFrontmatter(file, text)?.data ?? {};
-  return nameAndDescription(typeof data.name === "string" ? data.name : name, data.description) + cursorBody(dropFrontmatter(text));
+  return inLineEndingOf(text, (lf) => {
+    const data = readFrontmatter(file, lf)?.data ?? {};
+    return nameAndDescription(typeof data.name === "string" ? data.name : name, data.description) + cursorBody(dropFrontmatter(lf));
+  });
 }
 
 /** A Cursor hook handler. */
