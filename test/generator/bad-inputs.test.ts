@@ -171,6 +171,18 @@ describe("the source tree", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("a folder where the bundle needs a file (hooks/hooks.json/) is named as the source's, nothing written", () => {
+    const source = copySources();
+    const hooks = join(source, "hooks", "hooks.json");
+    const text = readFileSync(hooks);
+    rmSync(hooks);
+    mkdirSync(hooks);
+    writeFileSync(join(hooks, "old.json"), text);
+    const out = join(tempDir(), "out");
+    expect(problemsOf(source, out)).toEqual([expect.objectContaining({ ruleId: "source-path-conflict", file: expect.stringMatching(/hooks\/hooks\.json$/) })]);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("--source naming a file, and agents/ being a file, are named as such", () => {
     const file = join(work, "plugin.json");
     writeFileSync(file, "{}");
