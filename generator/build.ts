@@ -12,7 +12,7 @@ import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { editJson, parseJsonFile } from "./json-file.ts";
 import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts";
-import { checkDestination, writeBundle, type BundleFiles, type Protected } from "./output.ts";
+import { checkDestination, pathConflicts, writeBundle, type BundleFiles, type Protected } from "./output.ts";
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
 import type { Release } from "./release.ts";
 import { releaseRenderer } from "./render.ts";
@@ -159,6 +159,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
   const runtimePath = `${root}/templates/ml_utils.py`;
   if (runtime) add(runtimePath, runtime.text, sources.runtime?.kind === "file" ? sources.runtime.source : null);
 
+  errors.push(...pathConflicts(files, origins));
   const protect: Protected = {
     reads: [...sources.reads, ...options.releases.map((release) => join(options.templateRoot, release.templateDir))],
     keep: [options.templateRoot],

@@ -58,10 +58,11 @@ function refuse(out: string, problem: string, ruleId: string): SourceError {
   return new SourceError(displayPath(out), problem, undefined, { ruleId, actual: out });
 }
 
-/** A failed write as a SourceError naming the path the system reported (or `out`). */
-function writeError(out: string, error: unknown): SourceError {
+/** A failed write as a SourceError naming the path the system reported (or `out`), inside `out` rather than the staging folder. */
+function writeError(out: string, error: unknown, staging?: string): SourceError {
   const failure = error as NodeJS.ErrnoException;
-  const path = typeof failure?.path === "string" ? failure.path : out;
+  const reported = typeof failure?.path === "string" ? failure.path : out;
+  const path = staging && reported.startsWith(staging) ? join(out, relative(staging, reported)) : reported;
   return new SourceError(displayPath(path), `cannot be written (${failure?.code ?? "error"}); nothing was replaced in ${out}`, undefined, { ruleId: "out-write", actual: failure?.code });
 }
 
@@ -84,6 +85,27 @@ function within(inner: string, outer: string): boolean {
 export interface Protected {
   reads: string[];
   keep: string[];
+}
+
+/**
+ * Returns a SourceError for each bundle path that is a file and also the folder of another file (a
+ * tree with a folder where the build writes a file, e.g. hooks/hooks.json/), naming that source
+ * folder; `origins` gives the source file of a bundle path.
+ */
+export function pathConflicts(files: BundleFiles, origins: ReadonlyMap<string, { file: string } | null>): SourceError[] {
+  const paths = [...files.keys()].sort();
+  const problems: SourceError[] = [];
+  for (const path of paths) {
+    const nested = paths.find((other) => other.startsWith(`${path}/`));
+    if (!nested) continue;
+    const origin = origins.get(nested)?.file;
+    const folder = origin && origin.endsWith(nested.slice(path.length)) ? origin.slice(0, origin.length - (nested.length - path.length)) : nested.slice(0, path.length);
+    problems.push(new SourceError(folder, `is a folder, but the bundle needs ${path} to be a file${origins.get(path) ? "" : " (the build writes it)"}; move the files out of this folder`, undefined, {
+      ruleId: "source-path-conflict",
+      actual: path,
+    }));
+  }
+  return problems;
 }
 
 /**
@@ -142,7 +164,7 @@ export function writeBundle(out: string, files: BundleFiles, paths: Protected, e
   } catch (error) {
     if (existsSync(retired) && !existsSync(target)) renameSync(retired, target);
     rmSync(staging, { recursive: true, force: true });
-    throw writeError(out, error);
+    throw writeError(out, error, staging);
   }
   rmSync(retired, { recursive: true, force: true });
 }

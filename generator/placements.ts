@@ -12,7 +12,7 @@ import { findBlock, findListItem, findSection, findTable, leadOf, leadParagraphs
 import { listHeadings, offsets, plainText, sectionRange, type HeadingInfo } from "./markdown.ts";
 import { describeHeading, type Placement } from "./release.ts";
 import { formatRow } from "./table-row.ts";
-import { appendBlock, indentContinuation } from "./splice.ts";
+import { appendBlock, indentContinuation, visualIndent } from "./splice.ts";
 
 /** What a placement needs besides the document: the bold leads and section headings the release inserts into this file. */
 export interface PlacementContext {
@@ -242,7 +242,9 @@ const inListItem: Kind<"inListItem", { section: Section; item: ListItem }> = {
     return existingParagraph(doc, found[0], identity);
   },
   splice(doc, anchor, identity, block, eol) {
-    const indent = " ".repeat(pointOf(anchor.item.children[0]).column - 1);
+    // The item's content column, tabs after the marker expanded (unist columns count a tab as one).
+    const first = anchor.item.children[0];
+    const indent = " ".repeat(first ? visualIndent(doc.text, offsets(first).start) : pointOf(first).column - 1);
     return spliceAfter(doc, inListItem.recognise(doc, anchor, identity), offsets(anchor.item).end, indent, block, eol);
   },
   check(doc, placement, identity, context) {

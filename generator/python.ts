@@ -51,8 +51,8 @@ if sys.version_info < (3, 9):
 path = sys.argv[1]
 source = open(path, encoding="utf-8").read()
 
-def fail(message, line=None):
-    print(json.dumps({"error": message, "line": line}))
+def fail(message, line=None, rule="runtime-run"):
+    print(json.dumps({"error": message, "line": line, "rule": rule}))
     sys.exit(0)
 
 def line_in(text):
@@ -64,7 +64,7 @@ try:
     tree = ast.parse(source, path)
     compile(tree, path, "exec")
 except SyntaxError as error:
-    fail("Python does not compile it: %s" % error.msg, error.lineno)
+    fail("Python does not compile it: %s" % error.msg, error.lineno, "runtime-compile")
 definitions = []
 for node in tree.body:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -83,17 +83,17 @@ try:
     spec.loader.exec_module(module)
 except BaseException as error:
     frames = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
-    fail("importing it fails: %s: %s" % (type(error).__name__, error), frames[-1] if frames else None)
+    fail("importing it fails: %s: %s" % (type(error).__name__, error), frames[-1] if frames else None, "runtime-import")
 
 commands = sorted(getattr(module, "_COMMANDS", {}) or {})
 for argv in [["--help"]] + [[name, "--help"] for name in commands]:
     try:
         run = subprocess.run([sys.executable, path] + argv, capture_output=True, text=True, timeout=120, cwd=os.path.dirname(path))
     except subprocess.TimeoutExpired:
-        fail("python3 ml_utils.py %s does not finish within 120 s" % " ".join(argv))
+        fail("python3 ml_utils.py %s does not finish within 120 s" % " ".join(argv), None, "runtime-command")
     if run.returncode != 0 or "usage" not in run.stdout.lower():
         detail = (run.stderr.strip() or run.stdout.strip()).splitlines()
-        fail("python3 ml_utils.py %s exits %s: %s" % (" ".join(argv), run.returncode, detail[-1] if detail else "no output, no usage text"), line_in(run.stderr))
+        fail("python3 ml_utils.py %s exits %s: %s" % (" ".join(argv), run.returncode, detail[-1] if detail else "no output, no usage text"), line_in(run.stderr), "runtime-command")
 print(json.dumps({"functions": functions, "names": names, "definitions": definitions, "commands": commands}))
 `;
 
@@ -123,7 +123,7 @@ function runPython(script: string, file: string, args: string[], input?: string)
  */
 export function inspectPython(file: string, source: string): PythonInventory {
   const report = JSON.parse(runPython(INSPECT, file, [file], source).stdout) as PythonInventory & { error?: string; line?: number };
-  if (report.error) throw new SourceError(file, `Python does not compile it: ${report.error}`, report.line);
+  if (report.error) throw new SourceError(file, `Python does not compile it: ${report.error}`, report.line, { ruleId: "runtime-compile" });
   return { functions: report.functions, names: report.names };
 }
 
@@ -139,10 +139,10 @@ export function runPythonModule(file: string, source: string): PythonRun {
     const path = join(folder, "ml_utils.py");
     writeFileSync(path, source);
     const { python, stdout } = runPython(RUN, file, [path]);
-    const report = JSON.parse(stdout) as PythonRun & { error?: string; line?: number | null };
+    const report = JSON.parse(stdout) as PythonRun & { error?: string; line?: number | null; rule?: string };
     if (report.error) {
       const hint = /ModuleNotFoundError/.test(report.error) ? ` (checked with ${python}; set PYTHON to a Python that has the runtime's dependencies)` : "";
-      throw new SourceError(file, `${report.error}${hint}`, report.line ?? undefined);
+      throw new SourceError(file, `${report.error}${hint}`, report.line ?? undefined, { ruleId: report.rule ?? "runtime-run" });
     }
     return report;
   } finally {

@@ -57,7 +57,7 @@ export function renderTemplate(file: string, source: string, context: object): s
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const line = /line (\d+)/.exec(message)?.[1];
-    throw new SourceError(file, `template does not render: ${message.split("\n")[0]}`, line ? Number(line) : undefined);
+    throw new SourceError(file, `template does not render: ${message.split("\n")[0]}`, line ? Number(line) : undefined, { ruleId: "template-render" });
   }
 }
 
@@ -70,7 +70,7 @@ export function releaseRenderer(templateRoot: string, release: Release): (templa
   return (template) => {
     const path = join(templateRoot, release.templateDir, template);
     const file = displayPath(path);
-    if (!existsSync(path)) throw new SourceError(file, `template of release ${release.version} is missing`);
+    if (!existsSync(path)) throw new SourceError(file, `template of release ${release.version} is missing`, undefined, { ruleId: "template-missing", actual: template });
     return { file, text: renderTemplate(file, readFileSync(path, "utf8"), context) };
   };
 }

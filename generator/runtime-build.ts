@@ -31,7 +31,7 @@ export function releaseSections(release: Release, templateRoot: string): Runtime
   return release.runtimeSections.map((name) => {
     const path = join(templateRoot, release.templateDir, name);
     const file = displayPath(path);
-    if (!existsSync(path)) throw new SourceError(file, `runtime section of release ${release.version} is missing`);
+    if (!existsSync(path)) throw new SourceError(file, `runtime section of release ${release.version} is missing`, undefined, { ruleId: "runtime-section-missing", actual: name });
     return readSectionFile(file, readFileSync(path, "utf8"));
   });
 }
@@ -57,6 +57,8 @@ export function buildRuntime(sources: SourceTree, release: Release, templateRoot
       displayPath(sources.root),
       `release ${release.version} adds runtime sections (${added.map((section) => section.file).join(", ")}) but the sources have no ml_utils.py to add them to ` +
         "(expected templates/ml_utils/*.py section files, or templates/ml_utils.py in a plugin checkout)",
+      undefined,
+      { ruleId: "runtime-base-missing", actual: release.version },
     );
   }
   const sections = mergeSections(base, added);
@@ -71,7 +73,7 @@ export function buildRuntime(sources: SourceTree, release: Release, templateRoot
     const where = at(error.line);
     const problem = error.message.slice(error.message.indexOf(": ") + 2);
     if (!where) throw error;
-    throw new SourceError(where.section.file, `${problem} (line ${error.line} of the compiled ml_utils.py)`, where.line);
+    throw new SourceError(where.section.file, `${problem} (line ${error.line} of the compiled ml_utils.py)`, where.line, { ruleId: error.ruleId, actual: error.actual });
   }
   const clashes: SourceError[] = [];
   const owner = new Map<string, { file: string; line: number }>();
@@ -81,11 +83,14 @@ export function buildRuntime(sources: SourceTree, release: Release, templateRoot
     const first = owner.get(definition.name);
     if (!first) owner.set(definition.name, { file: where.section.file, line: where.line });
     else if (first.file !== where.section.file) {
-      clashes.push(new SourceError(where.section.file, `defines ${definition.name}, which ${first.file}:${first.line} already defines; a section must not replace another section's names`, where.line));
+      clashes.push(new SourceError(where.section.file, `defines ${definition.name}, which ${first.file}:${first.line} already defines; a section must not replace another section's names`, where.line, {
+        ruleId: "runtime-name-clash",
+        actual: definition.name,
+      }));
     }
   }
   if (clashes.length) throw new SourceErrors(clashes);
   const missing = release.runtimeApi.filter((name) => !run.functions.includes(name));
-  if (missing.length) throw new SourceError(COMPILED, `does not define ${missing.join(", ")}, which release ${release.version} requires`);
+  if (missing.length) throw new SourceError(COMPILED, `does not define ${missing.join(", ")}, which release ${release.version} requires`, undefined, { ruleId: "runtime-api-missing", actual: missing.join(", ") });
   return { text, sections: sections.map((section) => section.key), functions: run.functions.length };
 }

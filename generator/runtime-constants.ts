@@ -55,17 +55,17 @@ export function fillGeneratedBlocks(file: string, text: string): { text: string;
   const blocks: GeneratedBlock[] = [];
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] ?? "";
-    if (END.test(line)) throw new SourceError(file, "`# --- end generated ---` without a `# --- generated from generator/constants.ts: NAME ---` line before it", index + 1);
+    if (END.test(line)) throw new SourceError(file, "`# --- end generated ---` without a `# --- generated from generator/constants.ts: NAME ---` line before it", index + 1, { ruleId: "runtime-generated-block" });
     const start = START.exec(line);
     out.push(line);
     if (!start) continue;
     const name = start[1] ?? "";
     const generate = GENERATED_BLOCKS[name];
     if (!generate) {
-      throw new SourceError(file, `unknown generated block ${JSON.stringify(name)}; known: ${Object.keys(GENERATED_BLOCKS).map((key) => JSON.stringify(key)).join(", ")}`, index + 1);
+      throw new SourceError(file, `unknown generated block ${JSON.stringify(name)}; known: ${Object.keys(GENERATED_BLOCKS).map((key) => JSON.stringify(key)).join(", ")}`, index + 1, { ruleId: "runtime-generated-block", actual: name });
     }
     const end = lines.findIndex((candidate, at) => at > index && (END.test(candidate) || START.test(candidate)));
-    if (end === -1 || START.test(lines[end] ?? "")) throw new SourceError(file, `generated block ${JSON.stringify(name)} has no \`# --- end generated ---\` line`, index + 1);
+    if (end === -1 || START.test(lines[end] ?? "")) throw new SourceError(file, `generated block ${JSON.stringify(name)} has no \`# --- end generated ---\` line`, index + 1, { ruleId: "runtime-generated-block", actual: name });
     const body = generate().join("\n").split("\n").map((bodyLine) => (newline === "\r\n" ? `${bodyLine}\r` : bodyLine));
     const old = lines.slice(index + 1, end);
     blocks.push({ name, line: index + 1, current: old.join("\n") === body.join("\n") });

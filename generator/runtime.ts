@@ -30,7 +30,7 @@ export function splitRuntime(file: string, text: string): RuntimeSection[] {
     const end = banners[index + 1]?.index ?? text.length;
     const key = banner[1] ?? banner[2] ?? "";
     if (sections.some((section) => section.key === key)) {
-      throw new SourceError(file, `section ${JSON.stringify(key)} appears twice`, lineOfOffset(text, start));
+      throw new SourceError(file, `section ${JSON.stringify(key)} appears twice`, lineOfOffset(text, start), { ruleId: "runtime-section-duplicate", actual: key });
     }
     sections.push({ key, title: banner[2] ?? "", text: text.slice(start, end), file });
   });
@@ -45,7 +45,9 @@ export function readSectionTemplate(file: string, text: string): RuntimeSection 
   const sections = splitRuntime(file, text);
   const [only] = sections;
   if (sections.length !== 1 || !only) {
-    throw new SourceError(file, `a section template holds one section (a banner and its code) or the preamble; found ${sections.map((section) => section.key).join(", ") || "nothing"}`);
+    throw new SourceError(file, `a section template holds one section (a banner and its code) or the preamble; found ${sections.map((section) => section.key).join(", ") || "nothing"}`, undefined, {
+      ruleId: "runtime-section-shape",
+    });
   }
   return only;
 }

@@ -26,6 +26,16 @@ export function indentContinuation(fragment: string, prefix: string, eol: string
     .join(eol);
 }
 
+/**
+ * Returns the width of the text before `offset` on its line, tabs expanded to the next multiple of 4
+ * as CommonMark does: the indentation a continuation line needs to start where `offset` does.
+ */
+export function visualIndent(text: string, offset: number): number {
+  let width = 0;
+  for (let i = text.lastIndexOf("\n", offset - 1) + 1; i < offset; i++) width = text[i] === "\t" ? width + 4 - (width % 4) : width + 1;
+  return width;
+}
+
 /** Returns `text` with [start, end) replaced by `insert`. Throws RangeError for a range outside the text. */
 export function splice(text: string, start: number, end: number, insert: string): string {
   if (start < 0 || end < start || end > text.length) {

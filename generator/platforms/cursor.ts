@@ -7,7 +7,12 @@
  */
 import type { JSONPath } from "jsonc-parser";
 import { stringify } from "yaml";
+import { SourceError, SourceErrors } from "../errors.ts";
 import { readFrontmatter } from "../frontmatter.ts";
+import { lineEnding } from "../splice.ts";
+
+/** Cursor's rule for skill (and plugin) names: lowercase letters and digits, inner hyphens and periods. */
+export const CURSOR_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 
 /** The folder of the plugin holding what Cursor reads. */
 export const CURSOR_FOLDER = "cursor";
@@ -161,20 +166,31 @@ function nameAndDescription(name: string, description: unknown): string {
   return `---\n${stringify(data, { lineWidth: 0 })}---\n\n`;
 }
 
+/**
+ * Applies `render` to `source` with LF line breaks (the rules are written for them) and gives the
+ * result the line breaks `source` uses, so a CRLF file renders like its LF twin, in CRLF throughout.
+ */
+function inLineEndingOf(source: string, render: (text: string) => string): string {
+  const rendered = render(source.replace(/\r\n/g, "\n"));
+  return lineEnding(source) === "\r\n" ? rendered.replace(/\n/g, "\r\n") : rendered;
+}
+
 /** Rules command-frontmatter and the body rules: a command as Cursor reads it. */
 export function cursorCommand(text: string): string {
-  return cursorBody(dropFrontmatter(text));
+  return inLineEndingOf(text, (lf) => cursorBody(dropFrontmatter(lf)));
 }
 
 /** Rule skill-per-command: the skill Cursor's model picks for the command `name` (file `file`). */
 export function skillFromCommand(file: string, name: string, text: string): string {
-  return nameAndDescription(name, readFrontmatter(file, text)?.data.description) + cursorBody(dropFrontmatter(text));
+  return inLineEndingOf(text, (lf) => nameAndDescription(name, readFrontmatter(file, lf)?.data.description) + cursorBody(dropFrontmatter(lf)));
 }
 
 /** Rule agent-frontmatter: an agent as Cursor reads it. */
 export function cursorAgent(file: string, name: string, text: string): string {
-  const data = readFrontmatter(file, text)?.data ?? {};
-  return nameAndDescription(typeof data.name === "string" ? data.name : name, data.description) + cursorBody(dropFrontmatter(text));
+  return inLineEndingOf(text, (lf) => {
+    const data = readFrontmatter(file, lf)?.data ?? {};
+    return nameAndDescription(typeof data.name === "string" ? data.name : name, data.description) + cursorBody(dropFrontmatter(lf));
+  });
 }
 
 /** A Cursor hook handler. */
@@ -250,7 +266,20 @@ export function renderCursor(plugin: PluginFiles, sessionStart: string, cursorHo
   // handlers: rendering again adds only what is missing, so a second build changes nothing.
   const files = new Map<string, string>();
   const manifest: Array<[JSONPath, unknown]> = [];
-  for (const path of plugin.paths.filter((candidate) => /^commands\/[^/]+\.md$/.test(candidate)).sort()) {
+  const commands = plugin.paths.filter((candidate) => /^commands\/[^/]+\.md$/.test(candidate)).sort();
+  // Each command becomes a Cursor skill named after its file: a name Cursor refuses is the file's problem.
+  const unnamable = commands.filter((path) => !CURSOR_NAME.test(path.slice("commands/".length, -".md".length)));
+  if (unnamable.length) {
+    throw new SourceErrors(unnamable.map((path) => {
+      const name = path.slice("commands/".length, -".md".length);
+      const suggestion = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9.]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
+      return new SourceError(plugin.origin(path), `the command is named "${name}" after its file, but Cursor takes each command as a skill and a skill's name must be lowercase letters and digits with inner '-' or '.'; rename the file${suggestion ? ` (e.g. ${suggestion}.md)` : ""}`, undefined, {
+        ruleId: "command-name",
+        actual: name,
+      });
+    }));
+  }
+  for (const path of commands) {
     const name = path.slice("commands/".length, -".md".length);
     const text = plugin.text(path) ?? "";
     files.set(`${CURSOR_FOLDER}/commands/${name}.md`, cursorCommand(text));

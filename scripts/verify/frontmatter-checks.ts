@@ -4,6 +4,7 @@
  */
 import { SourceError } from "../../generator/errors.ts";
 import { readFrontmatter } from "../../generator/frontmatter.ts";
+import { CURSOR_NAME } from "../../generator/platforms/cursor.ts";
 import type { TextFile } from "../../generator/sources.ts";
 
 /** Frontmatter keys Claude Code 2.1 reads in plugin agents, commands and skills; any other key is silently ignored. */
@@ -14,7 +15,7 @@ export const CLAUDE_CODE_KEYS = new Set([
 ]);
 
 /** Cursor's rule for skill (and plugin) names: lowercase letters and digits, inner hyphens and periods. */
-export const KEBAB_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+export const KEBAB_NAME = CURSOR_NAME;
 
 /**
  * Checks every agent, command and skill of `documents` (plugin path to file). Returns one SourceError

@@ -172,6 +172,15 @@ describe("a table row", () => {
     const compact = readme.replace("| Skill | What |\n| --- | --- |\n| `eda` | Explore |", "|Skill|What|\n|---|---|\n|`eda`|Explore|");
     expect(released(compact, [{ placement, fragment: row }])).toBe(compact.replace("|`eda`|Explore|", "|`eda`|Explore|\n|`registry`|Inspect registries|"));
   });
+
+  it("writes the row without outer pipes when the host table has none (padded or not)", () => {
+    const bare = readme.replace("| Skill | What |\n| --- | --- |\n| `eda` | Explore |", "Skill | What\n:--- | ---:\n`eda` | Explore");
+    const once = released(bare, [{ placement, fragment: row }]);
+    expect(once).toBe(bare.replace("`eda` | Explore", "`eda` | Explore\n`registry` | Inspect registries"));
+    expect(released(once, [{ placement, fragment: row }])).toBe(once);
+    const tight = readme.replace("| Skill | What |\n| --- | --- |\n| `eda` | Explore |", "Skill|What\n---|---\n`eda`|Explore");
+    expect(released(tight, [{ placement, fragment: "| `a\\|b` | Pipes |" }])).toBe(tight.replace("`eda`|Explore", "`eda`|Explore\n`a\\|b`|Pipes"));
+  });
 });
 
 describe("fragment shapes", () => {

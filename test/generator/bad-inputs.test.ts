@@ -53,6 +53,11 @@ describe("--out", () => {
     const refused = problemsOf(repoRoot, out);
     expect(refused).toEqual([expect.objectContaining({ ruleId: "out-not-a-build", reason: expect.stringContaining("1 file(s) changed since (ml-automation/agents/developer.md)") })]);
     expect(readFileSync(join(out, "ml-automation", "agents", "developer.md"), "utf8")).toBe("my own notes\n");
+    const added = join(work, "added-build");
+    expect(runBuild(["--out", added]).status).toBe(0);
+    writeFileSync(join(added, "ml-automation", "agents", "my-agent.md"), "mine\n");
+    expect(problemsOf(repoRoot, added)).toEqual([expect.objectContaining({ ruleId: "out-not-a-build", reason: expect.stringContaining("1 file(s) the earlier build did not write (ml-automation/agents/my-agent.md)") })]);
+    expect(readFileSync(join(added, "ml-automation", "agents", "my-agent.md"), "utf8")).toBe("mine\n");
   });
 
   it("inside the sources is refused (the next build would ship the bundle as assets)", () => {
@@ -150,6 +155,32 @@ describe("the source tree", () => {
     const source = copySources();
     symlinkSync(join(source, "nowhere.md"), join(source, "commands", "gone.md"));
     expect(problemsOf(source)).toEqual([expect.objectContaining({ ruleId: "source-read", file: expect.stringMatching(/commands\/gone\.md$/) })]);
+  });
+
+  it("a command whose file name Cursor cannot take as a skill name (spaces, accents, capitals) is named, nothing written", () => {
+    const source = copySources();
+    const command = "---\ndescription: Summarise the data.\n---\n\n# Summary\n";
+    writeFileSync(join(source, "commands", "my command.md"), command);
+    writeFileSync(join(source, "commands", "Résumé.md"), command);
+    writeFileSync(join(source, "commands", "data-v2.md"), command);
+    const out = join(tempDir(), "out");
+    expect(problemsOf(source, out).map(({ ruleId, file, reason }) => ({ ruleId, file, reason }))).toEqual([
+      { ruleId: "command-name", file: expect.stringMatching(/commands\/R\u00e9sum\u00e9\.md$/), reason: expect.stringContaining("(e.g. resume.md)") },
+      { ruleId: "command-name", file: expect.stringMatching(/commands\/my command\.md$/), reason: expect.stringContaining("(e.g. my-command.md)") },
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("a folder where the bundle needs a file (hooks/hooks.json/) is named as the source's, nothing written", () => {
+    const source = copySources();
+    const hooks = join(source, "hooks", "hooks.json");
+    const text = readFileSync(hooks);
+    rmSync(hooks);
+    mkdirSync(hooks);
+    writeFileSync(join(hooks, "old.json"), text);
+    const out = join(tempDir(), "out");
+    expect(problemsOf(source, out)).toEqual([expect.objectContaining({ ruleId: "source-path-conflict", file: expect.stringMatching(/hooks\/hooks\.json$/) })]);
+    expect(existsSync(out)).toBe(false);
   });
 
   it("--source naming a file, and agents/ being a file, are named as such", () => {

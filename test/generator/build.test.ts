@@ -189,6 +189,17 @@ describe("bad input ends the build with a clear error and writes nothing", () =>
     expect(readTree(previous)).toEqual(before);
   });
 
+  it("the CLI prints each problem at the source's line and column, with its ruleId", () => {
+    const source = copySources();
+    const lines = readFileSync(join(source, "agents/eda-analyst.md"), "utf8").split("\n").length;
+    edit(source, "agents/eda-analyst.md", (text) => `${text}\n## Agent Report Bus (v1.2.1)\n\nAgain.\n`);
+    edit(source, "plugin-manifests/cursor-plugin.json", (text) => text.replace('"license": "MIT",', '"license": "MIT"'));
+    const failed = runBuild(["--source", source, "--out", join(tempDir(), "dist")]);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(new RegExp(`agents/eda-analyst\\.md\n *${lines + 1}:1 +error .*anchor-ambiguous +ml-automation`));
+    expect(failed.stderr).toMatch(/plugin-manifests\/cursor-plugin\.json\n *10:3 +error +not valid JSON.*manifest-json +ml-automation/);
+  });
+
   it("refuses to replace a folder that is not an earlier build, and wrong usage exits 2", () => {
     const precious = join(tempDir(), "notes");
     mkdirSync(precious);

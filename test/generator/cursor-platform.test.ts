@@ -81,6 +81,15 @@ describe("Cursor rules", () => {
     expect(cursorHooks(claude, text).text).toBe(text);
   });
 
+  it("keeps a CRLF source's line endings in what the rules add (frontmatter, steps)", () => {
+    const crlf = REGISTRY.replace(/\n/g, "\r\n");
+    for (const rendered of [cursorCommand(crlf), skillFromCommand("commands/registry.md", "registry", crlf), cursorAgent("agents/dev.md", "dev", "---\r\nname: dev\r\ndescription: Dev.\r\n---\r\n\r\nBody.\r\n")]) {
+      expect(rendered).toContain("\r\n");
+      expect(rendered.replace(/\r\n/g, "")).not.toContain("\n");
+    }
+    expect(cursorCommand(crlf)).toBe(cursorCommand(REGISTRY).replace(/\n/g, "\r\n"));
+  });
+
   it("renders a plugin: a command, its skill, an agent, the hooks file and the launcher hook, and the manifest's paths", () => {
     const files: Record<string, string> = { "commands/registry.md": REGISTRY, "agents/dev.md": "---\nname: dev\ndescription: Dev.\n---\n\nBody.\n" };
     const rendered = renderCursor({ paths: Object.keys(files), text: (path) => files[path], origin: (path) => path }, "# launcher hook\n");

@@ -10,13 +10,13 @@ import { runtimeSectionFiles } from "../../scripts/sync-runtime-constants.ts";
 import { copySources, repoRoot, tempDir } from "../helpers.ts";
 import { compileRuntime, mergeSections, readSectionTemplate, sectionAtLine, splitRuntime } from "../../generator/runtime.ts";
 
-/** Builds `source` in-process; returns the problems' messages ([] when it builds). */
+/** Builds `source` in-process; returns the problems as "ruleId message" ([] when it builds). */
 function problemsOf(source: string): string[] {
   try {
     buildPlugin({ source, out: join(tempDir(), "out"), releases, templateRoot: repoRoot });
     return [];
   } catch (error) {
-    if (error instanceof SourceErrors) return error.errors.map((problem) => problem.message);
+    if (error instanceof SourceErrors) return error.errors.map((problem) => `${problem.ruleId} ${problem.message}`);
     throw error;
   }
 }
@@ -48,6 +48,8 @@ describe("ml_utils.py sections", () => {
   it("refuse a section number used twice, and a template holding two sections", () => {
     expect(() => splitRuntime("ml_utils.py", FILE + banner("2. AGAIN"))).toThrowError(/ml_utils\.py:\d+: section "2" appears twice/);
     expect(() => readSectionTemplate("x.py.hbs", banner("3. A") + banner("4. B"))).toThrowError(/holds one section .* found 3, 4/);
+    expect(() => splitRuntime("ml_utils.py", FILE + banner("2. AGAIN"))).toThrowError(expect.objectContaining({ ruleId: "runtime-section-duplicate" }));
+    expect(() => readSectionTemplate("x.py.hbs", banner("3. A") + banner("4. B"))).toThrowError(expect.objectContaining({ ruleId: "runtime-section-shape" }));
   });
 });
 
@@ -78,6 +80,7 @@ describe("runtime sections as plain Python", () => {
     expect(filled.text).toContain('PLATFORM_DIRS = [".claude", ".cursor", ".codex", ".opencode"]\n# --- end generated ---');
     expect(() => fillGeneratedBlocks("s.py", "# --- generated from generator/constants.ts: colours ---\n# --- end generated ---\n")).toThrowError(/s\.py:1: unknown generated block "colours"/);
     expect(() => fillGeneratedBlocks("s.py", "a\n# --- generated from generator/constants.ts: registry ---\nX = 1\n")).toThrowError(/s\.py:2: generated block "registry" has no/);
+    expect(() => fillGeneratedBlocks("s.py", "a\n# --- generated from generator/constants.ts: registry ---\nX = 1\n")).toThrowError(expect.objectContaining({ ruleId: "runtime-generated-block", line: 2 }));
   });
 });
 
@@ -89,26 +92,26 @@ describe("the build runs the compiled runtime", () => {
     const file = join(sectionsDir(source), "05-evaluation.py");
     writeFileSync(file, readFileSync(file, "utf8").replace("\n\ndef evaluate_model(", "\n\nMISSING_NAME.attribute\n\n\ndef evaluate_model("));
     const line = readFileSync(file, "utf8").split("\n").indexOf("MISSING_NAME.attribute") + 1;
-    expect(problemsOf(source)).toEqual([expect.stringMatching(new RegExp(`05-evaluation\\.py:${line}: importing it fails: NameError: name 'MISSING_NAME' is not defined \\(line \\d+ of the compiled ml_utils\\.py\\)`))]);
+    expect(problemsOf(source)).toEqual([expect.stringMatching(new RegExp(`^runtime-import .*05-evaluation\\.py:${line}: importing it fails: NameError: name 'MISSING_NAME' is not defined \\(line \\d+ of the compiled ml_utils\\.py\\)`))]);
   });
 
   it("fails when `registry --help` does not run, naming the line", () => {
     const source = copySources();
     const file = join(sectionsDir(source), "08-reflection.py");
     writeFileSync(file, `${readFileSync(file, "utf8")}\n\nimport argparse as _argparse\n_argparse.ArgumentParser.format_help = lambda self: 1 / 0\n`);
-    expect(problemsOf(source)).toEqual([expect.stringMatching(/ml_utils\.py registry --help exits 1: ZeroDivisionError: division by zero/)]);
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/^runtime-command .*ml_utils\.py registry --help exits 1: ZeroDivisionError: division by zero/)]);
   });
 
   it("refuses a section that redefines a name of another section", () => {
     const source = copySources();
     const file = join(sectionsDir(source), "08-reflection.py");
     writeFileSync(file, `${readFileSync(file, "utf8")}\n\ndef mlops_dir():\n    return "elsewhere"\n`);
-    expect(problemsOf(source)).toEqual([expect.stringMatching(/09-mlops-registry\.py:\d+: defines mlops_dir, which .*08-reflection\.py:\d+ already defines/)]);
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/^runtime-name-clash .*09-mlops-registry\.py:\d+: defines mlops_dir, which .*08-reflection\.py:\d+ already defines/)]);
   });
 
   it("refuses release runtime sections over sources without any runtime section", () => {
     const source = copySources();
     rmSync(sectionsDir(source), { recursive: true });
-    expect(problemsOf(source)).toEqual([expect.stringMatching(/release 1\.3\.0 adds runtime sections \(.*09-mlops-registry\.py.*\) but the sources have no ml_utils\.py to add them to/)]);
+    expect(problemsOf(source)).toEqual([expect.stringMatching(/^runtime-base-missing .*release 1\.3\.0 adds runtime sections \(.*09-mlops-registry\.py.*\) but the sources have no ml_utils\.py to add them to/)]);
   });
 });
