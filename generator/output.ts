@@ -136,18 +136,52 @@ export function checkDestination(out: string, paths: Protected): void {
   }
 }
 
+/** True when a process with this id is running (or exists under another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Clears what a build killed while writing left beside `target` (its staging folder
+ * `.NAME.building-PID-*`, and the earlier bundle it had moved aside, put back when `target` is
+ * missing). Folders of a build still running are left alone.
+ */
+export function recoverKilledBuilds(target: string): void {
+  const parent = dirname(target);
+  const prefix = `.${basename(target)}.building-`;
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names.sort()) {
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (!name.startsWith(prefix) || !Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    const path = join(parent, name);
+    if (name.endsWith(".previous") && !existsSync(target)) renameSync(path, target);
+    else rmSync(path, { recursive: true, force: true });
+  }
+}
+
 /**
  * Writes `files` and their record into `out`, replacing what was there, atomically, after
- * checkDestination; the paths in `executables` are made executable (hook scripts keep working).
+ * recoverKilledBuilds and checkDestination; the paths in `executables` are made executable (hook scripts keep working).
  * Throws SourceError when `out` is refused, Error when a write fails; `out` is then unchanged.
  */
 export function writeBundle(out: string, files: BundleFiles, paths: Protected, executables: ReadonlySet<string> = new Set()): void {
-  checkDestination(out, paths);
   const target = resolve(out);
+  recoverKilledBuilds(target);
+  checkDestination(out, paths);
   let staging: string;
   try {
     mkdirSync(dirname(target), { recursive: true });
-    staging = mkdtempSync(join(dirname(target), `.${basename(target)}.building-`));
+    staging = mkdtempSync(join(dirname(target), `.${basename(target)}.building-${process.pid}-`));
   } catch (error) {
     throw writeError(out, error);
   }
