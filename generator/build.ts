@@ -91,6 +91,12 @@ export function planBuild(options: BuildOptions): BundlePlan {
   const sources = loadSources(options.source);
   const errors: SourceError[] = [];
   const attempt = <T>(fn: () => T): T | undefined => collectErrors(errors, fn);
+  // The destination is checked first, so that its refusal is never hidden behind a later problem.
+  const protect: Protected = {
+    reads: [...sources.reads, ...options.releases.map((release) => join(options.templateRoot, release.templateDir))],
+    keep: [options.templateRoot],
+  };
+  attempt(() => checkDestination(options.out, protect));
   const parsed = attempt(() => parseManifests(sources.manifests));
   // An unreadable version is reported by releaseManifests; the whole chain is then tried on the documents.
   const from = (parsed && sourceVersion(parsed)) ?? "0.0.0";
@@ -160,11 +166,6 @@ export function planBuild(options: BuildOptions): BundlePlan {
   if (runtime) add(runtimePath, runtime.text, sources.runtime?.kind === "file" ? sources.runtime.source : null);
 
   errors.push(...pathConflicts(files, origins));
-  const protect: Protected = {
-    reads: [...sources.reads, ...options.releases.map((release) => join(options.templateRoot, release.templateDir))],
-    keep: [options.templateRoot],
-  };
-  attempt(() => checkDestination(options.out, protect));
   if (errors.length) throw new SourceErrors(errors);
 
   const result: BuildResult = {

@@ -60,6 +60,16 @@ describe("--out", () => {
     expect(readFileSync(join(added, "ml-automation", "agents", "my-agent.md"), "utf8")).toBe("mine\n");
   });
 
+  it("is refused even when the sources have problems of their own: both are reported", () => {
+    const source = copySources();
+    writeFileSync(join(source, "plugin-manifests", "claude-plugin.json"), '{"name": "ml-automation", "version": \n');
+    const mine = join(work, "my-folder");
+    mkdirSync(mine, { recursive: true });
+    writeFileSync(join(mine, "notes.txt"), "mine\n");
+    expect(problemsOf(source, mine).map((problem) => problem.ruleId)).toEqual(["out-not-a-build", "manifest-json"]);
+    expect(readFileSync(join(mine, "notes.txt"), "utf8")).toBe("mine\n");
+  });
+
   it("inside the sources is refused (the next build would ship the bundle as assets)", () => {
     const source = copySources();
     expect(problemsOf(source, join(source, "agents", "dist"))).toEqual([expect.objectContaining({ ruleId: "out-inside-sources" })]);
