@@ -30,6 +30,7 @@ export const CURSOR_RULES = {
   arguments: "Cursor substitutes no `$ARGUMENTS`: it becomes a reference to the arguments given with the command.",
   "plugin-program": `bin/ is on no PATH in Cursor: \`ml-automation ...\` becomes \`${CURSOR_LAUNCH} ...\`.`,
   "plugin-root": `\${CLAUDE_PLUGIN_ROOT} is not expanded in Cursor's prose: it becomes $(${CURSOR_LAUNCH} --plugin-root).`,
+  "registry-folder": "A Cursor project's platform folder is .cursor (the launcher hook makes it): registry paths in the prose name `.cursor/mlops/`, not `.claude/mlops/`.",
   "skill-per-command": "Cursor's model picks skills, not commands: each command is also a skill (name, description, the same body).",
   "agent-frontmatter": "Cursor reads an agent's name and description: model, color and tools are left out.",
   hooks: "Cursor's hooks file: version 1, camelCase events, ${CURSOR_PLUGIN_ROOT}, no matchers (the plugin's hook scripts pick their tools).",
@@ -154,9 +155,17 @@ export function findClaudeOnly(text: string): ClaudeOnly[] {
   return found.sort((a, b) => a.offset - b.offset);
 }
 
+/**
+ * Rule registry-folder: `.claude/mlops` becomes `.cursor/mlops`, the folder the runtime picks in a
+ * project whose platform folder is `.cursor` (prose and code alike: both name where the files are).
+ */
+export function registryFolderForCursor(text: string): string {
+  return text.replace(/(^|[^\w.])\.claude\/mlops(?![\w-])/g, "$1.cursor/mlops");
+}
+
 /** The body rules every Cursor document gets, in order. */
 export function cursorBody(text: string): string {
-  return pluginRootToLauncher(pluginProgramToLauncher(argumentsToText(shellLinesToSteps(text))));
+  return registryFolderForCursor(pluginRootToLauncher(pluginProgramToLauncher(argumentsToText(shellLinesToSteps(text)))));
 }
 
 /** Frontmatter of `name` and `description` only, as Cursor reads it. */

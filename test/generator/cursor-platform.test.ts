@@ -1,7 +1,7 @@
 /** The named rules that render what Cursor reads from what Claude Code reads, one by one. */
 import { describe, expect, it } from "vitest";
 import {
-  argumentsToText, CURSOR_LAUNCH, cursorAgent, cursorCommand, cursorHooks, dropFrontmatter, pluginProgramToLauncher, pluginRootToLauncher,
+  argumentsToText, CURSOR_LAUNCH, cursorAgent, cursorCommand, cursorHooks, dropFrontmatter, pluginProgramToLauncher, pluginRootToLauncher, registryFolderForCursor,
   renderCursor, shellLinesToSteps, skillFromCommand,
 } from "../../generator/platforms/cursor.ts";
 
@@ -48,6 +48,12 @@ describe("Cursor rules", () => {
 
   it("plugin-root: ${CLAUDE_PLUGIN_ROOT} becomes what the launcher prints", () => {
     expect(pluginRootToLauncher("cp ${CLAUDE_PLUGIN_ROOT}/templates/x.md .")).toBe(`cp $(${CURSOR_LAUNCH} --plugin-root)/templates/x.md .`);
+  });
+
+  it("registry-folder: registry paths name the Cursor project's folder; other .claude paths stay", () => {
+    expect(registryFolderForCursor("Logs go to `.claude/mlops/experiments/` (e.g. `.claude/mlops/`); see .claude/mlops. Not .claude/mlops-old nor x.claude/mlops nor .claude/agents.")).toBe(
+      "Logs go to `.cursor/mlops/experiments/` (e.g. `.cursor/mlops/`); see .cursor/mlops. Not .claude/mlops-old nor x.claude/mlops nor .claude/agents.",
+    );
   });
 
   it("skill-per-command and agent-frontmatter: only name and description, then the Cursor body", () => {
