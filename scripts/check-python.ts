@@ -2,7 +2,7 @@
  * `npm test` step: ruff and mypy (pinned in requirements-dev.txt, run from .venv) over the runtime and the hook scripts.
  * - ruff: every Python file of the repository (runtime sections, scripts, tests), with pyproject.toml;
  * - ruff and mypy: the compiled ml_utils.py, each finding reported at its section file and line;
- * - mypy: each release section that stands alone (section 9 imports everything it uses), and the hook scripts.
+ * - mypy: the sections that stand alone (they import everything they use and call no other section's functions), and the hook scripts.
  * Exits 1 when any finding remains, naming it.
  */
 import { spawnSync } from "node:child_process";
@@ -17,8 +17,17 @@ import { loadSources } from "../generator/sources.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => join(root, ".venv", process.platform === "win32" ? `Scripts/${name}.exe` : `bin/${name}`);
-/** Release sections that must pass mypy on their own (the others use names of the sections before them). */
-const STANDALONE = ["09-mlops-registry.py"];
+/**
+ * Sections that must pass mypy on their own: base sections from templates/ml_utils/, release sections from the
+ * release's ml_utils/. The others call helper functions of other sections (4: detect_task_type; 6, 7, 8: the
+ * report helpers), so the compiled file's mypy run checks them.
+ */
+const STANDALONE_BASE = ["00-preamble.py", "01-data-loading.py", "02-column-types.py", "03-preprocessing.py", "05-evaluation.py"];
+const STANDALONE_RELEASE = ["09-mlops-registry.py"];
+const STANDALONE = [
+  ...STANDALONE_BASE.map((name) => join("templates", "ml_utils", name)),
+  ...STANDALONE_RELEASE.map((name) => join(currentRelease.templateDir, "ml_utils", name)),
+];
 /** The plugin's hook scripts: each runs on its own with the standard library (or the runtime it imports). */
 const HOOK_SCRIPTS = ["hooks/report_check.py", join(currentRelease.templateDir, "files", "hooks", "registry_guard.py"), "templates/platforms/cursor/session_start.py"];
 /** In the compiled file, sections repeat their imports below the first section: that is by design. */
@@ -55,11 +64,7 @@ try {
     ["ruff", "ruff: compiled ml_utils.py", ["check", "--output-format", "concise", "--config", "pyproject.toml", "--extend-ignore", COMPILED_IGNORES, compiled]],
     ["mypy", "mypy: compiled ml_utils.py", ["--config-file", "pyproject.toml", "--no-error-summary", compiled]],
     ["mypy", "mypy: the hook scripts", ["--config-file", "pyproject.toml", "--no-error-summary", ...HOOK_SCRIPTS]],
-    ...STANDALONE.map((name): [string, string, string[]] => [
-      "mypy",
-      `mypy: ${name} on its own`,
-      ["--config-file", "pyproject.toml", "--no-error-summary", join(currentRelease.templateDir, "ml_utils", name)],
-    ]),
+    ...STANDALONE.map((path): [string, string, string[]] => ["mypy", `mypy: ${path} on its own`, ["--config-file", "pyproject.toml", "--no-error-summary", path]]),
   ];
   for (const [tool, title, args] of checks) {
     const { status, output } = run(tool, args);
