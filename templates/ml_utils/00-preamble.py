@@ -13,6 +13,7 @@ functions that use them.
 
 import json
 import os
+from typing import Any, Optional
 
 # Platform folders a project may have, in order of preference. Reports go into the first one that
 # already exists; a project without any of them gets the universal fallback folder instead. No
@@ -22,7 +23,7 @@ PLATFORM_DIRS = [".claude", ".cursor", ".codex", ".opencode"]
 # --- end generated ---
 
 
-def _platform_subdir(subdir, env_var=None):
+def _platform_subdir(subdir: str, env_var: Optional[str] = None) -> str:
     """Return the folder to write `subdir` files to: $env_var if set, else the first of
     `<platform>/<subdir>` and `<subdir>` that already exists (files never move because a platform
     folder appeared later), else `<platform>/<subdir>` for the first platform folder that exists in
@@ -38,12 +39,12 @@ def _platform_subdir(subdir, env_var=None):
     return subdir
 
 
-def _platform_search_dirs(subdir):
+def _platform_search_dirs(subdir: str) -> list[str]:
     """Return every folder a `subdir` file may have been written to, in preference order."""
     return [os.path.join(platform, subdir) for platform in PLATFORM_DIRS] + [subdir]
 
 
-def _write_json_atomic(path, data):
+def _write_json_atomic(path: str, data: Any) -> str:
     """Write `data` as JSON to `path` through a temporary file and a rename, so readers never see a
     half-written file. Creates the parent folder. Returns `path`."""
     folder = os.path.dirname(path) or "."
@@ -61,7 +62,7 @@ def _write_json_atomic(path, data):
     return path
 
 
-def _json_default(value):
+def _json_default(value: Any) -> Any:
     """Convert numpy/pandas scalars and timestamps to JSON values; refuse anything else."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -72,7 +73,7 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in a JSON report: {value!r}")
 
 
-def _read_json(path):
+def _read_json(path: str) -> Any:
     """Read a JSON file; return None when it is missing. A file that exists but does not parse raises
     ValueError naming it."""
     try:

@@ -2,6 +2,12 @@
 # 1. DATA LOADING
 # =============================================================================
 
+import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 _READERS = {
     ".csv": "read_csv",
     ".tsv": "read_csv",
@@ -15,7 +21,7 @@ _READERS = {
 }
 
 
-def load_data(path, **kwargs):
+def load_data(path: str, **kwargs: Any) -> "pd.DataFrame":
     """Load a table from csv/tsv, parquet, excel or json/jsonl into a pandas DataFrame.
 
     The format comes from the extension (compressed csv such as `.csv.gz` works too). Extra keyword

@@ -2,8 +2,20 @@
 # 2. COLUMN TYPE DETECTION
 # =============================================================================
 
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Optional
 
-def detect_column_types(df, target=None, max_categories=20, id_uniqueness=0.95, text_min_length=30):
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def detect_column_types(
+    df: "pd.DataFrame",
+    target: Optional[Hashable] = None,
+    max_categories: int = 20,
+    id_uniqueness: float = 0.95,
+    text_min_length: int = 30,
+) -> dict[str, list[Hashable]]:
     """Sort the columns of `df` into kinds an agent can act on.
 
     Returns a dict with the lists `numeric`, `categorical`, `boolean`, `datetime`, `text` and `id`
@@ -13,7 +25,7 @@ def detect_column_types(df, target=None, max_categories=20, id_uniqueness=0.95, 
     """
     import pandas as pd
 
-    kinds: dict = {"numeric": [], "categorical": [], "boolean": [], "datetime": [], "text": [], "id": []}
+    kinds: dict[str, list[Hashable]] = {"numeric": [], "categorical": [], "boolean": [], "datetime": [], "text": [], "id": []}
     rows = len(df)
     for column in df.columns:
         if column == target:
@@ -41,7 +53,7 @@ def detect_column_types(df, target=None, max_categories=20, id_uniqueness=0.95, 
     return kinds
 
 
-def _looks_like_dates(values, sample=200):
+def _looks_like_dates(values: "pd.Series", sample: int = 200) -> bool:
     """True when a sample of string values parses as dates."""
     import warnings
 
@@ -53,10 +65,10 @@ def _looks_like_dates(values, sample=200):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         parsed = pd.to_datetime(head, errors="coerce")
-    return parsed.notna().mean() >= 0.9
+    return bool(parsed.notna().mean() >= 0.9)
 
 
-def detect_task_type(df, target, max_classes=20):
+def detect_task_type(df: "pd.DataFrame", target: Hashable, max_classes: int = 20) -> str:
     """Guess the task from the target column: 'classification' for booleans, strings and integer
     columns with at most `max_classes` values, else 'regression'. Raises KeyError for a missing target."""
     import pandas as pd

@@ -2,8 +2,17 @@
 # 3. PREPROCESSING PIPELINE
 # =============================================================================
 
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
-def build_preprocessor(column_types, scale_numeric=True, max_categories=50):
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+
+
+def build_preprocessor(
+    column_types: Mapping[str, Sequence[Hashable]], scale_numeric: bool = True, max_categories: Optional[int] = 50
+) -> "ColumnTransformer":
     """Build an unfitted scikit-learn ColumnTransformer from `detect_column_types` output.
 
     Numeric columns: median imputation (+ standard scaling). Categorical and boolean columns: most
@@ -40,7 +49,7 @@ def build_preprocessor(column_types, scale_numeric=True, max_categories=50):
     return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=True)
 
 
-def _date_parts(frame):
+def _date_parts(frame: "pd.DataFrame") -> "pd.DataFrame":
     """Expand each datetime column into year, month, day of week and day of year."""
     import pandas as pd
 
@@ -54,6 +63,6 @@ def _date_parts(frame):
     return pd.DataFrame(parts, index=frame.index).astype("float64")
 
 
-def _date_part_names(transformer, input_features):
+def _date_part_names(transformer: Any, input_features: Iterable[Hashable]) -> list[str]:
     """Output names of `_date_parts`, for get_feature_names_out."""
     return [f"{column}_{part}" for column in input_features for part in ("year", "month", "dayofweek", "dayofyear")]

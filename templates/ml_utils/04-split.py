@@ -2,9 +2,23 @@
 # 4. LEAKAGE-SAFE SPLIT
 # =============================================================================
 
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any, Optional
 
-def split_data(df, target, task_type=None, test_size=0.2, val_size=0.0, time_column=None,
-               group_column=None, random_state=42):
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def split_data(
+    df: "pd.DataFrame",
+    target: Hashable,
+    task_type: Optional[str] = None,
+    test_size: float = 0.2,
+    val_size: float = 0.0,
+    time_column: Optional[Hashable] = None,
+    group_column: Optional[Hashable] = None,
+    random_state: Optional[int] = 42,
+) -> dict[str, Any]:
     """Split `df` into train/(validation)/test before anything is fitted, so no statistic of the test
     rows reaches the model.
 
@@ -55,7 +69,7 @@ def split_data(df, target, task_type=None, test_size=0.2, val_size=0.0, time_col
         raise ValueError(f"split left {len(train)} training and {len(test)} test rows; use more data or other sizes")
 
     features = [c for c in data.columns if c != target]
-    result = {
+    result: dict[str, Any] = {
         "X_train": train[features], "y_train": train[target],
         "X_test": test[features], "y_test": test[target],
     }
@@ -72,7 +86,7 @@ def split_data(df, target, task_type=None, test_size=0.2, val_size=0.0, time_col
     return result
 
 
-def _stratify_labels(labels, fraction):
+def _stratify_labels(labels: "pd.Series", fraction: float) -> "Optional[pd.Series]":
     """The labels to stratify on, or None when some class is too small to appear on both sides."""
     counts = labels.value_counts()
     smallest_side = min(fraction, 1 - fraction)

@@ -2,8 +2,13 @@
 # 5. MODEL EVALUATION
 # =============================================================================
 
+from typing import TYPE_CHECKING, Any, Optional
 
-def evaluate_model(model, X_test, y_test, task_type):
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def evaluate_model(model: Any, X_test: Any, y_test: Any, task_type: str) -> dict[str, Optional[float]]:
     """Score a fitted model on held-out data.
 
     classification: accuracy, precision, recall, f1 (weighted over classes), auc_roc (one-vs-rest for
@@ -21,7 +26,7 @@ def evaluate_model(model, X_test, y_test, task_type):
     return regression_metrics(y_test, predictions)
 
 
-def classification_metrics(y_true, y_pred, y_proba=None, classes=None):
+def classification_metrics(y_true: Any, y_pred: Any, y_proba: "Optional[np.ndarray]" = None, classes: Any = None) -> dict[str, Optional[float]]:
     """accuracy, precision, recall, f1 (weighted), auc_roc and n_test for class predictions."""
     import numpy as np
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
@@ -44,7 +49,7 @@ def classification_metrics(y_true, y_pred, y_proba=None, classes=None):
     }
 
 
-def regression_metrics(y_true, y_pred):
+def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, Optional[float]]:
     """rmse, mae, r2, mape (None when some true value is 0) and n_test for numeric predictions."""
     import numpy as np
     from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score

@@ -2,10 +2,18 @@
 # 6. EDA REPORT I/O AND SUMMARY
 # =============================================================================
 
+import os
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
 EDA_REPORT_FILE = "eda_report.json"
 
 
-def summarize_dataframe(df, target=None, top_categories=5):
+def summarize_dataframe(df: "pd.DataFrame", target: Optional[Hashable] = None, top_categories: int = 5) -> dict[str, Any]:
     """Summarise a DataFrame for an EDA report: shape, per-column dtype, missing share, unique count,
     numeric statistics or top categories, duplicate rows, column kinds and, with `target`, the task
     type, target balance and the numeric columns most correlated with it. Returns a JSON-ready dict."""
@@ -50,7 +58,7 @@ def summarize_dataframe(df, target=None, top_categories=5):
     return summary
 
 
-def _plain(value):
+def _plain(value: Any) -> Optional[float]:
     """A float for JSON, or None for NaN/inf."""
     import math
 
@@ -58,13 +66,13 @@ def _plain(value):
     return value if math.isfinite(value) else None
 
 
-def save_eda_report(report, output_dir=None):
+def save_eda_report(report: dict[str, Any], output_dir: Optional[str] = None) -> str:
     """Write the EDA report (a dict, e.g. from `summarize_dataframe` plus findings) to
     `<platform>/reports/eda_report.json`, or into `output_dir`. Returns the path written."""
     folder = output_dir or _platform_subdir("reports", "ML_AUTOMATION_REPORTS_DIR")
     return _write_json_atomic(os.path.join(folder, EDA_REPORT_FILE), report)
 
 
-def load_eda_report(search_dirs=None):
+def load_eda_report(search_dirs: Optional[Sequence[str]] = None) -> Optional[dict[str, Any]]:
     """Return the newest EDA report found in the report folders (or `search_dirs`), or None."""
     return _newest_json(EDA_REPORT_FILE, search_dirs or _report_search_dirs())

@@ -2,35 +2,39 @@
 # 7. AGENT REPORT BUS
 # =============================================================================
 
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any, Optional
+
 # Agents run in sequence and in parallel; each reads the reports of those before it and leaves its
 # own, `<agent>_report.json`, in the project's report folder (see PLATFORM_DIRS).
 REPORT_SUFFIX = "_report.json"
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
-def _utc_now():
+def _utc_now() -> str:
     """The current time as a UTC ISO 8601 string."""
     from datetime import datetime, timezone
 
     return datetime.now(timezone.utc).isoformat()
 
 
-def _check_name(kind, name):
+def _check_name(kind: str, name: object) -> str:
     """Refuse names that are empty, too long or could leave the report folder."""
     if not isinstance(name, str) or not 0 < len(name) <= 100 or not set(name) <= _NAME_CHARS or name.startswith("."):
         raise ValueError(f"{kind} {name!r} must be 1-100 letters, digits, '.', '_' or '-', not starting with '.'")
     return name
 
 
-def _report_search_dirs():
+def _report_search_dirs() -> list[str]:
     """Report folders to read, in preference order: $ML_AUTOMATION_REPORTS_DIR, then every platform."""
     override = os.environ.get("ML_AUTOMATION_REPORTS_DIR")
     return ([override] if override else []) + _platform_search_dirs("reports")
 
 
-def _newest_json(filename, search_dirs):
+def _newest_json(filename: str, search_dirs: Iterable[str]) -> Optional[dict[str, Any]]:
     """The copy of `filename` with the latest `saved_at` across `search_dirs`, or None."""
-    newest = None
+    newest: Optional[dict[str, Any]] = None
     for folder in search_dirs:
         data = _read_json(os.path.join(folder, filename))
         if isinstance(data, dict) and (newest is None or str(data.get("saved_at", "")) > str(newest.get("saved_at", ""))):
@@ -38,7 +42,7 @@ def _newest_json(filename, search_dirs):
     return newest
 
 
-def save_agent_report(agent_name, report, output_dir=None):
+def save_agent_report(agent_name: str, report: dict[str, Any], output_dir: Optional[str] = None) -> str:
     """Save an agent's report (a dict: status, summary, findings, recommendations, artifacts, ...) as
     `<agent>_report.json` in the project's report folder, or `output_dir`. Adds `agent`, `saved_at`
     (UTC) and a default `status` of 'completed'. Returns the path written. Raises ValueError for an
@@ -54,13 +58,13 @@ def save_agent_report(agent_name, report, output_dir=None):
     return _write_json_atomic(os.path.join(folder, agent_name + REPORT_SUFFIX), entry)
 
 
-def load_agent_report(agent_name, search_dirs=None):
+def load_agent_report(agent_name: str, search_dirs: Optional[Sequence[str]] = None) -> Optional[dict[str, Any]]:
     """Return the newest report of one agent across the report folders, or None."""
     _check_name("agent name", agent_name)
     return _newest_json(agent_name + REPORT_SUFFIX, search_dirs or _report_search_dirs())
 
 
-def load_agent_reports(search_dirs=None):
+def load_agent_reports(search_dirs: Optional[Sequence[str]] = None) -> dict[str, dict[str, Any]]:
     """Return {agent: newest report} for every agent that has left a report."""
     folders = search_dirs or _report_search_dirs()
     agents = sorted({
@@ -72,7 +76,7 @@ def load_agent_reports(search_dirs=None):
     return {agent: report for agent, report in reports.items() if report is not None}
 
 
-def get_workflow_status(expected_agents=None, search_dirs=None):
+def get_workflow_status(expected_agents: Optional[Iterable[str]] = None, search_dirs: Optional[Sequence[str]] = None) -> dict[str, Any]:
     """Summarise a workflow from the reports: which agents completed, failed or are still pending
     (of `expected_agents`, when given), with each report's status and time. Returns a dict with
     `completed`, `failed`, `pending` (sorted lists) and `agents` ({agent: {status, saved_at, summary}})."""

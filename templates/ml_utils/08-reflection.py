@@ -2,11 +2,15 @@
 # 8. REFLECTION REPORTS
 # =============================================================================
 
+import os
+from collections.abc import Sequence
+from typing import Any, Optional
+
 # ml-theory-advisor reviews a plan before it runs (a "gate") and approves it or asks for a revision.
 REFLECTION_VERDICTS = ("approve", "revise")
 
 
-def save_reflection_report(gate, report, output_dir=None):
+def save_reflection_report(gate: str, report: dict[str, Any], output_dir: Optional[str] = None) -> str:
     """Record a reflection gate's outcome as `reflection_<gate>.json` in the report folder.
 
     `report` is a dict with `verdict` ('approve' or 'revise') and usually `summary`, `concerns` and
@@ -25,13 +29,13 @@ def save_reflection_report(gate, report, output_dir=None):
     return _write_json_atomic(os.path.join(folder, f"reflection_{gate}.json"), entry)
 
 
-def load_reflection_report(gate, search_dirs=None):
+def load_reflection_report(gate: str, search_dirs: Optional[Sequence[str]] = None) -> Optional[dict[str, Any]]:
     """Return the newest reflection report of `gate`, or None if the gate has not run."""
     _check_name("gate", gate)
     return _newest_json(f"reflection_{gate}.json", search_dirs or _report_search_dirs())
 
 
-def gate_approved(gate, search_dirs=None):
+def gate_approved(gate: str, search_dirs: Optional[Sequence[str]] = None) -> bool:
     """True when the newest reflection report of `gate` approves."""
     report = load_reflection_report(gate, search_dirs)
-    return bool(report) and report.get("verdict") == "approve"
+    return report is not None and report.get("verdict") == "approve"
