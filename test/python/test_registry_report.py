@@ -62,6 +62,8 @@ def test_report_of_a_real_flow_is_written_to_the_registry_folder(ml_utils_path, 
     points = re.findall(r'<circle class="mark( champion)?" data-entry="([^"]+)"', svg(page, "over-time-chart"))
     assert sorted(experiment for _, experiment in points) == sorted(flow["experiments"])
     assert [experiment for ring, experiment in points if ring] == ["exp_boosting_leaky"]
+    ticks = re.findall(r'<text class="muted time-tick"[^>]*>([^<]+)</text>', svg(page, "over-time-chart"))
+    assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks  # the flow logs its runs within seconds: still distinct times
     graph = svg(page, "lineage-graph")
     assert sorted(re.findall(r'<g class="node model[^"]*" data-entry="([^"]+)"', graph)) == sorted(flow["models"])
     assert re.findall(r'<g class="node model[^"]*champion" data-entry="([^"]+)"', graph) == [flow["champion"]]

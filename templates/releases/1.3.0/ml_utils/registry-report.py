@@ -308,12 +308,18 @@ def _over_time_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, st
     for tick in _nice_ticks(low, high):
         parts.append(f'<line class="axis" x1="{left}" y1="{y(tick):.1f}" x2="{width - right}" y2="{y(tick):.1f}"/>'
                      f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="muted">{tick:.4g}</text>')
-    hours = (t1 - t0).total_seconds() / 3600
-    shape = "%Y-%m-%d" if hours > 72 else "%m-%d %H:%M" if hours > 2 else "%H:%M:%S"
+    seconds = (t1 - t0).total_seconds()
+    shape = "%Y-%m-%d" if seconds > 72 * 3600 else "%m-%d %H:%M" if seconds > 2 * 3600 else "%H:%M:%S" if seconds > 20 else "%H:%M:%S.%f"
+    labels: list[str] = []
     for i in range(5):
         moment = t0 + (t1 - t0) * i / 4
+        # Runs logged within seconds of each other (a script, a test) are told apart to the millisecond.
+        label = moment.strftime(shape)[: -3 if shape.endswith("%f") else None]
+        if label in labels:
+            continue  # a tick that would repeat its neighbour's time says nothing
+        labels.append(label)
         anchor = "start" if i == 0 else "end" if i == 4 else "middle"
-        parts.append(f'<text x="{x(moment):.1f}" y="{height - lower + 18}" text-anchor="{anchor}" class="muted">{moment.strftime(shape)}</text>')
+        parts.append(f'<text class="muted time-tick" x="{x(moment):.1f}" y="{height - lower + 18}" text-anchor="{anchor}">{label}</text>')
     running: list[str] = []
     best_value: Optional[float] = None
     for (moment, value, _), _, _ in shown:
