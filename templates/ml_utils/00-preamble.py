@@ -11,9 +11,10 @@ Importing this module needs only the standard library; pandas and scikit-learn a
 functions that use them.
 """
 
+import importlib
 import json
 import os
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 # Platform folders a project may have, in order of preference. Reports go into the first one that
 # already exists; a project without any of them gets the universal fallback folder instead. No
@@ -21,6 +22,24 @@ from typing import Any, Optional
 # --- generated from generator/constants.ts: platform folders ---
 PLATFORM_DIRS = [".claude", ".cursor", ".codex", ".opencode"]
 # --- end generated ---
+
+
+class _ModuleOnUse:
+    """A module imported when one of its attributes is first read. The hints name frames as
+    "_pd.DataFrame" (pandas is not imported with this module); these names let typing.get_type_hints
+    resolve them."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+if not TYPE_CHECKING:
+    _pd = _ModuleOnUse("pandas")
+    _np = _ModuleOnUse("numpy")
+    _sklearn_compose = _ModuleOnUse("sklearn.compose")
 
 
 def _platform_subdir(subdir: str, env_var: Optional[str] = None) -> str:

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as _pd
 
 _READERS = {
     ".csv": "read_csv",
@@ -21,7 +21,7 @@ _READERS = {
 }
 
 
-def load_data(path: str, **kwargs: Any) -> "pd.DataFrame":
+def load_data(path: str, **kwargs: Any) -> "_pd.DataFrame":
     """Load a table from csv/tsv, parquet, excel or json/jsonl into a pandas DataFrame.
 
     The format comes from the extension (compressed csv such as `.csv.gz` works too). Extra keyword

@@ -6,11 +6,11 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as _pd
 
 
 def detect_column_types(
-    df: "pd.DataFrame",
+    df: "_pd.DataFrame",
     target: Optional[Hashable] = None,
     max_categories: int = 20,
     id_uniqueness: float = 0.95,
@@ -53,7 +53,7 @@ def detect_column_types(
     return kinds
 
 
-def _looks_like_dates(values: "pd.Series", sample: int = 200) -> bool:
+def _looks_like_dates(values: "_pd.Series", sample: int = 200) -> bool:
     """True when a sample of string values parses as dates."""
     import warnings
 
@@ -68,7 +68,7 @@ def _looks_like_dates(values: "pd.Series", sample: int = 200) -> bool:
     return bool(parsed.notna().mean() >= 0.9)
 
 
-def detect_task_type(df: "pd.DataFrame", target: Hashable, max_classes: int = 20) -> str:
+def detect_task_type(df: "_pd.DataFrame", target: Hashable, max_classes: int = 20) -> str:
     """Guess the task from the target column: 'classification' for booleans, strings and integer
     columns with at most `max_classes` values, else 'regression'. Raises KeyError for a missing target."""
     import pandas as pd

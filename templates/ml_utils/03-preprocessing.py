@@ -6,13 +6,13 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
-    import pandas as pd
-    from sklearn.compose import ColumnTransformer
+    import pandas as _pd
+    import sklearn.compose as _sklearn_compose
 
 
 def build_preprocessor(
     column_types: Mapping[str, Sequence[Hashable]], scale_numeric: bool = True, max_categories: Optional[int] = 50
-) -> "ColumnTransformer":
+) -> "_sklearn_compose.ColumnTransformer":
     """Build an unfitted scikit-learn ColumnTransformer from `detect_column_types` output.
 
     Numeric columns: median imputation (+ standard scaling). Categorical and boolean columns: most
@@ -49,7 +49,7 @@ def build_preprocessor(
     return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=True)
 
 
-def _date_parts(frame: "pd.DataFrame") -> "pd.DataFrame":
+def _date_parts(frame: "_pd.DataFrame") -> "_pd.DataFrame":
     """Expand each datetime column into year, month, day of week and day of year."""
     import pandas as pd
 

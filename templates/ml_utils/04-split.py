@@ -6,11 +6,11 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as _pd
 
 
 def split_data(
-    df: "pd.DataFrame",
+    df: "_pd.DataFrame",
     target: Hashable,
     task_type: Optional[str] = None,
     test_size: float = 0.2,
@@ -86,7 +86,7 @@ def split_data(
     return result
 
 
-def _stratify_labels(labels: "pd.Series", fraction: float) -> "Optional[pd.Series]":
+def _stratify_labels(labels: "_pd.Series", fraction: float) -> "Optional[_pd.Series]":
     """The labels to stratify on, or None when some class is too small to appear on both sides."""
     counts = labels.value_counts()
     smallest_side = min(fraction, 1 - fraction)

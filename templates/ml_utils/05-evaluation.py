@@ -5,7 +5,7 @@
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
-    import numpy as np
+    import numpy as _np
 
 
 def evaluate_model(model: Any, X_test: Any, y_test: Any, task_type: str) -> dict[str, Optional[float]]:
@@ -26,7 +26,7 @@ def evaluate_model(model: Any, X_test: Any, y_test: Any, task_type: str) -> dict
     return regression_metrics(y_test, predictions)
 
 
-def classification_metrics(y_true: Any, y_pred: Any, y_proba: "Optional[np.ndarray]" = None, classes: Any = None) -> dict[str, Optional[float]]:
+def classification_metrics(y_true: Any, y_pred: Any, y_proba: "Optional[_np.ndarray]" = None, classes: Any = None) -> dict[str, Optional[float]]:
     """accuracy, precision, recall, f1 (weighted), auc_roc and n_test for class predictions."""
     import numpy as np
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score

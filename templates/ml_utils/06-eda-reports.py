@@ -7,13 +7,13 @@ from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as _pd
 
 
 EDA_REPORT_FILE = "eda_report.json"
 
 
-def summarize_dataframe(df: "pd.DataFrame", target: Optional[Hashable] = None, top_categories: int = 5) -> dict[str, Any]:
+def summarize_dataframe(df: "_pd.DataFrame", target: Optional[Hashable] = None, top_categories: int = 5) -> dict[str, Any]:
     """Summarise a DataFrame for an EDA report: shape, per-column dtype, missing share, unique count,
     numeric statistics or top categories, duplicate rows, column kinds and, with `target`, the task
     type, target balance and the numeric columns most correlated with it. Returns a JSON-ready dict."""

@@ -148,3 +148,13 @@ def test_a_write_is_judged_by_the_entries_it_changes(plugin, registry, project):
     registry.unlink()
     status, _, err = run_hook(plugin, "registry_guard.py", write(registry, other_entry, project), project)
     assert status == 2 and "metric metrics.rmse must be a number" in err
+
+
+def test_a_number_changed_to_a_boolean_is_a_change(plugin, registry, project):
+    # Python counts 1.0 == True, so an entry whose metric became `true` compared equal to the one on
+    # disk and was let through unchecked; the readers refuse a boolean metric.
+    text = registry.read_text()
+    status, _, err = run_hook(plugin, "registry_guard.py", write(registry, text.replace('"rmse": 1.0', '"rmse": true', 1), project), project)
+    assert status == 2 and "metric metrics.rmse must be a number" in err
+    status, _, err = run_hook(plugin, "registry_guard.py", write(registry, text.replace('"r2": 0.5', '"r2": 0.50', 1), project), project)
+    assert (status, err) == (0, "")

@@ -36,6 +36,20 @@ def test_import_needs_only_the_standard_library(ml_utils_path, tmp_path):
     assert result.stdout.strip() == "4"
 
 
+def test_every_functions_hints_resolve_with_typing_get_type_hints(mu):
+    # Tools that read signatures (pydantic, typer, agent tool wrappers) call get_type_hints; a hint
+    # naming pandas only under TYPE_CHECKING raised NameError there.
+    import typing
+
+    functions = [value for value in vars(mu).values() if callable(value) and getattr(value, "__module__", None) == "ml_utils"]
+    assert len(functions) > 50
+    for function in functions:
+        typing.get_type_hints(function)
+    assert typing.get_type_hints(mu.load_data)["return"] is pd.DataFrame
+    assert typing.get_type_hints(mu.build_preprocessor)["return"].__name__ == "ColumnTransformer"
+    assert typing.get_type_hints(mu.classification_metrics)["y_proba"] == typing.Optional[np.ndarray]
+
+
 @pytest.mark.parametrize("name, writer", [
     ("data.csv", lambda df, p: df.to_csv(p, index=False)),
     ("data.csv.gz", lambda df, p: df.to_csv(p, index=False)),

@@ -1971,7 +1971,7 @@ def check_registry_text(path: str, text: str, search_dirs: Dirs = None) -> Optio
     problems = [f"{path}:{d.line}: {d.problem}" if d.line else f"{path}: {d.problem}" for d in damage]
     unchanged = _entries_on_disk(path, kind, id_key) if entries else {}
     for entry in entries:
-        if unchanged.get(entry[id_key]) == entry:
+        if _same_json(unchanged.get(entry[id_key]), entry):
             continue  # the write leaves this entry as it is: only what it changes is checked
         what = f"{id_key} {entry.get(id_key)!r}"
         try:
@@ -1986,6 +1986,18 @@ def check_registry_text(path: str, text: str, search_dirs: Dirs = None) -> Optio
         if name != expected:
             problems.append(f"{path}: the file of {id_key} {key!r} must be named {expected}")
     return problems
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """True when two parsed JSON values are the same value of the same types (== alone counts
+    true == 1 == 1.0, so a metric changed to `true` would pass for unchanged)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b))
+    return bool(a == b)
 
 
 def _entries_on_disk(path: str, kind: str, id_key: str) -> dict[str, Entry]:
