@@ -149,7 +149,8 @@ function alive(pid: number): boolean {
 /**
  * Clears what a build killed while writing left beside `target` (its staging folder
  * `.NAME.building-PID-*`, and the earlier bundle it had moved aside, put back when `target` is
- * missing). Folders of a build still running are left alone.
+ * missing). Folders of a build still running, and folders holding files but no build record, are
+ * left alone.
  */
 export function recoverKilledBuilds(target: string): void {
   const parent = dirname(target);
@@ -164,8 +165,14 @@ export function recoverKilledBuilds(target: string): void {
     const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
     if (!name.startsWith(prefix) || !Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
     const path = join(parent, name);
-    if (name.endsWith(".previous") && !existsSync(target)) renameSync(path, target);
-    else rmSync(path, { recursive: true, force: true });
+    // Only what a build wrote: its record comes first, so a folder without one is empty or someone's own.
+    try {
+      if (!lstatSync(path).isDirectory() || (readdirSync(path).length > 0 && !readRecord(path))) continue;
+      if (name.endsWith(".previous") && !existsSync(target)) renameSync(path, target);
+      else rmSync(path, { recursive: true, force: true });
+    } catch (error) {
+      throw writeError(path, error);
+    }
   }
 }
 

@@ -14,7 +14,11 @@ function deadPid(): number {
   return Number(done.stdout);
 }
 
+/** A build record as the build writes it (its files are not checked here). */
+const RECORD = `${JSON.stringify({ generator: "ml-automation-generator", files: {} })}\n`;
+
 function folder(path: string, files: Record<string, string>): void {
+  mkdirSync(path, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(path, name, ".."), { recursive: true });
     writeFileSync(join(path, name), text);
@@ -27,9 +31,15 @@ describe("a build killed while it wrote the bundle", () => {
     const dist = join(parent, "dist");
     expect(runBuild(["--out", dist]).status).toBe(0);
     const bundle = readTree(dist);
-    folder(join(parent, `.dist.building-${deadPid()}-aB3xyz`), { "agents/half.md": "half written" });
+    const pid = deadPid();
+    // A build writes its record first, then the files in order: killed midway, it left both.
+    folder(join(parent, `.dist.building-${pid}-aB3xyz`), { ".build-record.json": RECORD, "agents/half.md": "half written" });
+    folder(join(parent, `.dist.building-${pid}-Em9ty`), {});
+    // A folder of the same shape that no build wrote (no record) is someone's own: kept.
+    folder(join(parent, `.dist.building-${pid}-mynotes`), { "notes.txt": "mine" });
     expect(runBuild(["--out", dist]).status).toBe(0);
-    expect(readdirSync(parent)).toEqual(["dist"]);
+    expect(readdirSync(parent).sort()).toEqual([`.dist.building-${pid}-mynotes`, "dist"]);
+    expect(readFileSync(join(parent, `.dist.building-${pid}-mynotes`, "notes.txt"), "utf8")).toBe("mine");
     expect(readTree(dist)).toEqual(bundle);
   });
 
@@ -37,8 +47,8 @@ describe("a build killed while it wrote the bundle", () => {
     const parent = join(work, "moved-aside");
     const target = join(parent, "dist");
     const pid = deadPid();
-    folder(join(parent, `.dist.building-${pid}-Qw9e`), { "a.md": "new, complete" });
-    folder(join(parent, `.dist.building-${pid}-Qw9e.previous`), { "a.md": "the earlier bundle" });
+    folder(join(parent, `.dist.building-${pid}-Qw9e`), { ".build-record.json": RECORD, "a.md": "new, complete" });
+    folder(join(parent, `.dist.building-${pid}-Qw9e.previous`), { ".build-record.json": RECORD, "a.md": "the earlier bundle" });
     folder(join(parent, `.dist.building-${process.pid}-Rt5y`), { "a.md": "still being written" });
     folder(join(parent, ".dist.building-notapid"), { "a.md": "not ours" });
     recoverKilledBuilds(target);
