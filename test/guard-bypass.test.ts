@@ -4,18 +4,15 @@
  * Each is checked now. Found in review.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runClaude } from "./harness/claude.ts";
-import type { ReplyBlock, Step } from "./harness/stand-in.ts";
+import { toolUse, type Step } from "./harness/stand-in.ts";
 import { toolResults } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 const fixture = useClientFixture();
-const project = () => fixture.project();
-
-const tool = (name: string, input: Record<string, unknown>): ReplyBlock[] => [{ type: "tool_use", name, input }];
 const EDIT_ARGS = ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write", "Edit", "Bash(cd:*)", "Bash(pwd)"];
 
 /** Exit status and output of `registry` run by the runtime in `cwd` (3: a damaged registry file). */
@@ -32,59 +29,47 @@ async function run(cwd: string, script: Step[]) {
 
 describe("writes that reach a registry file unchecked", () => {
   it("an Edit written with curly quotes (Claude Code's Edit matches it to the file's straight quotes) is checked, not let through to damage the file", async () => {
-    const cwd = project();
-    try {
-      const file = join(cwd, "mlops", "model-registry.json");
-      const before = readFileSync(file, "utf8");
-      const results = await run(cwd, [
-        { reply: tool("Read", { file_path: file }) },
-        { reply: tool("Edit", { file_path: file, old_string: "\u201cname\u201d: \u201cridge\u201d", new_string: "\u201cname\u201d: \u201cridge v2\u201d" }) },
-        { reply: "Done." },
-      ]);
-      expect(results).toHaveLength(2);
-      const after = readFileSync(file, "utf8");
-      expect(registryStatus(cwd).status, registryStatus(cwd).output).toBe(0);
-      expect(after === before || results[1]!.isError).toBe(true);
-    } finally {
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    const cwd = fixture.project();
+    const file = join(cwd, "mlops", "model-registry.json");
+    const before = readFileSync(file, "utf8");
+    const results = await run(cwd, [
+      { reply: toolUse("Read", { file_path: file }) },
+      { reply: toolUse("Edit", { file_path: file, old_string: "\u201cname\u201d: \u201cridge\u201d", new_string: "\u201cname\u201d: \u201cridge v2\u201d" }) },
+      { reply: "Done." },
+    ]);
+    expect(results).toHaveLength(2);
+    const after = readFileSync(file, "utf8");
+    expect(registryStatus(cwd).status, registryStatus(cwd).output).toBe(0);
+    expect(after === before || results[1]!.isError).toBe(true);
   });
 
   it("an Edit with an empty old_string that creates a new registry file is checked like a Write", async () => {
-    const cwd = project();
-    try {
-      const file = join(cwd, "mlops", "experiments", "exp_hand.json");
-      const results = await run(cwd, [
-        { reply: tool("Edit", { file_path: file, old_string: "", new_string: '{"experiment_id": "exp_hand", "metrics": "great"' }) },
-        { reply: "Done." },
-      ]);
-      expect(results).toHaveLength(1);
-      expect(results[0]!.isError, results[0]!.text).toBe(true);
-      expect(results[0]!.text).toContain("ml-automation registry guard: refused");
-      expect(existsSync(file)).toBe(false);
-    } finally {
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    const cwd = fixture.project();
+    const file = join(cwd, "mlops", "experiments", "exp_hand.json");
+    const results = await run(cwd, [
+      { reply: toolUse("Edit", { file_path: file, old_string: "", new_string: '{"experiment_id": "exp_hand", "metrics": "great"' }) },
+      { reply: "Done." },
+    ]);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.isError, results[0]!.text).toBe(true);
+    expect(results[0]!.text).toContain("ml-automation registry guard: refused");
+    expect(existsSync(file)).toBe(false);
   });
 
   it("a broken Write to the project's registry is refused after the model has `cd`-ed into a sub-folder", async () => {
-    const cwd = project();
-    try {
-      mkdirSync(join(cwd, "notebooks"));
-      const file = join(cwd, "mlops", "model-registry.json");
-      const before = readFileSync(file, "utf8");
-      const broken = before.replace(/"rmse": [0-9.]+/, '"rmse": "low"');
-      const results = await run(cwd, [
-        { reply: tool("Bash", { command: "cd notebooks", description: "go to the notebooks" }) },
-        { reply: tool("Read", { file_path: file }) },
-        { reply: tool("Write", { file_path: file, content: broken }) },
-        { reply: "Done." },
-      ]);
-      expect(results).toHaveLength(3);
-      expect(results[2]!.isError, results[2]!.text).toBe(true);
-      expect(readFileSync(file, "utf8")).toBe(before);
-    } finally {
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    const cwd = fixture.project();
+    mkdirSync(join(cwd, "notebooks"));
+    const file = join(cwd, "mlops", "model-registry.json");
+    const before = readFileSync(file, "utf8");
+    const broken = before.replace(/"rmse": [0-9.]+/, '"rmse": "low"');
+    const results = await run(cwd, [
+      { reply: toolUse("Bash", { command: "cd notebooks", description: "go to the notebooks" }) },
+      { reply: toolUse("Read", { file_path: file }) },
+      { reply: toolUse("Write", { file_path: file, content: broken }) },
+      { reply: "Done." },
+    ]);
+    expect(results).toHaveLength(3);
+    expect(results[2]!.isError, results[2]!.text).toBe(true);
+    expect(readFileSync(file, "utf8")).toBe(before);
   });
 });

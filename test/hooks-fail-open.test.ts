@@ -6,13 +6,13 @@
  * Here the hooks run and crash (the plugin's ml_utils.py does not compile): both must let the call
  * through. Passes today; fails if either script blocks on its own failure.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { runClaude } from "./harness/claude.ts";
-import type { MessagesRequest, Step } from "./harness/stand-in.ts";
-import { isSubagent, toolResults, userText } from "./harness/transcript.ts";
+import { toolUse, type Step } from "./harness/stand-in.ts";
+import { isMainConversation, isSubagent, toolResults, userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 // The runtime the hooks import, damaged after the project was filled with it, before the install.
@@ -24,35 +24,24 @@ const fixture = useClientFixture({
 });
 
 it("a registry guard that crashes lets the write through", async () => {
-  const cwd = mkdtempSync(join(tmpdir(), "mla-failopen-project-"));
-  try {
-    cpSync(fixture.filled, cwd, { recursive: true });
-    const file = join(cwd, "mlops", "model-registry.json");
-    const broken = readFileSync(file, "utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
-    const script: Step[] = [
-      { reply: [{ type: "tool_use", name: "Read", input: { file_path: file } }] },
-      { reply: [{ type: "tool_use", name: "Write", input: { file_path: file, content: broken } }] },
-      { reply: "Done." },
-    ];
-    const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", script, args: ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write"] });
-    const results = run.requests.flatMap((request) => toolResults(request.body));
-    expect(results).toHaveLength(2);
-    expect(results[1]!.isError, results[1]!.text).toBe(false);
-    expect(readFileSync(file, "utf8")).toBe(broken);
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
-  }
+  const cwd = fixture.project();
+  const file = join(cwd, "mlops", "model-registry.json");
+  const broken = readFileSync(file, "utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
+  const script: Step[] = [{ reply: toolUse("Read", { file_path: file }) }, { reply: toolUse("Write", { file_path: file, content: broken }) }, { reply: "Done." }];
+  const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", script, args: ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write"] });
+  const results = run.requests.flatMap((request) => toolResults(request.body));
+  expect(results).toHaveLength(2);
+  expect(results[1]!.isError, results[1]!.text).toBe(false);
+  expect(readFileSync(file, "utf8")).toBe(broken);
 });
 
 it("a report check that crashes lets the agent stop, saying nothing to it", async () => {
   const cwd = mkdtempSync(join(tmpdir(), "mla-failopen-report-"));
   try {
-    const main = (request: MessagesRequest) => !isSubagent(request);
-    const agent = (request: MessagesRequest) => isSubagent(request);
     const script: Step[] = [
-      { when: main, reply: [{ type: "tool_use", name: "Agent", input: { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." } }] },
-      { when: agent, reply: "Profiled the data." },
-      { when: main, reply: "Done." },
+      { when: isMainConversation, reply: toolUse("Agent", { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." }) },
+      { when: isSubagent, reply: "Profiled the data." },
+      { when: isMainConversation, reply: "Done." },
     ];
     const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script });
     expect(run.status).toBe(0);

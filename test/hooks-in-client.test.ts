@@ -11,19 +11,23 @@ import { describe, expect, it } from "vitest";
 import { runClaude } from "./harness/claude.ts";
 import { measureContextCost } from "./harness/context-cost.ts";
 import { pathWithout, pathWithVenv } from "./harness/project.ts";
-import type { MessagesRequest, ReplyBlock, Step } from "./harness/stand-in.ts";
-import { isSubagent, systemText, toolResults, userText } from "./harness/transcript.ts";
+import { toolUse, type ReplyBlock, type Step } from "./harness/stand-in.ts";
+import { isMainConversation, isSubagent, systemText, toolResults, userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 const fixture = useClientFixture();
-const project = () => fixture.project();
 
-const tool = (name: string, input: Record<string, unknown>): ReplyBlock[] => [{ type: "tool_use", name, input }];
+/** A fresh copy of the filled project and its model registry file (both removed after the suite). */
+function filledProject() {
+  const cwd = fixture.project();
+  return { cwd, file: join(cwd, "mlops", "model-registry.json") };
+}
+
 const EDIT_ARGS = ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write", "Edit", "Bash(ml-automation:*)", "Bash(python3:*)"];
 
 /** Reads `file`, then runs `change` (a Write or an Edit of it); returns the result of the change and the run. */
 async function changeFile(cwd: string, file: string, change: ReplyBlock[], env?: Record<string, string>) {
-  const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", script: [{ reply: tool("Read", { file_path: file }) }, { reply: change }, { reply: "Done." }], args: EDIT_ARGS, env });
+  const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", script: [{ reply: toolUse("Read", { file_path: file }) }, { reply: change }, { reply: "Done." }], args: EDIT_ARGS, env });
   const results = run.requests.flatMap((request) => toolResults(request.body));
   expect(results, `${run.stdout}\n${run.stderr}`).toHaveLength(2);
   return { run, change: results[1]! };
@@ -31,72 +35,62 @@ async function changeFile(cwd: string, file: string, change: ReplyBlock[], env?:
 
 describe("the registry guard (PreToolUse on Write, Edit, MultiEdit)", () => {
   it("refuses a Write that breaks model-registry.json; the model is told why and what to use; the file is unchanged", async () => {
-    const cwd = project();
-    const file = join(cwd, "mlops", "model-registry.json");
+    const { cwd, file } = filledProject();
     const before = readFileSync(file);
     const broken = before.toString("utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
     expect(broken).not.toBe(before.toString("utf8"));
-    const { change } = await changeFile(cwd, file, tool("Write", { file_path: file, content: broken }));
+    const { change } = await changeFile(cwd, file, toolUse("Write", { file_path: file, content: broken }));
     expect(change.isError).toBe(true);
     expect(change.text).toContain("ml-automation registry guard: refused this write");
     expect(change.text).toMatch(/metric metrics\.rmse must be a number, got str 'low'/);
     expect(change.text).toContain("save_model_entry");
     expect(readFileSync(file)).toEqual(before);
-    rmSync(cwd, { recursive: true, force: true });
   });
 
   it("refuses an Edit that leaves the file cut short", async () => {
-    const cwd = project();
-    const file = join(cwd, "mlops", "model-registry.json");
+    const { cwd, file } = filledProject();
     const before = readFileSync(file);
-    const { change } = await changeFile(cwd, file, tool("Edit", { file_path: file, old_string: "\n  ]\n}", new_string: "" }));
+    const { change } = await changeFile(cwd, file, toolUse("Edit", { file_path: file, old_string: "\n  ]\n}", new_string: "" }));
     expect(change.isError).toBe(true);
     expect(change.text).toContain("ml-automation registry guard: refused");
     expect(readFileSync(file)).toEqual(before);
-    rmSync(cwd, { recursive: true, force: true });
   });
 
   it("lets a valid Write through untouched, and any file that is not a registry file", async () => {
-    const cwd = project();
-    const file = join(cwd, "mlops", "model-registry.json");
+    const { cwd, file } = filledProject();
     const valid = readFileSync(file, "utf8").replace('"name": "ridge"', '"name": "ridge (alpha 1.0)"');
-    const { change } = await changeFile(cwd, file, tool("Write", { file_path: file, content: valid }));
+    const { change } = await changeFile(cwd, file, toolUse("Write", { file_path: file, content: valid }));
     expect(change.isError).toBe(false);
     expect(readFileSync(file, "utf8")).toBe(valid);
     const notes = join(cwd, "mlops", "notes.json");
     writeFileSync(notes, "{}");
-    const other = await changeFile(cwd, notes, tool("Write", { file_path: notes, content: "not json at all" }));
+    const other = await changeFile(cwd, notes, toolUse("Write", { file_path: notes, content: "not json at all" }));
     expect(other.change.isError).toBe(false);
     expect(readFileSync(notes, "utf8")).toBe("not json at all");
-    rmSync(cwd, { recursive: true, force: true });
   });
 
   it("without Python on PATH, lets the write through (the hook never blocks because of itself)", async () => {
-    const cwd = project();
-    const file = join(cwd, "mlops", "model-registry.json");
+    const { cwd, file } = filledProject();
     const broken = readFileSync(file, "utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
-    const { run, change } = await changeFile(cwd, file, tool("Write", { file_path: file, content: broken }), { PATH: pathWithout(["python"]) });
+    const { run, change } = await changeFile(cwd, file, toolUse("Write", { file_path: file, content: broken }), { PATH: pathWithout(["python"]) });
     expect(run.status).toBe(0);
     expect(change.isError).toBe(false);
     expect(readFileSync(file, "utf8")).toBe(broken);
-    rmSync(cwd, { recursive: true, force: true });
   });
 });
 
 describe("the report check (SubagentStop)", () => {
-  const main = (request: MessagesRequest) => !isSubagent(request);
-  const agent = (request: MessagesRequest) => isSubagent(request);
-  const spawn = tool("Agent", { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." });
+  const spawn = toolUse("Agent", { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." });
   const save = 'ml-automation copy-runtime && python3 -c "from ml_utils import save_agent_report; save_agent_report(\'eda-analyst\', {\'status\': \'completed\', \'summary\': \'120 rows, no leakage\'})"';
 
   it("tells a plugin agent that stops without its report what is missing, and lets it stop once the report is saved", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
     const script: Step[] = [
-      { when: main, reply: spawn },
-      { when: agent, reply: "Profiled the data." },
-      { when: agent, reply: tool("Bash", { command: save, description: "save the report" }) },
-      { when: agent, reply: "Report saved." },
-      { when: main, reply: "The EDA is done." },
+      { when: isMainConversation, reply: spawn },
+      { when: isSubagent, reply: "Profiled the data." },
+      { when: isSubagent, reply: toolUse("Bash", { command: save, description: "save the report" }) },
+      { when: isSubagent, reply: "Report saved." },
+      { when: isMainConversation, reply: "The EDA is done." },
     ];
     const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
     expect(run.status).toBe(0);
@@ -112,10 +106,10 @@ describe("the report check (SubagentStop)", () => {
   it("says nothing to an agent that saved its report", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
     const script: Step[] = [
-      { when: main, reply: spawn },
-      { when: agent, reply: tool("Bash", { command: save, description: "save the report" }) },
-      { when: agent, reply: "Profiled, report saved." },
-      { when: main, reply: "The EDA is done." },
+      { when: isMainConversation, reply: spawn },
+      { when: isSubagent, reply: toolUse("Bash", { command: save, description: "save the report" }) },
+      { when: isSubagent, reply: "Profiled, report saved." },
+      { when: isMainConversation, reply: "The EDA is done." },
     ];
     const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
     expect(run.status).toBe(0);
@@ -129,9 +123,9 @@ describe("the report check (SubagentStop)", () => {
     mkdirSync(join(cwd, ".claude", "agents"), { recursive: true });
     writeFileSync(join(cwd, ".claude", "agents", "developer.md"), "---\nname: developer\ndescription: The team's own developer agent.\n---\n\nWrite the code asked for.\n");
     const script: Step[] = [
-      { when: main, reply: tool("Agent", { subagent_type: "developer", description: "code", prompt: "Write hello.py." }) },
-      { when: agent, reply: "Wrote it." },
-      { when: main, reply: "Done." },
+      { when: isMainConversation, reply: toolUse("Agent", { subagent_type: "developer", description: "code", prompt: "Write hello.py." }) },
+      { when: isSubagent, reply: "Wrote it." },
+      { when: isMainConversation, reply: "Done." },
     ];
     const run = await runClaude({ home: fixture.home, cwd, prompt: "Write hello.py.", script, env: { PATH: pathWithVenv() } });
     expect(run.status).toBe(0);
@@ -144,7 +138,7 @@ describe("the report check (SubagentStop)", () => {
 
   it("without Python on PATH, lets the agent stop", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
-    const script: Step[] = [{ when: main, reply: spawn }, { when: agent, reply: "Profiled the data." }, { when: main, reply: "Done." }];
+    const script: Step[] = [{ when: isMainConversation, reply: spawn }, { when: isSubagent, reply: "Profiled the data." }, { when: isMainConversation, reply: "Done." }];
     const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, env: { PATH: pathWithout(["python"]) } });
     expect(run.status).toBe(0);
     expect(run.requests).toHaveLength(3);

@@ -12,6 +12,11 @@ import { join } from "node:path";
 /** A content block the scripted model sends: text, or a call of a tool with its input. */
 export type ReplyBlock = { type: "text"; text: string } | { type: "tool_use"; name: string; input: Record<string, unknown> };
 
+/** A reply of one call of the tool `name` with `input`. */
+export function toolUse(name: string, input: Record<string, unknown>): ReplyBlock[] {
+  return [{ type: "tool_use", name, input }];
+}
+
 /** What the scripted model answers: plain text, or blocks (text and tool calls). */
 export type Reply = string | ReplyBlock[];
 

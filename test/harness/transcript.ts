@@ -51,6 +51,11 @@ export function isSubagent(request: MessagesRequest): boolean {
   return systemText(request).includes("cc_is_subagent=true");
 }
 
+/** True when the main conversation sent `request`, not a subagent. */
+export function isMainConversation(request: MessagesRequest): boolean {
+  return !isSubagent(request);
+}
+
 /** The text of the listing the CLI sends after the first user message: agents, commands, skills. */
 export function listing(request: MessagesRequest): string {
   return request.messages
