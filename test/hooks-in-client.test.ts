@@ -1,7 +1,7 @@
 /**
  * The plugin's hooks in the real Claude Code CLI: the registry guard refuses a hand-made write that
  * would break a registry file and lets a valid one through; the report check tells a plugin agent that
- * stops without its report what is missing; without Python both let everything through; and the hooks
+ * stops without its report, or with one the bus cannot read, what is missing; without Python both let everything through; and the hooks
  * add nothing to what every request costs.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -116,6 +116,26 @@ describe("the report check (SubagentStop)", () => {
     expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
     expect(run.requests).toHaveLength(4);
     rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("tells an agent whose report on the bus is not valid JSON so before it stops (found in review)", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "mla-report-broken-"));
+    try {
+      mkdirSync(join(cwd, "reports"));
+      writeFileSync(join(cwd, "reports", "eda-analyst_report.json"), '{"status": "completed", "summary": "120 rows"');
+      const script: Step[] = [
+        { when: isMainConversation, reply: spawn },
+        { when: isSubagent, reply: "Profiled the data." },
+        { when: isSubagent, reply: "Report fixed." },
+        { when: isMainConversation, reply: "The EDA is done." },
+      ];
+      const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: ["--permission-mode", "acceptEdits"], env: { PATH: pathWithVenv() } });
+      expect(run.timedOut).toBe(false);
+      const told = run.requests.some((request) => isSubagent(request.body) && userText(request.body).includes("ml-automation report check"));
+      expect(told).toBe(true);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it("leaves the project's own agent of the same name as a plugin agent alone (.claude/agents/developer.md)", async () => {
