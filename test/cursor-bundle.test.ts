@@ -5,13 +5,14 @@
  * instructions are run as the model would run them.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseJsonFile } from "../generator/json-file.ts";
 import { checkCursorManifest } from "../scripts/verify/cursor-checks.ts";
 import { checkCursorFiles } from "../scripts/verify/cursor-file-checks.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
+import { venvPython } from "./harness/project.ts";
 
 const fixture = useClientFixture({ install: false });
 let plugin: string;
@@ -32,8 +33,6 @@ function runHook(event: string, cwd: string, input: Record<string, unknown>) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const project = () => fixture.project();
-
 describe("the Cursor manifest and what it names", () => {
   it("follows Cursor's manifest rules, and its commands, skills, agents and hooks hold nothing Cursor cannot use", () => {
     const manifest = parseJsonFile(".cursor-plugin/plugin.json", readFileSync(join(plugin, ".cursor-plugin", "plugin.json"), "utf8"));
@@ -45,7 +44,7 @@ describe("the Cursor manifest and what it names", () => {
 
 describe("the session start hook and the runtime's launcher", () => {
   it("writes .cursor/ml_automation.py, through which the registry, copy-runtime and the plugin folder are reached", () => {
-    const cwd = project();
+    const cwd = fixture.project();
     const started = runHook("sessionStart", cwd, {});
     expect(started).toMatchObject({ status: 0, stdout: "{}\n", stderr: "" });
     const launch = (...args: string[]) => spawnSync("python3", [".cursor/ml_automation.py", ...args], { cwd, encoding: "utf8" });
@@ -57,22 +56,29 @@ describe("the session start hook and the runtime's launcher", () => {
     expect(readFileSync(join(cwd, "ml_utils.py"), "utf8")).toBe(readFileSync(join(plugin, "templates", "ml_utils.py"), "utf8"));
     const again = runHook("sessionStart", cwd, {});
     expect(again.status).toBe(0);
-    rmSync(cwd, { recursive: true, force: true });
   });
 
   it("never stops a session: a project folder it cannot write to gets a warning, exit 0", () => {
-    const cwd = project();
+    const cwd = fixture.project();
     spawnSync("sh", ["-c", "printf 'not a folder' > .cursor"], { cwd });
     const started = runHook("sessionStart", cwd, {});
     expect(started.status).toBe(0);
     expect(started.stderr).toContain("ml-automation session start skipped");
-    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("leaves the project's registry folder where it was (mlops/), so there are never two model-registry.json files that diverge (found in review)", () => {
+    const cwd = fixture.project();
+    expect(runHook("sessionStart", cwd, {}).status).toBe(0);
+    const where = spawnSync(venvPython, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(join(plugin, "templates"))}); import ml_utils; print(ml_utils.mlops_dir()); print(ml_utils.promote_model("model_random_forest"))`], { cwd, encoding: "utf8" });
+    expect(where.status, where.stderr).toBe(0);
+    expect(where.stdout.split("\n")[0]).toBe("mlops");
+    expect(readFileSync(join(cwd, "mlops", "model-registry.json"), "utf8")).toMatch(/"model_id": "model_random_forest"[^\n]*"status": "champion"/);
   });
 });
 
 describe("the guard hooks with Cursor's input and answers", () => {
   it("preToolUse: a write that breaks the registry is denied (JSON decision and exit 2); a valid one passes", () => {
-    const cwd = project();
+    const cwd = fixture.project();
     const file = join(cwd, "mlops", "model-registry.json");
     const good = readFileSync(file, "utf8");
     const denied = runHook("preToolUse", cwd, { tool_name: "Write", tool_input: { file_path: file, content: good.replace(/"rmse": [0-9.]+/, '"rmse": "low"') } });
@@ -80,16 +86,14 @@ describe("the guard hooks with Cursor's input and answers", () => {
     expect(JSON.parse(denied.stdout)).toMatchObject({ permission: "deny", agent_message: expect.stringContaining("metric metrics.rmse must be a number") });
     const allowed = runHook("preToolUse", cwd, { tool_name: "Write", tool_input: { file_path: file, content: good.replace('"name": "ridge"', '"name": "ridge v2"') } });
     expect(allowed).toMatchObject({ status: 0, stdout: "" });
-    rmSync(cwd, { recursive: true, force: true });
   });
 
   it("subagentStop: an agent without its report gets a follow-up message naming what is missing", () => {
-    const cwd = project();
+    const cwd = fixture.project();
     const told = runHook("subagentStop", cwd, { subagent_type: "eda-analyst" });
     expect(told.status).toBe(0);
     expect(JSON.parse(told.stdout).followup_message).toContain("eda-analyst is finishing without a complete report on the report bus: there is no report");
     expect(existsSync(join(cwd, "reports"))).toBe(false);
-    rmSync(cwd, { recursive: true, force: true });
   });
 });
 
@@ -103,22 +107,18 @@ describe("/ml-automation:registry in Cursor, its step run as the model runs it",
   }
 
   it("repair only shows what it would do, as the command says (the damaged file stays as it was)", () => {
-    const cwd = project();
-    try {
-      expect(runHook("sessionStart", cwd, {}).status).toBe(0);
-      const registry = join(cwd, "mlops", "model-registry.json");
-      writeFileSync(registry, readFileSync(registry, "utf8").slice(0, -40));
-      const before = readFileSync(registry);
-      const shown = spawnSync("sh", ["-c", registryStep(["repair"])], { cwd, encoding: "utf8" });
-      expect(shown.stdout).toContain("only shows what it would do");
-      expect(shown.stdout).toContain("Dry run, nothing changed");
-      expect(readFileSync(registry)).toEqual(before);
-      expect(readdirSync(join(cwd, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
-      const views = spawnSync("sh", ["-c", registryStep(["models"])], { cwd, encoding: "utf8" });
-      const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
-      expect(views.stdout).toBe(direct.stdout);
-    } finally {
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    const cwd = fixture.project();
+    expect(runHook("sessionStart", cwd, {}).status).toBe(0);
+    const registry = join(cwd, "mlops", "model-registry.json");
+    writeFileSync(registry, readFileSync(registry, "utf8").slice(0, -40));
+    const before = readFileSync(registry);
+    const shown = spawnSync("sh", ["-c", registryStep(["repair"])], { cwd, encoding: "utf8" });
+    expect(shown.stdout).toContain("only shows what it would do");
+    expect(shown.stdout).toContain("Dry run, nothing changed");
+    expect(readFileSync(registry)).toEqual(before);
+    expect(readdirSync(join(cwd, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
+    const views = spawnSync("sh", ["-c", registryStep(["models"])], { cwd, encoding: "utf8" });
+    const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
+    expect(views.stdout).toBe(direct.stdout);
   });
 });
