@@ -5,12 +5,12 @@
  * 10,000 models.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JSDOM } from "jsdom";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBundle, runPython } from "./harness/project.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useClientFixture } from "./harness/fixtures.ts";
+import { runPython } from "./harness/project.ts";
 import { repoRoot } from "./helpers.ts";
 
 interface Vertex {
@@ -23,13 +23,14 @@ interface Flowchart {
   edges: Array<[string, string]>;
 }
 
-const cleanup: string[] = [];
-let runtime: string;
+const fixture = useClientFixture({ install: false, fill: false });
+/** The bundle's runtime folder (templates/, holding ml_utils.py). */
+const templates = () => join(fixture.plugin, "templates");
 let mermaid: typeof import("mermaid").default;
 
 /** Runs `python3 ml_utils.py registry ARGS` in `cwd`. */
 function registry(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync("python3", [runtime, "registry", ...args], { cwd, encoding: "utf8" });
+  const result = spawnSync("python3", [join(templates(), "ml_utils.py"), "registry", ...args], { cwd, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -61,13 +62,6 @@ beforeAll(async () => {
   Object.assign(globalThis, { window: new JSDOM("").window });
   mermaid = (await import("mermaid")).default;
   mermaid.initialize({ startOnLoad: false });
-  const bundle = buildBundle();
-  cleanup.push(join(bundle, ".."));
-  runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
-});
-
-afterAll(() => {
-  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
 });
 
 it("Mermaid's parser refuses a label whose quote is not escaped (the check below can fail)", async () => {
@@ -80,10 +74,9 @@ describe("a real scikit-learn flow", () => {
   const source = 'data/breast cancer "raw" [v1] #1 données.csv';
 
   beforeAll(() => {
-    project = mkdtempSync(join(tmpdir(), "mla-mermaid-"));
-    cleanup.push(project);
+    project = fixture.project();
     mkdirSync(join(project, ".claude"));
-    flow = JSON.parse(runPython([join(repoRoot, "test", "fixtures", "report_flow.py"), join(runtime, "..")], project));
+    flow = JSON.parse(runPython([join(repoRoot, "test", "fixtures", "report_flow.py"), templates()], project));
   });
 
   it("lineage MODEL_ID --mermaid: data version -> features -> experiment -> model, the gaps dashed", async () => {
@@ -131,10 +124,9 @@ describe("labels from real data hold any character", () => {
   };
 
   it("every label parses and reads back as written", async () => {
-    const project = mkdtempSync(join(tmpdir(), "mla-mermaid-odd-"));
-    cleanup.push(project);
+    const project = fixture.project();
     runPython(["-c", `
-import sys; sys.path.insert(0, ${JSON.stringify(join(runtime, ".."))})
+import sys; sys.path.insert(0, ${JSON.stringify(templates())})
 import ml_utils as mu
 odd = ${JSON.stringify(odd)}
 fp = "sha256:" + "ab" * 32
@@ -155,8 +147,7 @@ mu.save_model_entry({"model_id": "m.1-final_v2", "task_type": "regression", "met
   });
 
   it("a hand-written registry with an unpaired surrogate and control characters", async () => {
-    const project = mkdtempSync(join(tmpdir(), "mla-mermaid-hand-"));
-    cleanup.push(project);
+    const project = fixture.project();
     const folder = join(project, "mlops");
     mkdirSync(join(folder, "data-versions"), { recursive: true });
     const fp = `sha256:${"cd".repeat(32)}`;
@@ -175,8 +166,7 @@ describe("10,000 models", () => {
   let project: string;
 
   beforeAll(() => {
-    project = mkdtempSync(join(tmpdir(), "mla-mermaid-big-"));
-    cleanup.push(project);
+    project = fixture.project();
     runPython([join(repoRoot, "test", "fixtures", "synthetic_registry.py"), project, "10000"], project);
   });
 

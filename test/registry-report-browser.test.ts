@@ -6,13 +6,13 @@
  * entry. Screenshots (and a PDF) go to test-output/report/ for a person to look at.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBundle, runPython } from "./harness/project.ts";
+import { chromium, type Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useClientFixture } from "./harness/fixtures.ts";
+import { runPython } from "./harness/project.ts";
 import { repoRoot } from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -22,20 +22,22 @@ const OUTPUT = join(repoRoot, "test-output", "report");
 
 interface Opened {
   page: Page;
-  context: BrowserContext;
   /** Every URL the page requested. */
   requests: string[];
   /** Console errors and warnings, uncaught errors, dialogs. */
   problems: string[];
 }
 
-const cleanup: string[] = [];
-let runtime: string;
+const fixture = useClientFixture({ install: false, fill: false });
+/** The bundle's runtime folder (templates/, holding ml_utils.py). */
+const templates = () => join(fixture.plugin, "templates");
 
-/** Opens `file` in a fresh Chromium profile with the given colour scheme, recording requests and problems. */
-async function open(file: string, colorScheme: "light" | "dark"): Promise<Opened> {
-  const profile = mkdtempSync(join(tmpdir(), "mla-chromium-"));
-  cleanup.push(profile);
+/**
+ * Opens `file` in a fresh Chromium profile with the given colour scheme, recording requests and
+ * problems, runs `check` on the page, and closes the browser whatever `check` did.
+ */
+async function inBrowser(file: string, colorScheme: "light" | "dark", check: (opened: Opened) => Promise<void>): Promise<void> {
+  const profile = fixture.project(); // an empty folder, removed after the suite
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -57,13 +59,17 @@ async function open(file: string, colorScheme: "light" | "dark"): Promise<Opened
     problems.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
-  return { page, context, requests, problems };
+  try {
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    await check({ page, requests, problems });
+  } finally {
+    await context.close();
+  }
 }
 
 /** The report of the registry in `project`, written by the runtime's own command. */
 function writeReport(project: string, ...args: string[]): string {
-  const result = spawnSync("python3", [runtime, "registry", "report", ...args], { cwd: project, encoding: "utf8" });
+  const result = spawnSync("python3", [join(templates(), "ml_utils.py"), "registry", "report", ...args], { cwd: project, encoding: "utf8" });
   expect(result.status, result.stderr).toBe(0);
   const path = /^Wrote the registry report: (.+?) \(/.exec(result.stdout)?.[1];
   expect(path).toBeTruthy();
@@ -85,13 +91,6 @@ async function screenshot(page: Page, name: string): Promise<void> {
 beforeAll(() => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
   mkdirSync(OUTPUT, { recursive: true });
-  const bundle = buildBundle();
-  cleanup.push(join(bundle, ".."));
-  runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
-});
-
-afterAll(() => {
-  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the report of a real scikit-learn flow", () => {
@@ -100,16 +99,14 @@ describe("the report of a real scikit-learn flow", () => {
   let report: string;
 
   beforeAll(() => {
-    project = mkdtempSync(join(tmpdir(), "mla-report-"));
-    cleanup.push(project);
+    project = fixture.project();
     mkdirSync(join(project, ".claude"));
-    flow = JSON.parse(runPython([join(repoRoot, "test", "fixtures", "report_flow.py"), join(runtime, "..")], project));
+    flow = JSON.parse(runPython([join(repoRoot, "test", "fixtures", "report_flow.py"), templates()], project));
     report = writeReport(project);
   });
 
   it.each(["light", "dark"] as const)("%s: loads nothing, logs nothing, shows the champion, every model and one mark per plotted entry", async (scheme) => {
-    const { page, context, requests, problems } = await open(report, scheme);
-    try {
+    await inBrowser(report, scheme, async ({ page, requests, problems }) => {
       expect(problems).toEqual([]);
       expect(requests).toEqual([pathToFileURL(report).href]);
       await expect(page.locator("#champion-id").textContent()).resolves.toBe(flow.champion);
@@ -137,14 +134,11 @@ describe("the report of a real scikit-learn flow", () => {
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background).toBe(scheme === "dark" ? "rgb(13, 17, 23)" : "rgb(255, 255, 255)");
       await screenshot(page, `flow-${scheme}.png`);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("prints: the navigation is left out and Chromium makes a PDF of it", async () => {
-    const { page, context, problems } = await open(report, "dark");
-    try {
+    await inBrowser(report, "dark", async ({ page, problems }) => {
       await page.emulateMedia({ media: "print" });
       expect(await page.locator("nav").evaluate((nav) => getComputedStyle(nav).display)).toBe("none");
       expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(255, 255, 255)");
@@ -152,20 +146,16 @@ describe("the report of a real scikit-learn flow", () => {
       expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
       expect(pdf.length).toBeGreaterThan(20_000);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
 describe("the report of 10,000 models", () => {
   it("stays bounded: the best 20 bars, a histogram of all, at most 300 points, 30 models in the graph", async () => {
-    const project = mkdtempSync(join(tmpdir(), "mla-report-big-"));
-    cleanup.push(project);
+    const project = fixture.project();
     runPython([join(repoRoot, "test", "fixtures", "synthetic_registry.py"), project, "10000"], project);
     const report = writeReport(project);
-    const { page, context, requests, problems } = await open(report, "light");
-    try {
+    await inBrowser(report, "light", async ({ page, requests, problems }) => {
       expect(problems).toEqual([]);
       expect(requests).toHaveLength(1);
       await expect(page.locator("#champion-id").textContent()).resolves.toBe("model_05000");
@@ -182,20 +172,17 @@ describe("the report of 10,000 models", () => {
       await expect(page.locator("#models").innerText()).resolves.toContain("and 9,975 more");
       expect(statSync(report).size).toBeLessThan(250_000);
       await screenshot(page, "10000-models-light.png");
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
 describe("strings from the registry that look like markup", () => {
   it("are shown as text: no script runs, nothing is fetched", async () => {
-    const project = mkdtempSync(join(tmpdir(), "mla-report-hostile-"));
-    cleanup.push(project);
+    const project = fixture.project();
     const hostile = `<img src="http://127.0.0.1:9/x.png" onerror="alert(1)"><script>alert(2)</script>`;
     const style = `<link rel="stylesheet" href="http://127.0.0.1:9/s.css"><style>body{display:none}</style>`;
     runPython(["-c", `
-import sys; sys.path.insert(0, ${JSON.stringify(join(runtime, ".."))})
+import sys; sys.path.insert(0, ${JSON.stringify(templates())})
 import ml_utils as mu
 fp = "sha256:" + "ef" * 32
 mu.save_data_version({"fingerprint": fp, "source_path": ${JSON.stringify(hostile)}, "rows": 3, "columns": 2})
@@ -206,16 +193,13 @@ mu.save_model_entry({"model_id": "m1", "name": ${JSON.stringify(style)}, "task_t
 mu.promote_model("m1")
 `], project);
     const report = writeReport(project);
-    const { page, context, requests, problems } = await open(report, "light");
-    try {
+    await inBrowser(report, "light", async ({ page, requests, problems }) => {
       expect(problems).toEqual([]);
       expect(requests).toEqual([pathToFileURL(report).href]);
       expect(await page.locator("main img, main script, main link, main iframe").count()).toBe(0);
       expect(await page.locator("body").isVisible()).toBe(true);
       await expect(page.locator("#champion").innerText()).resolves.toContain(hostile + style);
       await expect(page.locator("#data").innerText()).resolves.toContain(hostile.slice(0, 60));
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
