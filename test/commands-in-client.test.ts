@@ -3,14 +3,14 @@
  * plugin adds to every request, and every command expanding in the real client (no variable or `!`
  * line left for the model to puzzle over), followed through where it runs something.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runClaude } from "./harness/claude.ts";
 import { measureContextCost, type ContextCost } from "./harness/context-cost.ts";
 import { pathWithVenv } from "./harness/project.ts";
-import type { ReplyBlock } from "./harness/stand-in.ts";
+import { toolUse } from "./harness/stand-in.ts";
 import { toolResults, userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
@@ -41,70 +41,56 @@ describe("what the plugin lists in every request", () => {
 
 describe("every command expands in the real client", () => {
   it.each(COMMANDS)("/ml-automation:%s", async (name) => {
-    const project = mkdtempSync(join(tmpdir(), "mla-cmd-"));
-    try {
-      const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:${name} data/sales.csv --target Revenue`, script: [{ reply: "Understood." }] });
-      expect(run.requests, `${run.stdout}\n${run.stderr}`).toHaveLength(1);
-      const received = userText(run.requests[0]!.body);
-      expect(received).toContain(`# /ml-automation:${name}`);
-      expect(received).not.toContain("${CLAUDE_PLUGIN_ROOT}");
-      expect(received).not.toMatch(/(^|\s)!`/m);
-      const source = readFileSync(join(fixture.plugin, "commands", `${name}.md`), "utf8");
-      if (source.includes("$ARGUMENTS") && name !== "registry") expect(received).toContain("data/sales.csv --target Revenue");
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
+    const project = fixture.project();
+    const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:${name} data/sales.csv --target Revenue`, script: [{ reply: "Understood." }] });
+    expect(run.requests, `${run.stdout}\n${run.stderr}`).toHaveLength(1);
+    const received = userText(run.requests[0]!.body);
+    expect(received).toContain(`# /ml-automation:${name}`);
+    expect(received).not.toContain("${CLAUDE_PLUGIN_ROOT}");
+    expect(received).not.toMatch(/(^|\s)!`/m);
+    const source = readFileSync(join(fixture.plugin, "commands", `${name}.md`), "utf8");
+    if (source.includes("$ARGUMENTS") && name !== "registry") expect(received).toContain("data/sales.csv --target Revenue");
   });
 
   it("/ml-automation:status followed as written: the copy step and the status command both run", async () => {
-    const project = mkdtempSync(join(tmpdir(), "mla-status-"));
-    try {
-      const bash = (command: string): ReplyBlock[] => [{ type: "tool_use", name: "Bash", input: { command, description: "status step" } }];
-      const run = await runClaude({
-        home: fixture.home,
-        cwd: project,
-        prompt: "/ml-automation:status",
-        script: [
-          { reply: (request) => bash(/Run `(ml-automation copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found") },
-          { reply: (request) => bash(/```bash\n\s*(python3 -c .*)\n/.exec(userText(request))?.[1] ?? "false # no status command found") },
-          { reply: "Nothing has run yet." },
-        ],
-        args: ["--permission-mode", "acceptEdits"],
-        env: { PATH: pathWithVenv() },
-      });
-      const results = run.requests.flatMap((request) => toolResults(request.body));
-      expect(results.map((result) => result.isError)).toEqual([false, false]);
-      expect(results[0]?.text).toContain("copied ml_utils.py into .");
-      expect(JSON.parse(results[1]?.text ?? "{}")).toMatchObject({ completed: [], failed: [] });
-      expect(readdirSync(project)).toContain("ml_utils.py");
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
+    const project = fixture.project();
+    const bash = (command: string) => toolUse("Bash", { command, description: "status step" });
+    const run = await runClaude({
+      home: fixture.home,
+      cwd: project,
+      prompt: "/ml-automation:status",
+      script: [
+        { reply: (request) => bash(/Run `(ml-automation copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found") },
+        { reply: (request) => bash(/```bash\n\s*(python3 -c .*)\n/.exec(userText(request))?.[1] ?? "false # no status command found") },
+        { reply: "Nothing has run yet." },
+      ],
+      args: ["--permission-mode", "acceptEdits"],
+      env: { PATH: pathWithVenv() },
+    });
+    const results = run.requests.flatMap((request) => toolResults(request.body));
+    expect(results.map((result) => result.isError)).toEqual([false, false]);
+    expect(results[0]?.text).toContain("copied ml_utils.py into .");
+    expect(JSON.parse(results[1]?.text ?? "{}")).toMatchObject({ completed: [], failed: [] });
+    expect(readdirSync(project)).toContain("ml_utils.py");
   });
 });
 
 describe("bin/ml-automation copy-runtime, as the commands and agents use it", () => {
-  it("copies, then leaves an identical copy alone, and keeps a differing one as .bak", async () => {
-    const { spawnSync } = await import("node:child_process");
+  it("copies, then leaves an identical copy alone, and keeps a differing one as .bak", () => {
     const program = join(fixture.plugin, "bin", "ml-automation");
-    const project = mkdtempSync(join(tmpdir(), "mla-copy-"));
-    try {
-      const copy = () => spawnSync(program, ["copy-runtime"], { cwd: project, encoding: "utf8" });
-      expect(copy().stdout).toContain("copied ml_utils.py into .");
-      expect(copy().stdout).toContain("up to date");
-      const { writeFileSync } = await import("node:fs");
-      writeFileSync(join(project, "ml_utils.py"), "# an older copy, edited by hand\n");
-      expect(copy().stdout).toContain("the previous copy is ./ml_utils.py.bak");
-      expect(readFileSync(join(project, "ml_utils.py.bak"), "utf8")).toBe("# an older copy, edited by hand\n");
-      writeFileSync(join(project, "ml_utils.py"), "# another\n");
-      expect(copy().stdout).toContain("ml_utils.py.bak.1");
-      expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(fixture.plugin, "templates", "ml_utils.py"), "utf8"));
-      const missing = spawnSync(program, ["copy-runtime", join(project, "nowhere")], { encoding: "utf8" });
-      expect(missing.status).toBe(2);
-      expect(missing.stderr).toContain("is not a folder");
-      expect(existsSync(join(project, "nowhere"))).toBe(false);
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
+    const project = fixture.project();
+    const copy = () => spawnSync(program, ["copy-runtime"], { cwd: project, encoding: "utf8" });
+    expect(copy().stdout).toContain("copied ml_utils.py into .");
+    expect(copy().stdout).toContain("up to date");
+    writeFileSync(join(project, "ml_utils.py"), "# an older copy, edited by hand\n");
+    expect(copy().stdout).toContain("the previous copy is ./ml_utils.py.bak");
+    expect(readFileSync(join(project, "ml_utils.py.bak"), "utf8")).toBe("# an older copy, edited by hand\n");
+    writeFileSync(join(project, "ml_utils.py"), "# another\n");
+    expect(copy().stdout).toContain("ml_utils.py.bak.1");
+    expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(fixture.plugin, "templates", "ml_utils.py"), "utf8"));
+    const missing = spawnSync(program, ["copy-runtime", join(project, "nowhere")], { encoding: "utf8" });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("is not a folder");
+    expect(existsSync(join(project, "nowhere"))).toBe(false);
   });
 });
