@@ -98,8 +98,8 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def _focus(snapshot: "_Snapshot") -> Optional[tuple[str, str, str]]:
-    """(task type, primary metric, direction) the charts compare on: the champion's task type, else the
-    most common one among the models (as the registry command's best challengers), else None."""
+    """(task type, primary metric, direction) the charts and the registry command's best challengers
+    compare on: the champion's task type, else the most common one among the models, else None."""
     if snapshot.champion is not None:
         task_type = snapshot.champion.get("task_type")
     else:
