@@ -315,14 +315,14 @@ def _summary(snapshot: _Snapshot, limit: int, everything: bool) -> tuple[Any, li
     return data, lines
 
 
-def _model_rows(snapshot: _Snapshot, limit: int, everything: bool) -> list[Entry]:
-    """The models to list: all (registration order) with --all; else the champion, the three best
-    challengers, then the most recent, `limit` in all."""
+def _model_rows(snapshot: _Snapshot, limit: int, everything: bool, gaps: Sequence[Entry] = ()) -> list[Entry]:
+    """The models to list or draw: all (registration order) with --all; else the champion, the three
+    best challengers, `gaps` (models with lineage gaps to show), then the most recent, `limit` in all."""
     if everything:
         return list(snapshot.models)
     chosen: list[Entry] = []
     picked = set()
-    for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + _recent(snapshot.models):
+    for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + list(gaps) + _recent(snapshot.models):
         if len(chosen) >= limit:
             break
         if id(model) not in picked:
