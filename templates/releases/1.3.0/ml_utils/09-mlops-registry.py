@@ -488,17 +488,19 @@ class _ListRead:
         return _newest(self.items)
 
 
-def _newest(items: Sequence[_Item]) -> list[Entry]:
-    """The newest copy (by updated_at / created_at) of each id among `items`, in first-seen order."""
+def _newest_items(items: Sequence[_Item]) -> list[_Item]:
+    """The newest copy (by updated_at / created_at; the first on a tie) of each id among `items`, in
+    first-seen order."""
     chosen: dict[str, _Item] = {}
     for item in items:
-        key = item.key
-        if key is None:
-            continue
-        previous = chosen.get(key)
-        if previous is None or _stamp(item.data) > _stamp(previous.data):
-            chosen[key] = item
-    return [item.data for item in chosen.values()]
+        if item.key is not None and (item.key not in chosen or _stamp(item.data) > _stamp(chosen[item.key].data)):
+            chosen[item.key] = item
+    return list(chosen.values())
+
+
+def _newest(items: Sequence[_Item]) -> list[Entry]:
+    """The entries of _newest_items(items)."""
+    return [item.data for item in _newest_items(items)]
 
 
 def _unusable(value: Any, id_key: str) -> Optional[str]:
@@ -1090,7 +1092,7 @@ class _ListFile:
                     raise _refuse_damaged(self.path, read.damage)
                 kept = {id(item) for item in read.kept}
                 items = sorted(read.items + read.kept, key=lambda item: item.line)
-                newest = {id(item) for item in self._newest_items(read.items)}
+                newest = {id(item) for item in _newest_items(read.items)}
                 for item in items:
                     if id(item) in kept or id(item) not in newest:
                         self.order.append(None)
@@ -1103,14 +1105,6 @@ class _ListFile:
                 mine = self.get(entry[self.id_key])
                 if mine is None or _stamp(entry) > _stamp(mine):
                     self.add(entry)
-
-    @staticmethod
-    def _newest_items(items: Sequence[_Item]) -> list[_Item]:
-        chosen: dict[str, _Item] = {}
-        for item in items:
-            if item.key is not None and (item.key not in chosen or _stamp(item.data) > _stamp(chosen[item.key].data)):
-                chosen[item.key] = item
-        return list(chosen.values())
 
     def get(self, key: str) -> Optional[Entry]:
         """The entry with this id (decoded on first use), or None."""

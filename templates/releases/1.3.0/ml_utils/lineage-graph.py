@@ -191,16 +191,8 @@ def _summary_mermaid(snapshot: "_Snapshot", limit: int, everything: bool, room: 
     challengers, the models with gaps, then the most recent, `limit` models in all (every model with
     --all), as many as fit `room` bytes."""
     models = snapshot.models
-    if everything:
-        chosen = list(models)
-    else:
-        gaps = [m for m in models if snapshot.lineage(m)["gaps"]][: min(limit, 5)]
-        chosen = []
-        for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + gaps + _recent(models):
-            if len(chosen) >= limit:
-                break
-            if all(model is not other for other in chosen):
-                chosen.append(model)
+    gaps = [] if everything else [m for m in models if snapshot.lineage(m)["gaps"]][: min(limit, 5)]
+    chosen = _model_rows(snapshot, limit, everything, gaps)
     if not chosen:
         return []
     note_room = 200

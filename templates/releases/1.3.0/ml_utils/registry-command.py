@@ -159,22 +159,12 @@ def _recent(entries: Sequence[Entry]) -> list[Entry]:
 def _best_challengers(snapshot: _Snapshot, count: int) -> list[Entry]:
     """The `count` challengers best on the primary metric of the champion's task type (or of the
     most common task type when there is no champion), best first."""
-    models = snapshot.models
-    if not models:
+    focus = _focus(snapshot)
+    if focus is None:
         return []
-    if snapshot.champion is not None:
-        task_type = snapshot.champion.get("task_type")
-    else:
-        counts: dict[str, int] = {}
-        for model in models:
-            if isinstance(model.get("task_type"), str):
-                counts[model["task_type"]] = counts.get(model["task_type"], 0) + 1
-        task_type = max(counts, key=lambda name: counts[name]) if counts else None
-    if not isinstance(task_type, str) or task_type not in TASK_TYPE_PRIMARY_METRIC:
-        return []
-    metric, direction = TASK_TYPE_PRIMARY_METRIC[task_type]
+    task_type, metric, direction = focus
     scored = []
-    for model in models:
+    for model in snapshot.models:
         if model.get("task_type") == task_type and snapshot.status(model) == "challenger":
             value = _finite(_headline_metrics(model.get("metrics")).get(metric))
             if value is not None:
@@ -325,14 +315,14 @@ def _summary(snapshot: _Snapshot, limit: int, everything: bool) -> tuple[Any, li
     return data, lines
 
 
-def _model_rows(snapshot: _Snapshot, limit: int, everything: bool) -> list[Entry]:
-    """The models to list: all (registration order) with --all; else the champion, the three best
-    challengers, then the most recent, `limit` in all."""
+def _model_rows(snapshot: _Snapshot, limit: int, everything: bool, gaps: Sequence[Entry] = ()) -> list[Entry]:
+    """The models to list or draw: all (registration order) with --all; else the champion, the three
+    best challengers, `gaps` (models with lineage gaps to show), then the most recent, `limit` in all."""
     if everything:
         return list(snapshot.models)
     chosen: list[Entry] = []
     picked = set()
-    for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + _recent(snapshot.models):
+    for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + list(gaps) + _recent(snapshot.models):
         if len(chosen) >= limit:
             break
         if id(model) not in picked:

@@ -98,8 +98,8 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def _focus(snapshot: "_Snapshot") -> Optional[tuple[str, str, str]]:
-    """(task type, primary metric, direction) the charts compare on: the champion's task type, else the
-    most common one among the models (as the registry command's best challengers), else None."""
+    """(task type, primary metric, direction) the charts and the registry command's best challengers
+    compare on: the champion's task type, else the most common one among the models, else None."""
     if snapshot.champion is not None:
         task_type = snapshot.champion.get("task_type")
     else:
@@ -494,15 +494,8 @@ def _lineage_section(snapshot: "_Snapshot", lineages: dict[int, dict[str, Any]],
     for model in gaps:
         for kind in _gap_kinds(lineages[id(model)]):
             kinds[kind] = kinds.get(kind, 0) + 1
-    cap = len(models) if limit is None else limit
-    chosen: list[Entry] = []
-    seen: set[int] = set()
-    for model in ([snapshot.champion] if snapshot.champion else []) + _best_challengers(snapshot, 3) + gaps[:10] + _recent(models):
-        if len(chosen) >= cap:
-            break
-        if id(model) not in seen:
-            seen.add(id(model))
-            chosen.append(model)
+    # Not `everything` even without a limit: every model is then drawn, but champion first as below (the order sets the layout).
+    chosen = _model_rows(snapshot, len(models) if limit is None else limit, False, gaps[:10])
     graph = lineage_graph(snapshot, chosen)
     parts = ['<section id="lineage"><h2>Lineage</h2>',
              f'<p>Data version → features → experiment → model. <b>{len(models) - len(gaps):,} of {len(models):,}</b> models have a complete lineage'
