@@ -227,6 +227,18 @@ def _stamp(entry: Any) -> str:
     return str(entry.get("updated_at") or entry.get("created_at") or "")
 
 
+def _registry_time(value: Any) -> Optional[datetime]:
+    """A time as the registry stores it (ISO 8601), aware; a time without an offset is UTC, as the
+    registry writes every time in UTC. None for anything else."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 _FLOAT_MAX = 1.7976931348623157e308
 
 

@@ -124,12 +124,9 @@ def _mlflow_calls() -> Iterator[None]:
 
 
 def _ms(stamp: Any) -> Optional[int]:
-    """An ISO time as milliseconds since the epoch (MLflow's unit), or None."""
-    if not isinstance(stamp, str) or not stamp:
-        return None
-    with contextlib.suppress(ValueError):
-        return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
-    return None
+    """A registry time as milliseconds since the epoch (MLflow's unit), or None."""
+    moment = _registry_time(stamp)
+    return None if moment is None else int(moment.timestamp() * 1000)
 
 
 def _clip_text(value: Any, limit: int) -> str:

@@ -71,19 +71,8 @@ def _fmt(value: Any) -> str:
 
 def _when(value: Any) -> str:
     """An ISO time as 'YYYY-MM-DD HH:MM UTC' (or the text as it is)."""
-    moment = _report_time(value)
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else _one_line(value, 32) or "–"
-
-
-def _report_time(value: Any) -> Optional[datetime]:
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    moment = _registry_time(value)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else _one_line(value, 32) or "–"
 
 
 def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -265,7 +254,7 @@ def _over_time_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, st
     for experiment in snapshot.experiments:
         if experiment.get("task_type") != task_type:
             continue
-        value, moment = _primary(experiment, metric), _report_time(experiment.get("created_at"))
+        value, moment = _primary(experiment, metric), _registry_time(experiment.get("created_at"))
         if value is None:
             continue
         if moment is None:
