@@ -13,7 +13,7 @@ import type { Doc } from "./anchor.ts";
 import { SourceError, sourceErrorsOf } from "./errors.ts";
 import { fragmentIdentity, labelOf, readIdentity, type FragmentIdentity } from "./fragment.ts";
 import { isMissingAnchor, locatePlacement, checkPlacement, type Located, type PlacementContext, type Point, type Splice } from "./placements.ts";
-import { MESSAGE_SOURCE } from "./problem-report.ts";
+import { toVFileMessage } from "./problem-report.ts";
 import { alternatives, describePlacement, type Placement, type Rewrite } from "./release.ts";
 import { checkRewrite, locateRewrite } from "./rewrite.ts";
 import { lineEnding, normalizeFragment } from "./splice.ts";
@@ -55,11 +55,7 @@ declare module "vfile" {
 
 /** Adds a SourceError to `file` as a fatal vfile message (its own file may be a template). */
 export function report(file: VFile, error: SourceError): void {
-  const place = error.line === undefined ? undefined : { line: error.line, column: error.column ?? 1 };
-  const message = file.message(error.reason, { place, ruleId: error.ruleId, source: MESSAGE_SOURCE });
-  message.file = error.file;
-  message.fatal = true;
-  if (error.actual !== undefined) message.actual = error.actual;
+  file.messages.push(toVFileMessage(error));
 }
 
 /** True when `error` says an edit's target is not in the document (its anchor, or a rewrite's phrase). */
