@@ -6,10 +6,10 @@ import type { Doc } from "../../generator/anchor.ts";
 import { SourceError, sourceErrorsOf } from "../../generator/errors.ts";
 import { fragmentIdentity, readIdentity } from "../../generator/fragment.ts";
 import { parseMarkdown } from "../../generator/markdown.ts";
-import { checkPlacement, isMissingAnchor, type PlacementContext } from "../../generator/placements.ts";
+import { checkPlacement, isMissingAnchor, placementContext, type PlacementContext } from "../../generator/placements.ts";
 import { alternatives, type Insertion, type Release, type Rewrite } from "../../generator/release.ts";
 import { HOOKS_FILE } from "../../generator/hook-handlers.ts";
-import { checkRewrite, locateRewrite } from "../../generator/rewrite.ts";
+import { checkRewrite, isAbsentTarget, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
 
 /** True when the document has neither the rewrite's section nor either of its phrases (an optional rewrite with nothing to do). */
@@ -18,7 +18,7 @@ function isAbsentRewrite(doc: Doc, rewrite: Rewrite): boolean {
     locateRewrite(doc, rewrite);
     return false;
   } catch (error) {
-    return isMissingAnchor(error) || (error instanceof SourceError && error.ruleId === "rewrite-missing");
+    return isAbsentTarget(error);
   }
 }
 
@@ -80,13 +80,8 @@ export function checkRelease(
       problems.push(...found);
     }
   };
-  const leadsOf = (path: string): PlacementContext => {
-    const identities = release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(insertion.template).text));
-    return {
-      leads: new Set(identities.flatMap((identity) => (identity?.kind === "lead" ? [identity.text] : []))),
-      sections: new Set(identities.flatMap((identity) => (identity?.kind === "section" ? [identity.text] : []))),
-    };
-  };
+  const leadsOf = (path: string): PlacementContext =>
+    placementContext(release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(insertion.template).text)));
   for (const insertion of release.insertions) {
     const doc = docOf(insertion.file);
     if (!doc) {
