@@ -8,7 +8,7 @@ import { fragmentIdentity, readIdentity } from "../../generator/fragment.ts";
 import { parseMarkdown } from "../../generator/markdown.ts";
 import { checkPlacement, isMissingAnchor, placementContext, type PlacementContext } from "../../generator/placements.ts";
 import { alternatives, type Insertion, type Release, type Rewrite } from "../../generator/release.ts";
-import { HOOKS_FILE } from "../../generator/hook-handlers.ts";
+import { commandsOf, HOOKS_FILE } from "../../generator/hook-handlers.ts";
 import { checkRewrite, isAbsentTarget, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
 
@@ -22,18 +22,13 @@ function isAbsentRewrite(doc: Doc, rewrite: Rewrite): boolean {
   }
 }
 
-/** The commands of each event of a hooks file's text (an unreadable file registers nothing). */
-function commandsByEvent(text: string): Map<string, string[]> {
-  const events = new Map<string, string[]>();
+/** The parsed hooks file, or null when there is none or it is not JSON (an unreadable file registers nothing; the manifest-path checks report it). */
+function parseHooks(text: string | undefined): unknown {
   try {
-    const hooks = (JSON.parse(text) as { hooks?: Record<string, Array<{ hooks?: Array<{ command?: unknown }> }>> }).hooks ?? {};
-    for (const [event, groups] of Object.entries(hooks)) {
-      events.set(event, (Array.isArray(groups) ? groups : []).flatMap((group) => group.hooks ?? []).map((handler) => String(handler.command)));
-    }
+    return text === undefined ? null : JSON.parse(text);
   } catch {
-    // reported by the manifest-path checks
+    return null;
   }
-  return events;
 }
 
 /** Checks one insertion in `doc`; returns the problem, or null when the fragment is in place. */
@@ -102,10 +97,9 @@ export function checkRelease(
     guard(() => (rewrite.optional && isAbsentRewrite(doc, rewrite) ? null : (checkRewrite(doc, rewrite), null)));
   }
   if (release.hooks?.length) {
-    const hooks = readFile?.(HOOKS_FILE);
-    const registered = hooks === undefined ? null : commandsByEvent(hooks);
+    const registered = parseHooks(readFile?.(HOOKS_FILE));
     for (const handler of release.hooks) {
-      if (!registered?.get(handler.event)?.includes(handler.command)) {
+      if (!commandsOf(registered, handler.event).includes(handler.command)) {
         problems.push(new SourceError(HOOKS_FILE, `does not run ${handler.command} on ${handler.event}, which release ${release.version} adds`, undefined, { ruleId: "bundle-missing-hook", actual: handler.command }));
       }
     }
