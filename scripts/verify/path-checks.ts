@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, normalize, relative } from "node:path";
-import { SourceError } from "../../generator/errors.ts";
+import { SourceError, pointOfOffset } from "../../generator/errors.ts";
 import { pointOfEntry, type JsonFile } from "../../generator/json-file.ts";
 import { RECORD_PATH } from "../../generator/output.ts";
 import { displayPath } from "../../generator/sources.ts";
@@ -52,9 +52,9 @@ function checkRootReferences(file: string, pluginDir: string): SourceError[] {
   for (const match of text.matchAll(ROOT_REFERENCE)) {
     const path = match[1] ?? "";
     if (inside(pluginDir, path) && existsSync(join(pluginDir, path))) continue;
-    const before = text.slice(0, match.index ?? 0);
-    problems.push(new SourceError(displayPath(file), `runs ${path} from the plugin root, which is not in the bundle`, before.split("\n").length, {
-      column: (match.index ?? 0) - before.lastIndexOf("\n"),
+    const point = pointOfOffset(text, match.index ?? 0);
+    problems.push(new SourceError(displayPath(file), `runs ${path} from the plugin root, which is not in the bundle`, point.line, {
+      column: point.column,
       ruleId: "bundle-path-missing",
       actual: path,
     }));
