@@ -17,7 +17,8 @@ const PATH_KEYS = ["commands", "agents", "skills", "rules", "hooks", "mcpServers
 /** Script paths a hooks or MCP file runs from the plugin root, e.g. ${CLAUDE_PLUGIN_ROOT}/hooks/start.sh. */
 const ROOT_REFERENCE = /\$\{(?:CLAUDE|CURSOR)_PLUGIN_ROOT\}\/([^\s"'`\\]+)/g;
 
-function pathsOf(value: unknown): string[] {
+/** The paths a manifest value names: a string, or the strings of a list. */
+export function pathsOf(value: unknown): string[] {
   if (typeof value === "string") return [value];
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 }
