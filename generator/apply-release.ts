@@ -11,6 +11,7 @@ import { addHookHandlers, HOOKS_FILE } from "./hook-handlers.ts";
 import { markdownParser, parseMarkdown } from "./markdown.ts";
 import remarkRelease, { report, type PlannedEdit, type RenderedInsertion } from "./remark-release.ts";
 import type { Release } from "./release.ts";
+import { splice } from "./splice.ts";
 import type { TextFile } from "./sources.ts";
 
 /** One change made to a document, for the build report. `line` is in the released document. */
@@ -64,12 +65,7 @@ export function spliceDocument(file: string, text: string, edits: PlannedEdit[])
       });
     }
   }
-  let result = text;
-  for (const { edit } of planned.reverse()) {
-    const splice = edit.splice;
-    if (splice) result = result.slice(0, splice.start) + splice.insert + result.slice(splice.end);
-  }
-  return result;
+  return planned.reverse().reduce((result, { edit }) => (edit.splice ? splice(result, edit.splice.start, edit.splice.end, edit.splice.insert) : result), text);
 }
 
 /**

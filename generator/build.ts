@@ -10,7 +10,7 @@ import semver from "semver";
 import { applyRelease, type AppliedEdit } from "./apply-release.ts";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
-import { editJson, parseJsonFile } from "./json-file.ts";
+import { editJson, type JsonFile } from "./json-file.ts";
 import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts";
 import { checkDestination, pathConflicts, writeBundle, type BundleFiles, type Protected } from "./output.ts";
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
@@ -135,7 +135,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
     attempt(() => readFrontmatter(file?.file ?? path, text));
   }
   // What Cursor reads is rendered from the released files: only when they are sound (their problems are already reported).
-  const cursor = errors.length ? undefined : attempt(() => renderForCursor(sources, current, created, options.templateRoot));
+  const cursor = errors.length ? undefined : attempt(() => renderForCursor(sources, current, created, parsed?.cursor ?? null, options.templateRoot));
   if (errors.length || !manifests || runtime === undefined || !cursor) throw new SourceErrors(errors);
 
   const root = manifests.pluginName;
@@ -186,13 +186,14 @@ export function planBuild(options: BuildOptions): BundlePlan {
 
 /**
  * What Cursor reads, rendered from the released files (see platforms/cursor.ts): `current` holds the
- * texts the releases changed or created, the rest is read from the sources.
+ * texts the releases changed or created, the rest is read from the sources; `cursorManifest` is the
+ * sources' parsed Cursor manifest (its hooks file keeps its handlers).
  */
-function renderForCursor(sources: SourceTree, current: Map<string, TextFile>, created: string[], templateRoot: string) {
+function renderForCursor(sources: SourceTree, current: Map<string, TextFile>, created: string[], cursorManifest: JsonFile | null, templateRoot: string) {
   const text = (path: string) => current.get(path)?.text ?? (sources.files.has(path) ? decodeText(sources.files.get(path)!).text : undefined);
   const origin = (path: string) => current.get(path)?.file ?? sources.files.get(path)?.file ?? path;
   const paths = [...new Set([...sources.files.keys(), ...created])].filter((path) => !path.startsWith(`${CURSOR_FOLDER}/`));
-  const declared = sources.manifests.cursor ? (parseJsonFile(sources.manifests.cursor.file, sources.manifests.cursor.text).data.hooks as unknown) : undefined;
+  const declared = cursorManifest?.data.hooks;
   const ownHooks = typeof declared === "string" ? declared.replace(/^\.\//, "") : undefined;
   const sessionStart = readFileSync(join(templateRoot, "templates", "platforms", "cursor", "session_start.py"), "utf8");
   return renderCursor({ paths, text, origin }, sessionStart, ownHooks);

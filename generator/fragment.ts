@@ -3,10 +3,11 @@
  * paragraph opening with bold text (its "lead", e.g. **MLOps (v1.3.0):**), or one table row (its first
  * cell). That identity is how a re-release finds the copy an earlier one inserted.
  */
-import type { Heading, Paragraph, Table } from "mdast";
+import type { Heading, Paragraph } from "mdast";
 import { SourceError } from "./errors.ts";
 import { parseMarkdown, plainText } from "./markdown.ts";
 import type { Placement } from "./release.ts";
+import { parseRow } from "./table-row.ts";
 
 /** The identity of a fragment. */
 export type FragmentIdentity =
@@ -31,10 +32,7 @@ export const ACCEPTED: Record<Placement["kind"], Array<FragmentIdentity["kind"]>
 export function readIdentity(fragment: string): FragmentIdentity | null {
   const text = fragment.trim();
   if (/^\|.*\|$/.test(text) && !text.includes("\n")) {
-    const cells = (text.match(/(?<!\\)\|/g) ?? []).length - 1;
-    const width = Math.max(cells, 1);
-    const table = parseMarkdown(`|${" x |".repeat(width)}\n|${" - |".repeat(width)}\n${text}\n`).children[0];
-    const row = table?.type === "table" ? (table as Table).children[1] : undefined;
+    const row = parseRow(text, (text.match(/(?<!\\)\|/g) ?? []).length - 1);
     if (row?.children[0]) return { kind: "row", text: plainText(row.children[0]).trim(), cells: row.children.map((cell) => plainText(cell).trim()) };
     return null;
   }

@@ -21,8 +21,8 @@ export interface HookEdit {
   added: boolean[];
 }
 
-/** The commands of every handler already registered for `event` in the parsed hooks file. */
-function commandsOf(data: unknown, event: string): string[] {
+/** The commands of every handler registered for `event` in the parsed hooks file (none when it is not one). */
+export function commandsOf(data: unknown, event: string): string[] {
   const groups = (data as { hooks?: Record<string, unknown> } | null)?.hooks?.[event];
   if (!Array.isArray(groups)) return [];
   return groups.flatMap((group) => (Array.isArray((group as { hooks?: unknown })?.hooks) ? ((group as { hooks: unknown[] }).hooks as Array<{ command?: unknown }>) : []))

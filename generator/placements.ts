@@ -20,6 +20,14 @@ export interface PlacementContext {
   sections?: ReadonlySet<string>;
 }
 
+/** The context of one document's placements, from the identities of the fragments the release inserts into it (null: a fragment with none). */
+export function placementContext(identities: ReadonlyArray<FragmentIdentity | null | undefined>): PlacementContext {
+  return {
+    leads: new Set(identities.flatMap((identity) => (identity?.kind === "lead" ? [identity.text] : []))),
+    sections: new Set(identities.flatMap((identity) => (identity?.kind === "section" ? [identity.text] : []))),
+  };
+}
+
 /** A replacement of [start, end) of the source text by `insert`. */
 export interface Splice {
   start: number;

@@ -12,10 +12,10 @@ import type { VFile } from "vfile";
 import type { Doc } from "./anchor.ts";
 import { SourceError, sourceErrorsOf } from "./errors.ts";
 import { fragmentIdentity, labelOf, readIdentity, type FragmentIdentity } from "./fragment.ts";
-import { isMissingAnchor, locatePlacement, checkPlacement, type Located, type PlacementContext, type Point, type Splice } from "./placements.ts";
-import { MESSAGE_SOURCE } from "./problem-report.ts";
+import { isMissingAnchor, locatePlacement, checkPlacement, placementContext, type Located, type PlacementContext, type Point, type Splice } from "./placements.ts";
+import { toVFileMessage } from "./problem-report.ts";
 import { alternatives, describePlacement, type Placement, type Rewrite } from "./release.ts";
-import { checkRewrite, locateRewrite } from "./rewrite.ts";
+import { checkRewrite, isAbsentTarget, locateRewrite } from "./rewrite.ts";
 import { lineEnding, normalizeFragment } from "./splice.ts";
 
 /** An insertion of one file with its fragment already rendered. */
@@ -55,16 +55,7 @@ declare module "vfile" {
 
 /** Adds a SourceError to `file` as a fatal vfile message (its own file may be a template). */
 export function report(file: VFile, error: SourceError): void {
-  const place = error.line === undefined ? undefined : { line: error.line, column: error.column ?? 1 };
-  const message = file.message(error.reason, { place, ruleId: error.ruleId, source: MESSAGE_SOURCE });
-  message.file = error.file;
-  message.fatal = true;
-  if (error.actual !== undefined) message.actual = error.actual;
-}
-
-/** True when `error` says an edit's target is not in the document (its anchor, or a rewrite's phrase). */
-function isAbsentTarget(error: unknown): boolean {
-  return isMissingAnchor(error) || (error instanceof SourceError && error.ruleId === "rewrite-missing");
+  file.messages.push(toVFileMessage(error));
 }
 
 /** The planned edit of an optional change whose target the document lacks. */
@@ -126,10 +117,7 @@ export default function remarkRelease(options: RemarkReleaseOptions) {
         return { placements, block, identity: identity as FragmentIdentity };
       }),
     );
-    const context: PlacementContext = {
-      leads: new Set(prepared.flatMap((item) => (item?.identity.kind === "lead" ? [item.identity.text] : []))),
-      sections: new Set(prepared.flatMap((item) => (item?.identity.kind === "section" ? [item.identity.text] : []))),
-    };
+    const context = placementContext(prepared.map((item) => item?.identity));
 
     for (const rewrite of options.rewrites) {
       attempt(file, () => {

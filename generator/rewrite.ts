@@ -8,6 +8,11 @@ import { literalRanges, sectionRange, type HeadingInfo } from "./markdown.ts";
 import { isMissingAnchor, type Point, type Splice } from "./placements.ts";
 import { alternatives, describeHeading, type HeadingRef, type Rewrite } from "./release.ts";
 
+/** True when `error` says an edit's target is not in the document (its anchor, or a rewrite's phrase): an optional edit then has nothing to do. */
+export function isAbsentTarget(error: unknown): boolean {
+  return isMissingAnchor(error) || (error instanceof SourceError && error.ruleId === "rewrite-missing");
+}
+
 /** The section of a rewrite: the first of its alternatives the document has. */
 function rewriteSection(doc: Doc, rewrite: Rewrite): { ref: HeadingRef; heading: HeadingInfo } {
   const refs = alternatives(rewrite.section);

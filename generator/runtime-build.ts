@@ -71,9 +71,8 @@ export function buildRuntime(sources: SourceTree, release: Release, templateRoot
   } catch (error) {
     if (!(error instanceof SourceError)) throw error;
     const where = at(error.line);
-    const problem = error.message.slice(error.message.indexOf(": ") + 2);
     if (!where) throw error;
-    throw new SourceError(where.section.file, `${problem} (line ${error.line} of the compiled ml_utils.py)`, where.line, { ruleId: error.ruleId, actual: error.actual });
+    throw new SourceError(where.section.file, `${error.reason} (line ${error.line} of the compiled ml_utils.py)`, where.line, { ruleId: error.ruleId, actual: error.actual });
   }
   const clashes: SourceError[] = [];
   const owner = new Map<string, { file: string; line: number }>();

@@ -5,8 +5,8 @@
 import type { Table, TableRow } from "mdast";
 import { offsets, parseMarkdown, stringifyMarkdown } from "./markdown.ts";
 
-/** Parses a single markdown table row into its mdast node (null when it is not one). */
-function parseRow(row: string, cells: number): TableRow | null {
+/** Parses a single markdown table row of `cells` cells into its mdast node (null when it is not one). */
+export function parseRow(row: string, cells: number): TableRow | null {
   const width = Math.max(cells, 1);
   const table = parseMarkdown(`|${" x |".repeat(width)}\n|${" - |".repeat(width)}\n${row}\n`).children[0];
   return table?.type === "table" ? ((table as Table).children[1] ?? null) : null;

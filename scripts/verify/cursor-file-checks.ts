@@ -11,6 +11,7 @@ import { findClaudeOnly, type ClaudeOnly } from "../../generator/platforms/curso
 import type { JsonFile } from "../../generator/json-file.ts";
 import { displayPath } from "../../generator/sources.ts";
 import { KEBAB_NAME } from "./frontmatter-checks.ts";
+import { pathsOf } from "./path-checks.ts";
 
 /** Cursor's hook events (camelCase), as documented. */
 export const CURSOR_HOOK_EVENTS = new Set([
@@ -36,10 +37,6 @@ function markdownFiles(dir: string): string[] {
     const path = join(dir, entry.name);
     return entry.isDirectory() ? markdownFiles(path) : entry.name.endsWith(".md") ? [path] : [];
   });
-}
-
-function paths(value: unknown): string[] {
-  return typeof value === "string" ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 }
 
 /** Checks one markdown file Cursor reads as a `kind`. */
@@ -103,7 +100,7 @@ export function checkCursorFiles(manifest: JsonFile, pluginDir: string): SourceE
   const problems: SourceError[] = [];
   const kinds = { commands: "command", skills: "skill", agents: "agent" } as const;
   for (const [key, kind] of Object.entries(kinds)) {
-    for (const path of paths(manifest.data[key])) {
+    for (const path of pathsOf(manifest.data[key])) {
       const target = join(pluginDir, path);
       const files = existsSync(target) && statSync(target).isFile() ? [target] : markdownFiles(target);
       for (const file of files) {
@@ -112,7 +109,7 @@ export function checkCursorFiles(manifest: JsonFile, pluginDir: string): SourceE
       }
     }
   }
-  for (const path of paths(manifest.data.hooks)) {
+  for (const path of pathsOf(manifest.data.hooks)) {
     if (existsSync(join(pluginDir, path))) problems.push(...checkHooksFile(join(pluginDir, path)));
   }
   return problems;

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, normalize, relative } from "node:path";
-import { SourceError } from "../../generator/errors.ts";
+import { SourceError, pointOfOffset } from "../../generator/errors.ts";
 import { pointOfEntry, type JsonFile } from "../../generator/json-file.ts";
 import { RECORD_PATH } from "../../generator/output.ts";
 import { displayPath } from "../../generator/sources.ts";
@@ -17,7 +17,8 @@ const PATH_KEYS = ["commands", "agents", "skills", "rules", "hooks", "mcpServers
 /** Script paths a hooks or MCP file runs from the plugin root, e.g. ${CLAUDE_PLUGIN_ROOT}/hooks/start.sh. */
 const ROOT_REFERENCE = /\$\{(?:CLAUDE|CURSOR)_PLUGIN_ROOT\}\/([^\s"'`\\]+)/g;
 
-function pathsOf(value: unknown): string[] {
+/** The paths a manifest value names: a string, or the strings of a list. */
+export function pathsOf(value: unknown): string[] {
   if (typeof value === "string") return [value];
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 }
@@ -52,9 +53,9 @@ function checkRootReferences(file: string, pluginDir: string): SourceError[] {
   for (const match of text.matchAll(ROOT_REFERENCE)) {
     const path = match[1] ?? "";
     if (inside(pluginDir, path) && existsSync(join(pluginDir, path))) continue;
-    const before = text.slice(0, match.index ?? 0);
-    problems.push(new SourceError(displayPath(file), `runs ${path} from the plugin root, which is not in the bundle`, before.split("\n").length, {
-      column: (match.index ?? 0) - before.lastIndexOf("\n"),
+    const point = pointOfOffset(text, match.index ?? 0);
+    problems.push(new SourceError(displayPath(file), `runs ${path} from the plugin root, which is not in the bundle`, point.line, {
+      column: point.column,
       ruleId: "bundle-path-missing",
       actual: path,
     }));

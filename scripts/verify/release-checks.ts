@@ -6,10 +6,10 @@ import type { Doc } from "../../generator/anchor.ts";
 import { SourceError, sourceErrorsOf } from "../../generator/errors.ts";
 import { fragmentIdentity, readIdentity } from "../../generator/fragment.ts";
 import { parseMarkdown } from "../../generator/markdown.ts";
-import { checkPlacement, isMissingAnchor, type PlacementContext } from "../../generator/placements.ts";
+import { checkPlacement, isMissingAnchor, placementContext, type PlacementContext } from "../../generator/placements.ts";
 import { alternatives, type Insertion, type Release, type Rewrite } from "../../generator/release.ts";
-import { HOOKS_FILE } from "../../generator/hook-handlers.ts";
-import { checkRewrite, locateRewrite } from "../../generator/rewrite.ts";
+import { commandsOf, HOOKS_FILE } from "../../generator/hook-handlers.ts";
+import { checkRewrite, isAbsentTarget, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
 
 /** True when the document has neither the rewrite's section nor either of its phrases (an optional rewrite with nothing to do). */
@@ -18,22 +18,17 @@ function isAbsentRewrite(doc: Doc, rewrite: Rewrite): boolean {
     locateRewrite(doc, rewrite);
     return false;
   } catch (error) {
-    return isMissingAnchor(error) || (error instanceof SourceError && error.ruleId === "rewrite-missing");
+    return isAbsentTarget(error);
   }
 }
 
-/** The commands of each event of a hooks file's text (an unreadable file registers nothing). */
-function commandsByEvent(text: string): Map<string, string[]> {
-  const events = new Map<string, string[]>();
+/** The parsed hooks file, or null when there is none or it is not JSON (an unreadable file registers nothing; the manifest-path checks report it). */
+function parseHooks(text: string | undefined): unknown {
   try {
-    const hooks = (JSON.parse(text) as { hooks?: Record<string, Array<{ hooks?: Array<{ command?: unknown }> }>> }).hooks ?? {};
-    for (const [event, groups] of Object.entries(hooks)) {
-      events.set(event, (Array.isArray(groups) ? groups : []).flatMap((group) => group.hooks ?? []).map((handler) => String(handler.command)));
-    }
+    return text === undefined ? null : JSON.parse(text);
   } catch {
-    // reported by the manifest-path checks
+    return null;
   }
-  return events;
 }
 
 /** Checks one insertion in `doc`; returns the problem, or null when the fragment is in place. */
@@ -80,13 +75,8 @@ export function checkRelease(
       problems.push(...found);
     }
   };
-  const leadsOf = (path: string): PlacementContext => {
-    const identities = release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(insertion.template).text));
-    return {
-      leads: new Set(identities.flatMap((identity) => (identity?.kind === "lead" ? [identity.text] : []))),
-      sections: new Set(identities.flatMap((identity) => (identity?.kind === "section" ? [identity.text] : []))),
-    };
-  };
+  const leadsOf = (path: string): PlacementContext =>
+    placementContext(release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(insertion.template).text)));
   for (const insertion of release.insertions) {
     const doc = docOf(insertion.file);
     if (!doc) {
@@ -107,10 +97,9 @@ export function checkRelease(
     guard(() => (rewrite.optional && isAbsentRewrite(doc, rewrite) ? null : (checkRewrite(doc, rewrite), null)));
   }
   if (release.hooks?.length) {
-    const hooks = readFile?.(HOOKS_FILE);
-    const registered = hooks === undefined ? null : commandsByEvent(hooks);
+    const registered = parseHooks(readFile?.(HOOKS_FILE));
     for (const handler of release.hooks) {
-      if (!registered?.get(handler.event)?.includes(handler.command)) {
+      if (!commandsOf(registered, handler.event).includes(handler.command)) {
         problems.push(new SourceError(HOOKS_FILE, `does not run ${handler.command} on ${handler.event}, which release ${release.version} adds`, undefined, { ruleId: "bundle-missing-hook", actual: handler.command }));
       }
     }
