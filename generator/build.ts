@@ -16,7 +16,7 @@ import { checkDestination, pathConflicts, writeBundle, type BundleFiles, type Pr
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
 import type { Release } from "./release.ts";
 import { releaseRenderer } from "./render.ts";
-import { buildRuntime } from "./runtime-build.ts";
+import { buildRuntime, type CompiledModule } from "./runtime-build.ts";
 import { decodeText, encodeText, loadSources, type SourceFile, type SourceTree, type TextFile } from "./sources.ts";
 
 /** What to build: the source tree, the destination, the releases, and the repository holding their templates. */
@@ -42,7 +42,8 @@ export interface BuildResult {
   files: string[];
   edits: AppliedEdit[];
   created: string[];
-  runtime: { path: string; sections: string[]; functions: number } | null;
+  /** The compiled library (templates/ml_utils.py) and the plugin's command module (templates/ml_automation.py), with their sections and sizes. */
+  runtime: { path: string; sections: string[]; functions: number; bytes: number; commands: { path: string; sections: string[]; functions: number; bytes: number } | null } | null;
   /** How many files were rendered for Cursor, and what the rendering could not carry over. */
   cursor: { files: number; notes: string[] };
 }
@@ -79,6 +80,7 @@ function chainedRuntime(all: Release[], applied: Release[]): Release {
     ...last,
     templateDir: ".",
     runtimeSections: applied.flatMap((release) => release.runtimeSections.map((template) => join(release.templateDir, template))),
+    commandSections: applied.flatMap((release) => (release.commandSections ?? []).map((template) => join(release.templateDir, template))),
     runtimeApi: [...new Set(all.filter((release) => semver.lte(release.version, last.version)).flatMap((release) => release.runtimeApi))],
   };
 }
@@ -162,8 +164,10 @@ export function planBuild(options: BuildOptions): BundlePlan {
     if (newFile.executable) executables.add(`${root}/${newFile.file}`);
   }
   for (const [path, text] of cursor.files) add(`${root}/${path}`, text, sources.files.get(path) ?? null);
-  const runtimePath = `${root}/templates/ml_utils.py`;
-  if (runtime) add(runtimePath, runtime.text, sources.runtime?.kind === "file" ? sources.runtime.source : null);
+  if (runtime) {
+    add(`${root}/${runtime.library.path}`, runtime.library.text, sources.runtime?.kind === "file" ? sources.runtime.source : null);
+    if (runtime.commands) add(`${root}/${runtime.commands.path}`, runtime.commands.text, sources.commands?.kind === "file" ? sources.commands.source : null);
+  }
 
   errors.push(...pathConflicts(files, origins));
   if (errors.length) throw new SourceErrors(errors);
@@ -178,10 +182,15 @@ export function planBuild(options: BuildOptions): BundlePlan {
     files: [...files.keys()].sort(),
     edits,
     created,
-    runtime: runtime ? { path: runtimePath, sections: runtime.sections, functions: runtime.functions } : null,
+    runtime: runtime ? { ...moduleSummary(root, runtime.library), commands: runtime.commands ? moduleSummary(root, runtime.commands) : null } : null,
     cursor: { files: cursor.files.size, notes: cursor.notes },
   };
   return { result, files, origins, executables, protect };
+}
+
+/** What the report says of a compiled module: its path in the bundle, sections, functions and size in bytes. */
+function moduleSummary(root: string, module: CompiledModule): { path: string; sections: string[]; functions: number; bytes: number } {
+  return { path: `${root}/${module.path}`, sections: module.sections, functions: module.functions, bytes: Buffer.byteLength(module.text, "utf8") };
 }
 
 /**

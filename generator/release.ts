@@ -94,8 +94,15 @@ export interface Release {
   newFiles: NewFile[];
   /** Hook handlers added to hooks/hooks.json (created when the tree has none). */
   hooks?: HookHandler[];
-  /** ml_utils.py section templates the release adds or replaces (matched by their banner). */
+  /** Section templates of the library, ml_utils.py (what a project's code imports), that the release adds or replaces (matched by their banner). */
   runtimeSections: string[];
+  /**
+   * Section templates of the plugin's command module, templates/ml_automation.py: what a person runs as
+   * a command (registry views, report, repair, sync, the editor commands, copy-runtime, the command
+   * line). It stays in the plugin and uses the names of the plugin's own ml_utils.py; a source's
+   * library section with the same banner moves here.
+   */
+  commandSections?: string[];
   /** Functions the compiled ml_utils.py must define. */
   runtimeApi: string[];
 }

@@ -49,7 +49,7 @@ describe("the session start hook and the runtime's launcher", () => {
     expect(started).toMatchObject({ status: 0, stdout: "{}\n", stderr: "" });
     const launch = (...args: string[]) => spawnSync("python3", [".cursor/ml_automation.py", ...args], { cwd, encoding: "utf8" });
     expect(launch("--plugin-root").stdout.trim()).toBe(plugin);
-    const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
+    const direct = spawnSync("python3", [join(plugin, "templates", "ml_automation.py"), "registry", "models"], { cwd, encoding: "utf8" });
     expect(launch("registry", "models")).toMatchObject({ status: 0, stdout: direct.stdout });
     expect(launch("registry", "lineage", "no_such_model").status).toBe(1);
     expect(launch("copy-runtime").stdout).toContain("copied ml_utils.py into .");
@@ -118,7 +118,7 @@ describe("/ml-automation:registry in Cursor, its step run as the model runs it",
     expect(readFileSync(registry)).toEqual(before);
     expect(readdirSync(join(cwd, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
     const views = spawnSync("sh", ["-c", registryStep(["models"])], { cwd, encoding: "utf8" });
-    const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
+    const direct = spawnSync("python3", [join(plugin, "templates", "ml_automation.py"), "registry", "models"], { cwd, encoding: "utf8" });
     expect(views.stdout).toBe(direct.stdout);
   });
 });

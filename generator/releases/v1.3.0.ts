@@ -130,15 +130,19 @@ export const release130: Release = {
     // a file it cannot read, so a broken one would stop every later registry call).
     { event: "PreToolUse", matcher: "Write|Edit|MultiEdit", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"', timeout: 10 },
   ],
-  runtimeSections: [
-    "ml_utils/09-mlops-registry.py",
-    "ml_utils/10-mlflow-mirror.py",
-    "ml_utils/lineage-graph.py",
-    "ml_utils/registry-report.py",
-    "ml_utils/registry-command.py",
-    "ml_utils/editor-command.py",
-    "ml_utils/runtime-copy.py",
-    "ml_utils/command-line.py",
+  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/10-mlflow-mirror.py", "ml_utils/plugin-commands.py"],
+  // What a person runs as a command: compiled into templates/ml_automation.py, which stays in the plugin.
+  commandSections: [
+    "ml_automation/preamble.py",
+    "ml_automation/registry-repair.py",
+    "ml_automation/mlflow-sync.py",
+    "ml_automation/lineage-graph.py",
+    "ml_automation/registry-report.py",
+    "ml_automation/registry-command.py",
+    "ml_automation/editor-command.py",
+    "ml_automation/runtime-copy.py",
+    "ml_automation/api-page.py",
+    "ml_automation/command-line.py",
   ],
   runtimeApi: [
     "save_model_entry",
@@ -152,6 +156,5 @@ export const release130: Release = {
     "save_data_version",
     "compute_data_fingerprint",
     "load_data_versions",
-    "mlflow_sync",
   ],
 };

@@ -19,6 +19,8 @@ export interface Bundle {
   /** Every file of the plugin folder (paths inside it). */
   files: Set<string>;
   runtime: TextFile | null;
+  /** The plugin's command module, templates/ml_automation.py (null when the bundle has none). */
+  commands: TextFile | null;
   /** What the build recorded writing (null for a bundle without a record). */
   record: BuildRecord | null;
 }
@@ -42,8 +44,9 @@ export function loadBundle(dir: string): Bundle {
     claude,
     cursor,
     documents: markdownDocuments(sources),
-    files: new Set([...sources.files.keys(), ...(sources.runtime ? ["templates/ml_utils.py"] : [])]),
+    files: new Set([...sources.files.keys(), ...(sources.runtime ? ["templates/ml_utils.py"] : []), ...(sources.commands ? ["templates/ml_automation.py"] : [])]),
     runtime: sources.runtime?.kind === "file" ? sources.runtime.file : null,
+    commands: sources.commands?.kind === "file" ? sources.commands.file : null,
     record: readRecord(dir),
   };
 }
