@@ -43,9 +43,17 @@ export interface BuildResult {
   edits: AppliedEdit[];
   created: string[];
   /** The compiled library (templates/ml_utils.py) and the plugin's command module (templates/ml_automation.py), with their sections and sizes. */
-  runtime: { path: string; sections: string[]; functions: number; bytes: number; commands: { path: string; sections: string[]; functions: number; bytes: number } | null } | null;
+  runtime: (ModuleSummary & { commands: ModuleSummary | null; mirror: ModuleSummary | null }) | null;
   /** How many files were rendered for Cursor, and what the rendering could not carry over. */
   cursor: { files: number; notes: string[] };
+}
+
+/** What the report says of a compiled module: its path in the bundle, sections, functions and size in bytes. */
+export interface ModuleSummary {
+  path: string;
+  sections: string[];
+  functions: number;
+  bytes: number;
 }
 
 /** A planned bundle: its files, what each came from in the sources (null for a file the build makes), and the report. */
@@ -81,6 +89,7 @@ function chainedRuntime(all: Release[], applied: Release[]): Release {
     templateDir: ".",
     runtimeSections: applied.flatMap((release) => release.runtimeSections.map((template) => join(release.templateDir, template))),
     commandSections: applied.flatMap((release) => (release.commandSections ?? []).map((template) => join(release.templateDir, template))),
+    mirrorSections: applied.flatMap((release) => (release.mirrorSections ?? []).map((template) => join(release.templateDir, template))),
     runtimeApi: [...new Set(all.filter((release) => semver.lte(release.version, last.version)).flatMap((release) => release.runtimeApi))],
   };
 }
@@ -167,6 +176,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
   if (runtime) {
     add(`${root}/${runtime.library.path}`, runtime.library.text, sources.runtime?.kind === "file" ? sources.runtime.source : null);
     if (runtime.commands) add(`${root}/${runtime.commands.path}`, runtime.commands.text, sources.commands?.kind === "file" ? sources.commands.source : null);
+    if (runtime.mirror) add(`${root}/${runtime.mirror.path}`, runtime.mirror.text, sources.mirror?.kind === "file" ? sources.mirror.source : null);
   }
 
   errors.push(...pathConflicts(files, origins));
@@ -182,14 +192,16 @@ export function planBuild(options: BuildOptions): BundlePlan {
     files: [...files.keys()].sort(),
     edits,
     created,
-    runtime: runtime ? { ...moduleSummary(root, runtime.library), commands: runtime.commands ? moduleSummary(root, runtime.commands) : null } : null,
+    runtime: runtime
+      ? { ...moduleSummary(root, runtime.library), commands: runtime.commands && moduleSummary(root, runtime.commands), mirror: runtime.mirror && moduleSummary(root, runtime.mirror) }
+      : null,
     cursor: { files: cursor.files.size, notes: cursor.notes },
   };
   return { result, files, origins, executables, protect };
 }
 
-/** What the report says of a compiled module: its path in the bundle, sections, functions and size in bytes. */
-function moduleSummary(root: string, module: CompiledModule): { path: string; sections: string[]; functions: number; bytes: number } {
+/** The report's summary of a compiled module of the plugin `root`. */
+function moduleSummary(root: string, module: CompiledModule): ModuleSummary {
   return { path: `${root}/${module.path}`, sections: module.sections, functions: module.functions, bytes: Buffer.byteLength(module.text, "utf8") };
 }
 

@@ -77,6 +77,9 @@ for node in tree.body:
         definitions.append({"name": node.target.id, "line": node.lineno})
 functions = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
 names = [d["name"] for d in definitions if d["name"] not in functions]
+if "--compile-only" in sys.argv[2:]:
+    print(json.dumps({"functions": functions, "names": names, "definitions": definitions, "commands": []}))
+    sys.exit(0)
 
 spec = importlib.util.spec_from_file_location(name, path)
 module = importlib.util.module_from_spec(spec)
@@ -201,17 +204,18 @@ export function inspectPython(file: string, source: string): PythonInventory {
   return { functions: report.functions, names: report.names };
 }
 
-/** A module to run: its file name in the plugin's templates/ folder (e.g. "ml_utils.py"), its name in messages, and its source. */
+/** A module to run: its file name in the plugin's templates/ folder (e.g. "ml_utils.py"), its name in messages, its source, and whether to import and run it (false: only compiled, for a module another one loads). */
 export interface PythonModule {
   name: string;
   file: string;
   source: string;
+  run?: boolean;
 }
 
 /**
  * Writes `modules` into the templates/ folder of a scratch plugin folder and runs each, in order, with
- * Python 3.9+: compiles it, imports it, and runs `python3 FILE --help` and `COMMAND --help` for each
- * command of its `_COMMANDS` table. Returns one PythonRun per module. Throws SourceError (named by the
+ * Python 3.9+: compiles it, and unless its `run` is false, imports it and runs `python3 FILE --help`
+ * and `COMMAND --help` for each command of its `_COMMANDS` table. Returns one PythonRun per module. Throws SourceError (named by the
  * module's `file`, with its line when known) when any step fails, and Error when no suitable Python
  * runs. The scratch folder is removed.
  */
@@ -222,7 +226,7 @@ export function runPythonModules(modules: PythonModule[]): PythonRun[] {
     mkdirSync(templates);
     for (const module of modules) writeFileSync(join(templates, module.name), module.source);
     return modules.map((module) => {
-      const { python, stdout } = runPython(RUN, module.file, [join(templates, module.name)]);
+      const { python, stdout } = runPython(RUN, module.file, [join(templates, module.name), ...(module.run === false ? ["--compile-only"] : [])]);
       const report = JSON.parse(stdout) as PythonRun & { error?: string; line?: number | null; rule?: string };
       if (report.error) {
         const hint = /ModuleNotFoundError/.test(report.error) ? ` (checked with ${python}; set PYTHON to a Python that has the runtime's dependencies)` : "";

@@ -103,6 +103,12 @@ export interface Release {
    * library section with the same banner moves here.
    */
   commandSections?: string[];
+  /**
+   * Section templates of the MLflow mirror's client side, templates/ml_utils_mlflow.py: loaded into the
+   * library when a project turns the mirror on (copied into a project only then). It uses the library's
+   * names, and the command module uses its names.
+   */
+  mirrorSections?: string[];
   /** Functions the compiled ml_utils.py must define. */
   runtimeApi: string[];
 }

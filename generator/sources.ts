@@ -55,6 +55,8 @@ export interface SourceTree {
   runtime: RuntimeSource;
   /** The plugin's command module, templates/ml_automation.py, in a plugin checkout built with one (compiled again, never copied). */
   commands: RuntimeSource;
+  /** The MLflow mirror's client side, templates/ml_utils_mlflow.py, in a plugin checkout built with one (compiled again, never copied). */
+  mirror: RuntimeSource;
 }
 
 /** Folders of version-control metadata, never part of a plugin. */
@@ -137,6 +139,7 @@ function loadRepository(root: string): SourceTree {
     files,
     runtime: sections.length ? { kind: "templates", files: sections.map(([, file]) => decodeText(file)) } : null,
     commands: null,
+    mirror: null,
   };
 }
 
@@ -144,6 +147,7 @@ function loadRepository(root: string): SourceTree {
 const PLUGIN_MANIFESTS = { claude: ".claude-plugin/plugin.json", cursor: ".cursor-plugin/plugin.json", marketplace: ".claude-plugin/marketplace.json" };
 const RUNTIME_PATH = "templates/ml_utils.py";
 const COMMANDS_PATH = "templates/ml_automation.py";
+const MIRROR_PATH = "templates/ml_utils_mlflow.py";
 
 function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
   if (!existsSync(join(root, ".claude-plugin", "plugin.json"))) {
@@ -151,13 +155,15 @@ function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
   }
   const errors: SourceError[] = [];
   checkComponentFolders(root, errors);
-  const skip = new Set<string>([...Object.values(PLUGIN_MANIFESTS), RUNTIME_PATH, COMMANDS_PATH]);
+  const skip = new Set<string>([...Object.values(PLUGIN_MANIFESTS), RUNTIME_PATH, COMMANDS_PATH, MIRROR_PATH]);
   const files = new Map<string, SourceFile>();
   let runtime: SourceFile | undefined;
   let commands: SourceFile | undefined;
+  let mirror: SourceFile | undefined;
   for (const [rel, file] of walk(root, root, errors)) {
     if (rel === RUNTIME_PATH) runtime = file;
     if (rel === COMMANDS_PATH) commands = file;
+    if (rel === MIRROR_PATH) mirror = file;
     if (!skip.has(rel)) files.set(rel, file);
   }
   if (errors.length) throw new SourceErrors(errors);
@@ -171,6 +177,7 @@ function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
     files,
     runtime: runtime ? { kind: "file", file: decodeText(runtime), source: runtime } : null,
     commands: commands ? { kind: "file", file: decodeText(commands), source: commands } : null,
+    mirror: mirror ? { kind: "file", file: decodeText(mirror), source: mirror } : null,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * `npm test` step: ruff and mypy (pinned in requirements-dev.txt, run from .venv) over the runtime and the hook scripts.
  * - ruff: every Python file of the repository (runtime sections, scripts, tests), with pyproject.toml;
- * - ruff and mypy: the compiled ml_utils.py and ml_automation.py (the library and the plugin's commands), each finding
- *   reported at its section file and line;
+ * - ruff and mypy: the compiled ml_utils.py, ml_utils_mlflow.py and ml_automation.py (the library, the MLflow mirror's
+ *   client side, the plugin's commands), each finding reported at its section file and line;
  * - mypy: the sections that stand alone (they import everything they use and call no other section's functions), and the hook scripts;
  * - ruff F821 over the other sections: each name they leave undefined must be one another section defines (a function,
  *   class or constant), never a module, so that no section relies on the imports of another.
@@ -47,9 +47,10 @@ const scratch = mkdtempSync(join(tmpdir(), "mla-check-"));
 /** The compiled modules in the scratch folder, and the sections each was compiled from. */
 const modules: Array<{ path: string; sections: RuntimeSection[] }> = [{ path: join(scratch, "ml_utils.py"), sections: compiled.library.sections }];
 writeFileSync(join(scratch, "ml_utils.py"), compiled.library.text);
-if (compiled.commands) {
-  modules.push({ path: join(scratch, "ml_automation.py"), sections: compiled.commands.sections });
-  writeFileSync(join(scratch, "ml_automation.py"), compiled.commands.text);
+for (const [name, module] of [["ml_utils_mlflow.py", compiled.mirror], ["ml_automation.py", compiled.commands]] as const) {
+  if (!module) continue;
+  modules.push({ path: join(scratch, name), sections: module.sections });
+  writeFileSync(join(scratch, name), module.text);
 }
 const sections = modules.flatMap((module) => module.sections);
 const compiledPaths = modules.map((module) => module.path);
@@ -103,8 +104,8 @@ let failed = 0;
 try {
   const checks: Array<[string, string, string[]]> = [
     ["ruff", "ruff: repository Python files", ["check", "--output-format", "concise", "--config", "pyproject.toml", "hooks", "templates", "scripts", "test/python"]],
-    ["ruff", "ruff: compiled ml_utils.py and ml_automation.py", ["check", "--output-format", "concise", "--config", "pyproject.toml", "--extend-ignore", COMPILED_IGNORES, ...compiledPaths]],
-    ["mypy", "mypy: compiled ml_utils.py and ml_automation.py", ["--config-file", "pyproject.toml", "--no-error-summary", ...compiledPaths]],
+    ["ruff", "ruff: compiled ml_utils.py, ml_utils_mlflow.py and ml_automation.py", ["check", "--output-format", "concise", "--config", "pyproject.toml", "--extend-ignore", COMPILED_IGNORES, ...compiledPaths]],
+    ["mypy", "mypy: compiled ml_utils.py, ml_utils_mlflow.py and ml_automation.py", ["--config-file", "pyproject.toml", "--no-error-summary", ...compiledPaths]],
     ["mypy", "mypy: the hook scripts", ["--config-file", "pyproject.toml", "--no-error-summary", ...HOOK_SCRIPTS]],
     ...STANDALONE.map((path): [string, string, string[]] => ["mypy", `mypy: ${path} on its own`, ["--config-file", "pyproject.toml", "--no-error-summary", path]]),
   ];

@@ -46,7 +46,7 @@ export function verifyBundle(dir: string): CheckResult[] {
     { name: "every ml_utils name used in code blocks exists", problems: runtime.inventory ? checkRuntimeReferences(bundle.documents, runtime.inventory) : [] },
     {
       name: `the library a project holds: at most ${LIBRARY_BUDGET_BYTES.toLocaleString("en-US")} bytes, stamped, no command in it`,
-      problems: checkLibrary(bundle.runtime, currentRelease.version, releaseCommandSections(currentRelease, repositoryRoot).map((section) => section.title).filter((title) => title !== "preamble")),
+      problems: checkLibrary(bundle.runtime, bundle.mirror, currentRelease.version, releaseCommandSections(currentRelease, repositoryRoot).map((section) => section.title).filter((title) => title !== "preamble")),
     },
     { name: "ml_automation.py, the plugin's commands: compiles, loads its own library, API page within budget", problems: checkCommands(bundle.commands, bundle.pluginDir) },
   ];

@@ -22,7 +22,7 @@ describe("npm run verify", () => {
     const result = runVerify(["--bundle", dist]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("passed 10 checks");
+    expect(result.stdout).toContain("passed 12 checks");
   });
 
   it.each([

@@ -131,9 +131,12 @@ export const release130: Release = {
     { event: "PreToolUse", matcher: "Write|Edit|MultiEdit", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"', timeout: 10 },
   ],
   runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/10-mlflow-mirror.py", "ml_utils/plugin-commands.py"],
+  // The MLflow mirror's client side: loaded by the library when a project turns the mirror on.
+  mirrorSections: ["ml_utils_mlflow/preamble.py", "ml_utils_mlflow/mlflow-client.py"],
   // What a person runs as a command: compiled into templates/ml_automation.py, which stays in the plugin.
   commandSections: [
     "ml_automation/preamble.py",
+    "ml_automation/registry-snapshot.py",
     "ml_automation/registry-repair.py",
     "ml_automation/mlflow-sync.py",
     "ml_automation/lineage-graph.py",

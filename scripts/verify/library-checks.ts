@@ -18,8 +18,12 @@ export const API_PAGE_BUDGET_BYTES = 6144;
 
 const STAMP = /^RUNTIME_STAMP = "([^"\n]*)"$/m;
 
-/** Checks the library: its size, its stamp (version and hash of its text) and that it holds none of the `commandTitles` sections nor a command table. */
-export function checkLibrary(library: TextFile | null, version: string, commandTitles: string[]): SourceError[] {
+/**
+ * Checks the library: its size, its stamp (version and hash of its text), that it holds none of the
+ * `commandTitles` sections nor a command table, and that the MLflow mirror's client side beside it was
+ * built with it (its MIRROR_OF is the library's stamp, or the library never loads it).
+ */
+export function checkLibrary(library: TextFile | null, mirror: TextFile | null, version: string, commandTitles: string[]): SourceError[] {
   if (!library) return [];
   const problems: SourceError[] = [];
   const bytes = Buffer.byteLength(library.text, "utf8");
@@ -36,6 +40,10 @@ export function checkLibrary(library: TextFile | null, version: string, commandT
     if (at >= 0) problems.push(new SourceError(library.file, `holds the command section "${title}", which belongs in templates/ml_automation.py`, library.text.slice(0, at).split("\n").length, { ruleId: "library-commands" }));
   }
   if (/^_COMMANDS\b/m.test(library.text)) problems.push(new SourceError(library.file, "holds a command table (_COMMANDS): commands belong in templates/ml_automation.py", undefined, { ruleId: "library-commands" }));
+  const builtFor = mirror && /^MIRROR_OF = "([^"\n]*)"$/m.exec(mirror.text)?.[1];
+  if (mirror && builtFor !== stamp) {
+    problems.push(new SourceError(mirror.file, `MIRROR_OF is ${JSON.stringify(builtFor ?? null)}, not the library's stamp ${JSON.stringify(stamp ?? null)}: ml_utils.py would refuse to load it`, undefined, { ruleId: "mirror-stamp" }));
+  }
   return problems;
 }
 

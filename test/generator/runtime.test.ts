@@ -142,7 +142,7 @@ describe("the library and the plugin's command module", () => {
   const preamble = { key: "preamble", title: "preamble", file: "cmd/preamble.py", text: '"""commands"""\nfrom typing import TYPE_CHECKING\n\n_LIBRARY = None\n' };
   const problems = (commands: RuntimeSection[], lib = library): string[] => {
     try {
-      compileModules({ library: lib, commands }, "9.9.9");
+      compileModules({ library: lib, mirror: [], commands }, "9.9.9");
       return [];
     } catch (error) {
       if (error instanceof SourceErrors) return error.errors.map((problem) => `${problem.ruleId} ${problem.message}`);
@@ -152,7 +152,7 @@ describe("the library and the plugin's command module", () => {
 
   it("bind exactly the library names the command sections use, in a LIBRARY NAMES section after the preamble", () => {
     const commands = [preamble, section("cmd/view.py", "VIEW", 'def view(thing: "Thing") -> str:\n    return helper("a/b") * LIMIT\n')];
-    const compiled = compileModules({ library, commands }, "9.9.9");
+    const compiled = compileModules({ library, mirror: [], commands }, "9.9.9");
     expect(compiled.commands?.sections.map((part) => part.key)).toEqual(["preamble", "LIBRARY NAMES", "VIEW"]);
     const names = compiled.commands?.sections[1]?.text ?? "";
     expect(names).toContain("    from ml_utils import (\n        LIMIT,\n        Thing,\n        helper,\n    )");
@@ -164,7 +164,7 @@ describe("the library and the plugin's command module", () => {
     const commands = [preamble, section("cmd/view.py", "VIEW", "def view() -> str:\n    return os.getcwd()\n\n\ndef other() -> int:\n    return nowhere()\n")];
     expect(problems(commands)).toEqual([
       expect.stringMatching(/^runtime-name-missing cmd\/view\.py:6: uses os, which the library only imports \(import it in this section\)/),
-      expect.stringMatching(/^runtime-name-missing cmd\/view\.py:10: uses nowhere, which neither the library nor the command sections define/),
+      expect.stringMatching(/^runtime-name-missing cmd\/view\.py:10: uses nowhere, which neither the library nor this module's sections define/),
     ]);
   });
 
@@ -181,7 +181,7 @@ describe("the library and the plugin's command module", () => {
 
   it("stamp the library with the release and a hash of its text, as the plugin reads it back", () => {
     const lib = [...library, section("lib/plugin.py", "PLUGIN COMMANDS", 'RUNTIME_STAMP = "unbuilt"\n')];
-    const text = compileModules({ library: lib, commands: [] }, "1.4.0").library.text;
+    const text = compileModules({ library: lib, mirror: [], commands: [] }, "1.4.0").library.text;
     const stamp = /RUNTIME_STAMP = "1\.4\.0\+([0-9a-f]{16})"/.exec(text)?.[1];
     expect(stamp).toBe(createHash("sha256").update(text.replace(/RUNTIME_STAMP = "[^"]*"/, 'RUNTIME_STAMP = "unbuilt"')).digest("hex").slice(0, 16));
     expect(stampLibrary(text.replace('"1.4.0+', '"1.4.0+x'), "1.4.0")).toContain('"1.4.0+x');

@@ -46,8 +46,8 @@ def recorded_project(mu, project):
     return {"fingerprint": fingerprint, "features": kinds["numeric"], "champion": mu.get_champion_model()["model_id"]}
 
 
-def test_the_flow_is_recorded_with_lineage(mu, recorded_project):
-    lineage = mu.get_model_lineage("model_forest")
+def test_the_flow_is_recorded_with_lineage(ma, mu, recorded_project):
+    lineage = ma.get_model_lineage("model_forest")
     assert lineage["complete"], lineage["gaps"]
     assert lineage["data_version"]["used_in_experiments"] == ["exp_ridge", "exp_forest"]
     assert {f["feature_id"] for f in lineage["features"]} == set(recorded_project["features"])

@@ -444,7 +444,7 @@ def test_repair_resolves_a_git_conflict_keeping_both_sides(ma, mu, five, project
     result = ma.repair_registry()
     assert len(result["actions"]) == 1 and not result["lost"]
     assert sorted(m["model_id"] for m in mu.load_model_registry()["models"]) == ["m0", "m1", "m2", "m3", "m4", "x9"]
-    assert mu.check_registry() == []
+    assert ma.check_registry() == []
 
 
 def test_repair_restores_a_damaged_experiment_from_its_kept_generation(mu, ml_automation_path, project):

@@ -46,3 +46,7 @@ def _plugin_library() -> ModuleType:
 
 
 _LIBRARY = _plugin_library()
+# The MLflow mirror's client side is part of the commands (sync, the team's view): loaded now.
+_MIRROR_PROBLEM = _LIBRARY._load_mirror()
+if _MIRROR_PROBLEM:
+    raise ImportError(_MIRROR_PROBLEM)

@@ -24,21 +24,31 @@ _STAMP_LINE = re.compile(r'^RUNTIME_STAMP = "([^"\n]*)"$', re.M)
 
 def copy_runtime(folder: str = ".") -> str:
     """Copy the plugin's ml_utils.py into `folder` as ml_utils.py: copied when missing, left alone when
-    identical, replaced when it differs (the previous copy is kept as ml_utils.py.bak, or .bak.N).
-    Records the plugin's folder in the project (see _record). Returns what was done, one sentence.
-    Raises NotADirectoryError when `folder` is not a folder."""
+    identical, replaced when it differs (the previous copy is kept as ml_utils.py.bak, or .bak.N). The
+    MLflow mirror's client side (MLFLOW_MIRROR_FILE) goes with it, the same way, when the mirror is on
+    or the project already holds it. Records the plugin's folder in the project (see _record). Returns
+    what was done, one sentence per file. Raises NotADirectoryError when `folder` is not a folder."""
     if not os.path.isdir(folder):
         raise NotADirectoryError(f"{folder} is not a folder")
-    source = LIBRARY_PATH
-    target = os.path.join(folder, "ml_utils.py")
-    if os.path.abspath(target) == os.path.abspath(source):
+    if os.path.abspath(os.path.join(folder, "ml_utils.py")) == os.path.abspath(LIBRARY_PATH):
         return f"ml_utils.py in {folder} is the plugin's own copy"
     _record(folder)
+    done = [_copy_beside(LIBRARY_PATH, folder)]
+    mirror = os.path.join(os.path.dirname(LIBRARY_PATH), MLFLOW_MIRROR_FILE)
+    if os.path.isfile(mirror) and (mlflow_mirror_uri() or os.path.lexists(os.path.join(folder, MLFLOW_MIRROR_FILE))):
+        done.append(_copy_beside(mirror, folder))
+    return "; ".join(done)
+
+
+def _copy_beside(source: str, folder: str) -> str:
+    """Copy the plugin's file `source` into `folder` under its own name (see copy_runtime)."""
+    name = os.path.basename(source)
+    target = os.path.join(folder, name)
     if os.path.isfile(target) and filecmp.cmp(source, target, shallow=False):
-        return f"ml_utils.py in {folder} is up to date"
+        return f"{name} in {folder} is up to date"
     if not os.path.lexists(target):
         shutil.copyfile(source, target)
-        return f"copied ml_utils.py into {folder}"
+        return f"copied {name} into {folder}"
     backup, number = f"{target}.bak", 1
     while os.path.lexists(backup):
         backup, number = f"{target}.bak.{number}", number + 1
@@ -48,13 +58,14 @@ def copy_runtime(folder: str = ".") -> str:
     except BaseException:
         os.replace(backup, target)
         raise
-    return f"replaced ml_utils.py in {folder} with the plugin's (the previous copy is {backup})"
+    return f"replaced {name} in {folder} with the plugin's (the previous copy is {backup})"
 
 
 def copy_runtime_cli(argv: list[str]) -> int:
     """`copy-runtime [DIR]`: see copy_runtime. Exit status 0, or 2 for wrong usage or a bad folder."""
     if argv in (["-h"], ["--help"]):
-        print(f"usage: {_program()} copy-runtime [DIR]\nPut the plugin's ml_utils.py into DIR (default: the current folder); a different copy there is kept as ml_utils.py.bak.")
+        print(f"usage: {_program()} copy-runtime [DIR]\nPut the plugin's ml_utils.py into DIR (default: the current folder); a different copy there is kept as ml_utils.py.bak.\n"
+              f"With the MLflow mirror on (MLFLOW_TRACKING_URI), or when DIR holds one, {MLFLOW_MIRROR_FILE} (the mirror's client side) goes with it.")
         return 0
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
         print(f"usage: {_program()} copy-runtime [DIR]", file=sys.stderr)
