@@ -133,19 +133,23 @@ def _enqueue(folder: str, operation: str, changed: dict[str, list[str]], error: 
 # (`ml-automation copy-runtime` copies it there then). Loaded, it registers its calls here.
 MLFLOW_MIRROR_FILE = "ml_utils_mlflow.py"
 _MIRROR: dict[str, Callable[..., Any]] = {}
-_MIRROR_PROBLEMS: list[str] = []
 
 
 def _load_mirror() -> Optional[str]:
     """Load the mirror's client side (MLFLOW_MIRROR_FILE) into this module, once per process: the
     copy beside this file, else the plugin's (see plugin_root), whichever was built with this very
-    ml_utils.py (its MIRROR_OF line holds this RUNTIME_STAMP). None once loaded, else why it cannot be."""
-    if _MIRROR or _MIRROR_PROBLEMS:
-        return _MIRROR_PROBLEMS[0] if _MIRROR_PROBLEMS else None
-    root = plugin_root()
+    ml_utils.py (its MIRROR_OF line holds this RUNTIME_STAMP). None once loaded, else why it cannot be
+    (looked for again at the next write: a copy-runtime meanwhile is enough)."""
+    if _MIRROR:
+        return None
     mismatched = []
-    for folder in [os.path.dirname(os.path.abspath(__file__))] + ([os.path.join(root, "templates")] if root else []):
-        path = os.path.join(folder, MLFLOW_MIRROR_FILE)
+    beside = os.path.join(os.path.dirname(os.path.abspath(__file__)), MLFLOW_MIRROR_FILE)
+    for path in (beside, None):
+        if path is None:  # the plugin is looked for only when nothing usable is beside this file
+            root = plugin_root()
+            if not root:
+                break
+            path = os.path.join(root, "templates", MLFLOW_MIRROR_FILE)
         try:
             with open(path, encoding="utf-8") as handle:
                 built_for = re.search(r'^MIRROR_OF = "([^"\n]*)"$', handle.read(8192), re.M)
@@ -161,9 +165,8 @@ def _load_mirror() -> Optional[str]:
         except Exception as error:  # noqa: BLE001 - named, and the write is queued
             mismatched.append(f"{path} cannot be loaded ({type(error).__name__}: {error})")
     found = "; ".join(mismatched) or f"no {MLFLOW_MIRROR_FILE} is beside ml_utils.py, and no ml-automation plugin was found from here"
-    _MIRROR_PROBLEMS.append(f"the MLflow mirror is on, but its client part cannot be loaded: {found}. "
-                            f"`ml-automation copy-runtime` puts the {MLFLOW_MIRROR_FILE} of this ml_utils.py beside it")
-    return _MIRROR_PROBLEMS[0]
+    return (f"the MLflow mirror is on, but its client part cannot be loaded: {found}. "
+            f"`ml-automation copy-runtime` puts the {MLFLOW_MIRROR_FILE} of this ml_utils.py beside it")
 
 
 # --- The hooks: after every write, and for the champion --------------------------------------
