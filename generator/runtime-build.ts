@@ -99,8 +99,8 @@ export function sourceSections(sources: SourceTree): RuntimeSection[] {
 /**
  * The sections of each module: the source's library sections with the release's (a source section
  * whose banner the release puts into the command module, as in a plugin built before the split, moves
- * there), and the source's mirror and command sections with the release's (their LIBRARY NAMES
- * section is the build's own: written again, never kept). Throws SourceError when the release adds
+ * there), and the source's mirror and command sections with the release's, in the release's order
+ * (their LIBRARY NAMES section is the build's own: written again, never kept). Throws SourceError when the release adds
  * library sections to sources without any.
  */
 export function runtimeParts(sources: SourceTree, release: Release, templateRoot: string): RuntimeParts {
@@ -118,10 +118,17 @@ export function runtimeParts(sources: SourceTree, release: Release, templateRoot
   }
   const moves = new Set(commandAdded.map((section) => section.key).filter((key) => key !== "preamble" && !/^\d+$/.test(key)));
   const built = (runtime: RuntimeSource) => sectionsOf(runtime).filter((section) => section.key !== LIBRARY_NAMES);
+  // The release's sections in the release's order (a section may use at import time what an earlier
+  // one defines, and the command line runs last), after the sources' own.
+  const inReleaseOrder = (sections: RuntimeSection[], added: RuntimeSection[]) => {
+    const rank = new Map(added.map((section, index) => [section.key, index]));
+    return [...sections].sort((a, b) => (rank.get(a.key) ?? -1) - (rank.get(b.key) ?? -1));
+  };
+  const mirrorAdded = readSections(release, templateRoot, release.mirrorSections ?? []);
   return {
     library: mergeSections(base.filter((section) => !moves.has(section.key)), added),
-    mirror: mergeSections(built(sources.mirror), readSections(release, templateRoot, release.mirrorSections ?? [])),
-    commands: mergeSections([...built(sources.commands), ...base.filter((section) => moves.has(section.key))], commandAdded),
+    mirror: inReleaseOrder(mergeSections(built(sources.mirror), mirrorAdded), mirrorAdded),
+    commands: inReleaseOrder(mergeSections([...built(sources.commands), ...base.filter((section) => moves.has(section.key))], commandAdded), commandAdded),
   };
 }
 

@@ -41,13 +41,16 @@ def listing(folder):
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-def test_the_library_holds_no_command_and_stays_within_its_bound(mu, ma, ml_utils_path):
+def test_the_library_holds_no_command_and_stays_within_its_bound(mu, ml_utils_path):
     assert ml_utils_path.stat().st_size <= LIBRARY_BUDGET
     assert [name for name in COMMAND_NAMES if hasattr(mu, name)] == []
-    assert [name for name in COMMAND_NAMES if not hasattr(ma, name)] == []
     text = ml_utils_path.read_text(encoding="utf-8")
     assert not re.search(r"^# (REGISTRY COMMAND LINE|REGISTRY REPORT|LINEAGE GRAPH|EDITOR COMMANDS|RUNTIME COPY|COMMAND LINE)$", text, re.M)
     assert re.search(r'^RUNTIME_STAMP = "1\.3\.0\+[0-9a-f]{16}"$', text, re.M)
+
+
+def test_the_commands_live_in_the_plugins_module(ma):
+    assert [name for name in COMMAND_NAMES if not hasattr(ma, name)] == []
 
 
 def test_the_commands_never_import_a_projects_ml_utils(plugin, tmp_path):
@@ -168,6 +171,16 @@ def test_a_project_with_an_older_copy_is_told_once_with_the_command_that_updates
     for _ in range(2):
         note, shown = notices(plugin, project, "api")
         assert len(note) == 1 and shown.returncode == 0
+    # A record that is a link (to a file of the user's) is never written through.
+    (project / "mlops").unlink()
+    (project / "mlops").mkdir()
+    own = tmp_path / "notes.txt"
+    own.write_text("the user's notes\n")
+    (project / "mlops" / ".plugin.json").symlink_to(own)
+    assert len(notices(plugin, project, "api")[0]) == 1 and run([str(plugin / "bin" / "ml-automation"), "copy-runtime"], project).returncode == 0
+    assert own.read_text() == "the user's notes\n" and (project / "mlops" / ".plugin.json").is_symlink()
+    shutil.rmtree(project / "mlops")
+    (project / "mlops").write_text("not a folder")
     # A run through the project's own copy names that copy's command.
     (project / "mlops").unlink()
     (project / "ml_utils.py").write_text(older, encoding="utf-8")

@@ -116,15 +116,19 @@ def _read_record(folder: str) -> dict[str, Any]:
 def _record(folder: str, **changes: Any) -> None:
     """Record the plugin's folder (and `changes`) in the registry folder of the project at `folder`,
     creating that folder (the registry's own) when needed. Never fails a command: a folder that cannot
-    take it (a file in its place, no permission) is left as it is."""
+    take it (a file in its place, no permission) is left as it is, and a record that is a link is never
+    written through."""
     record = _read_record(folder)
     wanted = dict(record, plugin_root=os.path.dirname(os.path.dirname(LIBRARY_PATH)), **changes)
     if wanted == record:
         return
     registry = _registry_folder_of(folder)
+    path = os.path.join(registry, PLUGIN_RECORD_FILE)
+    if os.path.islink(path) or (os.path.lexists(path) and not os.path.isfile(path)):
+        return  # never written through a link, nor over something that is not the plugin's file
     with contextlib.suppress(OSError, RegistryError):
         _ensure_folder(registry)
-        _write_atomic(os.path.join(registry, PLUGIN_RECORD_FILE), (json.dumps(wanted, indent=2) + "\n").encode("utf-8"), sync=False)
+        _write_atomic(path, (json.dumps(wanted, indent=2) + "\n").encode("utf-8"), sync=False)
 
 
 def _stamp_of(text: str) -> tuple[Optional[str], str]:

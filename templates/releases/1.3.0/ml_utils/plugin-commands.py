@@ -85,7 +85,10 @@ def _plugin_command(argv: list[str]) -> int:
     if module:
         env = dict(os.environ)
         env.setdefault(_CALLED_AS_ENV, "python3 ml_utils.py")
-        return subprocess.call([sys.executable, module] + argv, env=env)
+        try:
+            return subprocess.call([sys.executable, module] + argv, env=env)
+        except KeyboardInterrupt:  # the command got the same Ctrl-C and has stopped
+            return 130
     asked = argv in ([], ["-h"], ["--help"])
     words = shlex.join(argv or ["registry"])
     given = os.environ.get(PLUGIN_ROOT_ENV)
