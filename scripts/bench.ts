@@ -85,7 +85,8 @@ try {
   const mirrorClient = size("ml_utils_mlflow.py");
   const kb = (bytes: number) => `${bytes.toLocaleString("en-US")} B`.padStart(11);
   const py = python();
-  const apiPage = spawnSync(py, [join(templates, "ml_automation.py"), "api"], { cwd: work, encoding: "utf8" });
+  // As the model runs it in Claude Code (bin/ml-automation names itself so).
+  const apiPage = spawnSync(py, [join(templates, "ml_automation.py"), "api"], { cwd: work, encoding: "utf8", env: { ...process.env, ML_AUTOMATION_CALLED_AS: "ml-automation" } });
   console.log("The file a project holds (ml-automation copy-runtime)");
   console.log(`  ml_utils.py, the library                         ${kb(library)}   (bound 150,000 B)`);
   console.log(`  before the split: one ml_utils.py (main 9bc4979) ${kb(BEFORE_SPLIT_BYTES)}   before/now ${ratio(BEFORE_SPLIT_BYTES, library)}`);
