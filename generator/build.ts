@@ -18,7 +18,7 @@ import type { Release } from "./release.ts";
 import { releaseRenderer } from "./render.ts";
 import { buildRuntime } from "./runtime-build.ts";
 import { decodeText, encodeText, loadSources, type SourceFile, type SourceTree, type TextFile } from "./sources.ts";
-import { personOnlyWorkflows, releaseForTree, workflowSkills, type WorkflowSkills, type WorkflowTree } from "./workflow-skills.ts";
+import { commandPath, personOnlyWorkflows, releaseForTree, workflowSkills, type WorkflowSkills, type WorkflowTree } from "./workflow-skills.ts";
 
 /** What to build: the source tree, the destination, the releases, and the repository holding their templates. */
 export interface BuildOptions {
@@ -157,7 +157,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
     files.set(path, content);
     origins.set(path, origin && "bytes" in origin ? origin : origin ? { file: origin.file, bytes: encodeText(origin.text, origin.bom) } : null);
   };
-  add(`${root}/.claude-plugin/plugin.json`, manifests.claude, sources.manifests.claude);
+  add(`${root}/.claude-plugin/plugin.json`, withoutMergedCommands(manifests.claude, parsed?.claude.data.commands, workflows.merged), sources.manifests.claude);
   add(`${root}/.cursor-plugin/plugin.json`, editJson(manifests.cursor, cursor.manifest), sources.manifests.cursor);
   add(MARKETPLACE_PATH, manifests.marketplace, sources.manifests.marketplace);
   const merged = new Set(workflows.merged);
@@ -176,7 +176,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
   for (const [path, text] of workflows.skills) {
     if (files.has(`${root}/${path}`)) continue;
     // A command alone became this skill: the command's source is where it came from.
-    const command = sources.files.get(`commands/${path.split("/")[1]}.md`);
+    const command = sources.files.get(commandPath(path.split("/")[1] ?? ""));
     add(`${root}/${path}`, encodeText(text, command && decodeText(command).bom), command ?? null);
   }
   for (const newFile of chain.flatMap((release) => release.newFiles)) {
@@ -204,6 +204,22 @@ export function planBuild(options: BuildOptions): BundlePlan {
     cursor: { files: cursor.files.size, notes: cursor.notes },
   };
   return { result, files, origins, executables, protect, removed };
+}
+
+/**
+ * The Claude Code manifest `text` without the `commands` entries (`declared`) that named a command now
+ * merged into its skill, or the commands/ folder they emptied: the key is removed when none is left.
+ */
+function withoutMergedCommands(text: string, declared: unknown, merged: string[]): string {
+  if (declared === undefined) return text;
+  const gone = (path: unknown) => {
+    const plain = typeof path === "string" ? path.replace(/^\.\//, "").replace(/\/+$/, "") : "";
+    return merged.includes(plain) || (plain === "commands" && merged.length > 0);
+  };
+  const list = Array.isArray(declared) ? declared : [declared];
+  const kept = list.filter((path) => !gone(path));
+  if (kept.length === list.length) return text;
+  return editJson(text, [[["commands"], kept.length === 0 ? undefined : Array.isArray(declared) ? kept : kept[0]]]);
 }
 
 /** The released plugin: `current` holds the texts the releases changed or created, the rest is read from the sources. */

@@ -131,6 +131,23 @@ describe("release 1.3.0 on an upstream-style plugin checkout", () => {
     expect(market.plugins[0]).toMatchObject({ source: "./ml-automation", version: "1.3.0" });
   });
 
+  it("drops from the Claude Code manifest a commands path that named the merged commands, so it names nothing missing", () => {
+    const named = join(work, "named-commands");
+    cpSync(fixture, named, { recursive: true });
+    const manifest = join(named, ".claude-plugin", "plugin.json");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace('"license": "MIT",', '"license": "MIT",\n  "commands": ["./commands/eda.md", "./commands/"],'));
+    const out = join(work, "named-commands-dist");
+    expect(runBuild(["--source", named, "--out", out]).status).toBe(0);
+    const built = readFileSync(join(out, "ml-automation", ".claude-plugin", "plugin.json"), "utf8");
+    expect(JSON.parse(built).commands).toBeUndefined();
+    expect(built).toContain('"license": "MIT",\n  "keywords"');
+    expect(verifyBundle(out).flatMap((check) => check.problems.map((problem) => problem.message))).toEqual([]);
+    const home = tempDir("mla-home-");
+    const result = runClaude(["plugin", "validate", "--strict", join(out, "ml-automation")], home);
+    rmSync(home, { recursive: true, force: true });
+    expect(result.output).toContain("✔ Validation passed");
+  });
+
   it("passes claude plugin validate --strict (the real CLI) with its hooks", () => {
     const home = tempDir("mla-home-");
     const result = runClaude(["plugin", "validate", "--strict", join(dist, "ml-automation")], home);
