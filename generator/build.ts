@@ -146,7 +146,11 @@ export function planBuild(options: BuildOptions): BundlePlan {
   const released = releasedTree(sources, current, created);
   const workflows = errors.length ? undefined : attempt(() => workflowSkills(released, personOnlyWorkflows(options.releases)));
   const bundled = workflows && bundledTree(released, workflows);
-  const cursor = bundled && attempt(() => renderForCursor(bundled, parsed?.cursor ?? null, options.templateRoot, String(parsed?.claude.data.name)));
+  const bytesOf = (path: string) => {
+    const edited = current.get(path);
+    return edited ? encodeText(edited.text, edited.bom) : sources.files.get(path)?.bytes;
+  };
+  const cursor = bundled && attempt(() => renderForCursor(bundled, parsed?.cursor ?? null, options.templateRoot, String(parsed?.claude.data.name), bytesOf));
   if (errors.length || !manifests || runtime === undefined || !workflows || !cursor) throw new SourceErrors(errors);
 
   const root = manifests.pluginName;
@@ -243,12 +247,12 @@ function bundledTree(released: WorkflowTree, workflows: WorkflowSkills): Workflo
  * What Cursor reads, rendered from the bundled plugin (see platforms/cursor.ts); `cursorManifest` is
  * the sources' parsed Cursor manifest (its hooks file keeps its handlers).
  */
-function renderForCursor(plugin: WorkflowTree, cursorManifest: JsonFile | null, templateRoot: string, name: string) {
+function renderForCursor(plugin: WorkflowTree, cursorManifest: JsonFile | null, templateRoot: string, name: string, bytes: (path: string) => Buffer | undefined) {
   const paths = plugin.paths.filter((path) => !path.startsWith(`${CURSOR_FOLDER}/`));
   const declared = cursorManifest?.data.hooks;
   const ownHooks = typeof declared === "string" ? declared.replace(/^\.\//, "") : undefined;
   const sessionStart = readFileSync(join(templateRoot, "templates", "platforms", "cursor", "session_start.py"), "utf8");
-  return renderCursor({ ...plugin, paths }, sessionStart, ownHooks, name);
+  return renderCursor({ ...plugin, paths, bytes }, sessionStart, ownHooks, name);
 }
 
 /**

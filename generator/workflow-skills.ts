@@ -153,7 +153,8 @@ export function workflowSkill(name: string, command: WorkflowSource | undefined,
   }
   if (!command || !commandParts) throw new Error(`workflow ${name} has neither a command nor a skill`);
   const skillEntries = skill && skillParts?.yaml ? entriesOf(skill.file, skillParts.yaml) : [];
-  const entries = skillEntries.length ? [...skillEntries] : [{ key: "name", text: `name: ${name}` }];
+  const entries = [...skillEntries];
+  if (!entries.some((entry) => entry.key === "name")) entries.unshift({ key: "name", text: `name: ${name}` });
   for (const entry of commandParts.yaml ? entriesOf(command.file, commandParts.yaml) : []) {
     if (entry.key === "name") continue;
     const index = entries.findIndex((candidate) => candidate.key === entry.key);

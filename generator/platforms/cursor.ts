@@ -235,29 +235,37 @@ export interface PluginFiles {
   text: (path: string) => string | undefined;
   /** Where a path came from, for messages. */
   origin: (path: string) => string;
+  /** The bytes of a path (a skill's other files are carried as they are); undefined when there is none. */
+  bytes?: (path: string) => Buffer | undefined;
 }
 
 /** What the Cursor rendering adds to the bundle: files (plugin paths), manifest fields to set (undefined: remove), notes for the report. */
 export interface CursorRendering {
-  files: Map<string, string>;
+  files: Map<string, string | Buffer>;
   manifest: Array<[JSONPath, unknown]>;
   notes: string[];
 }
 
 /**
- * Renders what Cursor reads: cursor/skills/ (one per skill of the plugin), cursor/agents/ and
+ * Renders what Cursor reads: cursor/skills/ (one per skill of the plugin, with its other files), cursor/agents/ and
  * cursor/hooks.json, the launcher hook (its script's text is `sessionStart`), and the Cursor
  * manifest's component paths (`commands` removed: every workflow is a skill). `cursorHooksPath` is the
  * hooks file the tree's own Cursor manifest named, if any: its handlers are merged in, so a second
  * build changes nothing. `plugin` is the plugin's name.
  */
 export function renderCursor(plugin: PluginFiles, sessionStart: string, cursorHooksPath?: string, name = "ml-automation"): CursorRendering {
-  const files = new Map<string, string>();
+  const files = new Map<string, string | Buffer>();
   const manifest: Array<[JSONPath, unknown]> = [];
   const notes: string[] = [];
-  for (const path of plugin.paths.filter((candidate) => /^skills\/[^/]+\/SKILL\.md$/.test(candidate)).sort()) {
-    const skill = path.split("/")[1] ?? "";
-    files.set(`${CURSOR_FOLDER}/skills/${skill}/SKILL.md`, cursorSkill(plugin.origin(path), skill, plugin.text(path) ?? "", name));
+  const skills = new Set(plugin.paths.filter((candidate) => /^skills\/[^/]+\/SKILL\.md$/.test(candidate)).map((path) => path.split("/")[1] ?? ""));
+  for (const skill of [...skills].sort()) {
+    const path = `skills/${skill}/SKILL.md`;
+    files.set(`${CURSOR_FOLDER}/${path}`, cursorSkill(plugin.origin(path), skill, plugin.text(path) ?? "", name));
+  }
+  // A skill's other files (references, scripts) go with it, as they are.
+  for (const path of plugin.paths.filter((candidate) => skills.has(candidate.split("/")[1] ?? "") && candidate.startsWith("skills/") && !candidate.endsWith("/SKILL.md")).sort()) {
+    const bytes = plugin.bytes?.(path);
+    if (bytes) files.set(`${CURSOR_FOLDER}/${path}`, bytes);
   }
   for (const path of plugin.paths.filter((candidate) => /^agents\/[^/]+\.md$/.test(candidate)).sort()) {
     const agent = path.slice("agents/".length, -".md".length);

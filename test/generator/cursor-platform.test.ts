@@ -153,9 +153,12 @@ describe("Cursor rules", () => {
   });
 
   it("renders a plugin: one Cursor skill per skill, an agent, the hooks file and the launcher hook; the manifest's paths, commands removed", () => {
-    const files: Record<string, string> = { "skills/registry/SKILL.md": REGISTRY, "agents/dev.md": "---\nname: dev\ndescription: Dev.\n---\n\nBody.\n", "commands/sub/x.md": "---\ndescription: X.\n---\n" };
-    const rendered = renderCursor({ paths: Object.keys(files), text: (path) => files[path], origin: (path) => path }, "# launcher hook\n", undefined, "ml-automation");
-    expect([...rendered.files.keys()].sort()).toEqual(["cursor/agents/dev.md", "cursor/hooks.json", "cursor/session_start.py", "cursor/skills/registry/SKILL.md"]);
+    const files: Record<string, string> = { "skills/registry/SKILL.md": REGISTRY, "skills/registry/references/views.md": "# Views\n", "agents/dev.md": "---\nname: dev\ndescription: Dev.\n---\n\nBody.\n", "commands/sub/x.md": "---\ndescription: X.\n---\n" };
+    const bytes = (path: string) => (files[path] === undefined ? undefined : Buffer.from(files[path]!));
+    const rendered = renderCursor({ paths: Object.keys(files), text: (path) => files[path], origin: (path) => path, bytes }, "# launcher hook\n", undefined, "ml-automation");
+    expect([...rendered.files.keys()].sort()).toEqual(["cursor/agents/dev.md", "cursor/hooks.json", "cursor/session_start.py", "cursor/skills/registry/SKILL.md", "cursor/skills/registry/references/views.md"]);
+    // A skill's other files go with it, byte for byte.
+    expect(rendered.files.get("cursor/skills/registry/references/views.md")).toEqual(Buffer.from("# Views\n"));
     expect(rendered.manifest).toEqual([[["commands"], undefined], [["skills"], "cursor/skills/"], [["agents"], "cursor/agents/"], [["hooks"], "cursor/hooks.json"]]);
     expect(rendered.notes).toEqual(["Commands in subfolders, not carried to Cursor (it reads each workflow as a skill): commands/sub/x.md"]);
   });

@@ -89,6 +89,8 @@ describe("workflow rules", () => {
     expect(both).toContain("name: eda\nallowed-tools: Read, Bash(python3:*)\ndescription: Use to profile a data file.\nargument-hint:");
     const without = workflowSkill("eda", command(), skill("---\nname: eda\n---\n\n# Guidance\n\nText.\n"));
     expect(without).toContain("name: eda\ndescription: Profile a data file.\n");
+    // A skill that does not name itself is named after its workflow (its folder), as Claude Code and Cursor read it.
+    expect(workflowSkill("eda", command(), skill("---\ndescription: Use it.\n---\n\n# Guidance\n"))).toMatch(/^---\nname: eda\ndescription: Use it\.\nargument-hint/);
   });
 
   it("keeps quoting, comments and multi-line values of the frontmatter as written", () => {
