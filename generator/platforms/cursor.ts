@@ -10,10 +10,11 @@ import { stringify } from "yaml";
 import { readFrontmatter } from "../frontmatter.ts";
 import { HOOKS_FILE } from "../hook-handlers.ts";
 import { lineEnding } from "../splice.ts";
+import { SKILL_NAME } from "../workflow-skills.ts";
 import { cursorHooks } from "./cursor-hooks.ts";
 
 /** Cursor's rule for skill (and plugin) names: lowercase letters and digits, inner hyphens and periods. */
-export const CURSOR_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+export const CURSOR_NAME = SKILL_NAME;
 
 /** The folder of the plugin holding what Cursor reads. */
 export const CURSOR_FOLDER = "cursor";
