@@ -94,6 +94,11 @@ export interface Release {
   newFiles: NewFile[];
   /** Hook handlers added to hooks/hooks.json (created when the tree has none). */
   hooks?: HookHandler[];
+  /**
+   * Workflows only a person starts, by name, each with the reason: their skill in the bundle gets
+   * `disable-model-invocation: true` (listed to the model in no request, still run when typed).
+   */
+  personOnly?: Record<string, string>;
   /** Section templates of the library, ml_utils.py (what a project's code imports), that the release adds or replaces (matched by their banner). */
   runtimeSections: string[];
   /**

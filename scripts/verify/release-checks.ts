@@ -11,6 +11,7 @@ import { alternatives, type Insertion, type Release, type Rewrite } from "../../
 import { commandsOf, HOOKS_FILE } from "../../generator/hook-handlers.ts";
 import { checkRewrite, isAbsentTarget, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
+import { releaseForTree, workflowFile } from "../../generator/workflow-skills.ts";
 
 /** True when the document has neither the rewrite's section nor either of its phrases (an optional rewrite with nothing to do). */
 function isAbsentRewrite(doc: Doc, rewrite: Rewrite): boolean {
@@ -51,15 +52,18 @@ function checkInsertion(doc: Doc, insertion: Insertion, fragment: TextFile, cont
 /**
  * Checks `documents` (plugin path to file) against `release`, whose templates `render` renders;
  * `hasFile` tells whether the plugin holds a file that is not markdown (a program of bin/, say).
+ * A workflow's command the bundle holds as its skill is looked for there (its new command too).
  * Returns one SourceError per missing, repeated or misplaced fragment, unapplied rewrite or missing file.
  */
 export function checkRelease(
   documents: Map<string, TextFile>,
-  release: Release,
+  released: Release,
   render: (template: string) => TextFile,
   hasFile: (path: string) => boolean = (path) => documents.has(path),
   readFile?: (path: string) => string | undefined,
 ): SourceError[] {
+  const has = (path: string) => documents.has(path) || hasFile(path);
+  const release = releaseForTree(released, has);
   const problems: SourceError[] = [];
   const docOf = (path: string): Doc | null => {
     const source = documents.get(path);
@@ -105,7 +109,7 @@ export function checkRelease(
     }
   }
   for (const newFile of release.newFiles) {
-    if (!hasFile(newFile.file)) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`, undefined, { ruleId: "bundle-missing-file" }));
+    if (!hasFile(workflowFile(newFile.file, has))) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`, undefined, { ruleId: "bundle-missing-file" }));
   }
   return problems;
 }
