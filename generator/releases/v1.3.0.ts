@@ -3,7 +3,7 @@
  * experiment tracking, data versioning, /registry). Data only: the engine applies it.
  * Templates are in templates/releases/1.3.0/.
  */
-import type { HeadingRef, Placement, Release, Rewrite } from "../release.ts";
+import type { HeadingRef, Placement, ReleaseData, Rewrite } from "../release.ts";
 
 const coldstart = "commands/team-coldstart.md";
 const analyze = "commands/team-analyze.md";
@@ -49,7 +49,7 @@ function copyRuntime(file: string, section: HeadingRef | HeadingRef[]): Rewrite 
   };
 }
 
-export const release130: Release = {
+export const release130: ReleaseData = {
   version: "1.3.0",
   templateDir: "templates/releases/1.3.0",
   description: {
@@ -155,3 +155,5 @@ export const release130: Release = {
     "mlflow_sync",
   ],
 };
+
+export default release130;
