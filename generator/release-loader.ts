@@ -166,20 +166,27 @@ function checkNames(entry: ReleaseEntry, release: Release, at: Report): void {
   }
 }
 
-/** Checks that every template a release names is in its templates folder, suggesting the closest file when not. */
-function checkTemplates(root: string, entry: ReleaseEntry, release: Release, at: Report): void {
-  const folder = join(root, release.templateDir);
+/**
+ * Checks that every template a release names is in its templates folder, suggesting the closest file
+ * when not. Reads the data as written (the schema may have found other problems in it).
+ */
+function checkTemplates(root: string, entry: ReleaseEntry, at: Report): void {
+  const data = (entry.data ?? {}) as Record<string, unknown>;
+  const templateDir = typeof data.templateDir === "string" ? data.templateDir : typeof data.version === "string" ? `templates/releases/${data.version}` : undefined;
+  if (!templateDir) return;
+  const folder = join(root, templateDir);
   const available = filesBelow(folder);
-  const templates: Array<[PropertyKey[], string]> = [
-    ...release.insertions.map((insertion, index): [PropertyKey[], string] => [["insertions", index, "template"], insertion.template]),
-    ...release.newFiles.map((file, index): [PropertyKey[], string] => [["newFiles", index, "template"], file.template]),
-    ...release.runtimeSections.map((section, index): [PropertyKey[], string] => [["runtimeSections", index], section]),
+  const list = (field: string) => (Array.isArray(data[field]) ? (data[field] as unknown[]) : []);
+  const templates: Array<[PropertyKey[], unknown]> = [
+    ...list("insertions").map((insertion, index): [PropertyKey[], unknown] => [["insertions", index, "template"], (insertion as { template?: unknown })?.template]),
+    ...list("newFiles").map((file, index): [PropertyKey[], unknown] => [["newFiles", index, "template"], (file as { template?: unknown })?.template]),
+    ...list("runtimeSections").map((section, index): [PropertyKey[], unknown] => [["runtimeSections", index], section]),
   ];
   for (const [path, template] of templates) {
-    if (available.includes(template)) continue;
+    if (typeof template !== "string" || available.includes(template)) continue;
     const guess = closest(template, available);
     const where = available.length ? "" : existsSync(folder) ? " (the folder holds no files)" : " (the folder does not exist)";
-    at(entry, path, `template ${template} is not in ${release.templateDir}${where}${guess ? `; did you mean ${guess}?` : ""}`, "release-template-missing", { actual: template });
+    at(entry, path, `template ${template} is not in ${templateDir}${where}${guess ? `; did you mean ${guess}?` : ""}`, "release-template-missing", { actual: template });
   }
 }
 
@@ -205,13 +212,13 @@ export function loadReleases(entries: ReleaseEntry[], root: string, listFile = "
   const checked: Array<{ entry: ReleaseEntry; release: Release }> = [];
   for (const entry of entries) {
     const result = releaseSchema.safeParse(entry.data);
+    checkTemplates(root, entry, at);
     if (!result.success) {
       for (const problem of problemsOf(result.error.issues, entry.data)) at(entry, problem.path, problem.message, "release-schema", { key: problem.key });
       continue;
     }
     const release = result.data;
     checkNames(entry, release, at);
-    checkTemplates(root, entry, release, at);
     const owner = { release: release.version, path: join(root, entry.file), file: entry.file };
     release.rewrites.forEach((edit, index) => origins.set(edit, { ...owner, valuePath: ["rewrites", index] }));
     release.insertions.forEach((edit, index) => origins.set(edit, { ...owner, valuePath: ["insertions", index] }));

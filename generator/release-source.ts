@@ -20,6 +20,8 @@ export interface SourcePoint {
 interface Bound {
   node: Node;
   scope: Scope;
+  /** A helper's parameter: the value is written where the helper is called. */
+  argument?: boolean;
 }
 type Scope = Map<string, Bound>;
 
@@ -98,7 +100,7 @@ function resolve(bound: Bound, depth = 0): Bound {
       const scope: Scope = new Map(helper.scope);
       fn.params.forEach((param, index) => {
         const argument = node.arguments[index];
-        if (param.type === "Identifier" && argument && argument.type !== "SpreadElement") scope.set(param.name, { node: argument, scope: bound.scope });
+        if (param.type === "Identifier" && argument && argument.type !== "SpreadElement") scope.set(param.name, { node: argument, scope: bound.scope, argument: true });
       });
       const body = fn.body;
       if (body.type !== "BlockStatement") return resolve({ node: body, scope }, depth + 1);
@@ -130,7 +132,12 @@ function elementsOf(bound: Bound): Bound[] | null {
 /** Follows `path` from `bound`; returns the node the whole path names, or the deepest one reached. */
 function follow(bound: Bound, path: ReadonlyArray<PropertyKey>): Node {
   const [step, ...rest] = path;
-  if (step === undefined) return unwrap(bound.node);
+  if (step === undefined) {
+    // A helper's parameter is written where the helper is called; a constant where it is used.
+    const node = unwrap(bound.node);
+    const target = node.type === "Identifier" ? bound.scope.get(node.name) : undefined;
+    return target?.argument ? follow(target, []) : node;
+  }
   const resolved = resolve(bound);
   const { node, scope } = resolved;
   if (node.type === "ObjectExpression" && typeof step === "string") {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentRelease } from "../generator/releases/index.ts";
 import { installAndDescribe, runClaude } from "../scripts/claude-cli.ts";
 import { runBuild, tempDir } from "./helpers.ts";
 
@@ -33,9 +34,9 @@ describe("claude plugin validate --strict", () => {
 });
 
 describe("installed from the local marketplace", () => {
-  it("lists 10 agents and the registry command, at version 1.3.0, within 1,000 always-on tokens", () => {
+  it("lists 10 agents and the registry command, at the current release's version, within 1,000 always-on tokens", () => {
     const details = installAndDescribe(dist, "ml-automation");
-    expect(details.version).toBe("1.3.0");
+    expect(details.version).toBe(currentRelease.version);
     expect(details.agents.sort()).toEqual([
       "assigner", "brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst",
       "ml-theory-advisor", "mlops-engineer", "orchestrator", "pr-approver",

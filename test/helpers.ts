@@ -1,6 +1,6 @@
 /** Shared helpers for the generator tests: the repository, copies of its sources, running the CLIs. */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,26 @@ export function copySources(): string {
     if (existsSync(join(repoRoot, folder))) cpSync(join(repoRoot, folder), join(dir, folder), { recursive: true });
   }
   return dir;
+}
+
+/**
+ * Copies what a maintainer edits and runs (the generator, scripts, templates with the releases, the
+ * plugin sources and manifests, package.json) into a new temporary folder, with node_modules (and the
+ * Python .venv, when there is one) linked, and returns it: a repository to add a release to.
+ */
+export function copyRepository(): string {
+  const dir = tempDir("mla-repo-");
+  for (const entry of ["generator", "scripts", "templates", "plugin-manifests", "package.json", "tsconfig.json", ...REPOSITORY_PLUGIN_FOLDERS]) {
+    if (existsSync(join(repoRoot, entry))) cpSync(join(repoRoot, entry), join(dir, entry), { recursive: true });
+  }
+  for (const link of ["node_modules", ".venv"]) if (existsSync(join(repoRoot, link))) symlinkSync(join(repoRoot, link), join(dir, link));
+  return dir;
+}
+
+/** Runs one of the repository's TypeScript programs (e.g. generator/cli.ts) of the repository `root` in `root`, and returns its exit status and output. */
+export function runIn(root: string, program: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(tsx, [join(root, program), ...args], { cwd: root, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs `npm run build:plugin -- ...args` (the CLI, via tsx) and returns its exit status and output. */

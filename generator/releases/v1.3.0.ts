@@ -58,7 +58,13 @@ export const release130: ReleaseData = {
   },
   rewrites: [
     { file: coldstart, section: commandTitle("team-coldstart", /^Team Coldstart\b/), from: "5b → 6", to: "5b → 5c → 6" },
-    { file: coldstart, section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" },
+    // Upstream's own checkout words it "before proceeding to Stage 6".
+    {
+      file: coldstart,
+      section: { depth: 3, text: /^Stage 5b:/ },
+      from: ["continue with Stage 6", "before proceeding to Stage 6"],
+      to: ["continue with Stage 5c", "before proceeding to Stage 5c"],
+    },
     copyRuntime(coldstart, { depth: 3, text: /^Stage 1:/ }),
     copyRuntime(analyze, commandTitle("team-analyze", /^Team Analyze\b/)),
     copyRuntime("commands/eda.md", commandTitle("eda", /^EDA\b/)),

@@ -58,7 +58,8 @@ function checkInsertion(doc: Doc, insertion: Insertion, fragment: TextFile, cont
 /**
  * Checks `documents` (plugin path to file) against `release`, whose templates `render` renders;
  * `hasFile` tells whether the plugin holds a file that is not markdown (a program of bin/, say); `name`
- * adds to a problem which edit it is about. Returns one SourceError per missing, repeated or
+ * adds to a problem which edit it is about; `contextOf` gives the fragments inserted into a file (by
+ * default the release's own; other releases' may stand between a fragment and its anchor). Returns one SourceError per missing, repeated or
  * misplaced fragment, unapplied rewrite or missing file.
  */
 export function checkRelease(
@@ -68,6 +69,7 @@ export function checkRelease(
   hasFile: (path: string) => boolean = (path) => documents.has(path),
   readFile?: (path: string) => string | undefined,
   name: (problem: SourceError, edit: object) => SourceError = (problem) => problem,
+  contextOf?: (path: string) => PlacementContext,
 ): SourceError[] {
   const problems: SourceError[] = [];
   const docOf = (path: string): Doc | null => {
@@ -84,8 +86,9 @@ export function checkRelease(
       problems.push(...found.map((problem) => name(problem, edit)));
     }
   };
-  const leadsOf = (path: string): PlacementContext =>
-    placementContext(release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(insertion.template).text)));
+  const leadsOf =
+    contextOf ??
+    ((path: string): PlacementContext => placementContext(release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(insertion.template).text))));
   for (const insertion of release.insertions) {
     const doc = docOf(insertion.file);
     if (!doc) {
@@ -155,13 +158,23 @@ export function checkReleases(
   hasFile: (path: string) => boolean = (path) => documents.has(path),
   readFile?: (path: string) => string | undefined,
 ): SourceError[] {
+  // What every release of the chain inserts into each file: their fragments may stand between another's and its anchor.
+  const contexts = new Map<string, PlacementContext>();
+  const contextOf = (path: string): PlacementContext => {
+    let context = contexts.get(path);
+    if (!context) {
+      context = placementContext(chain.flatMap((release) => release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(release, insertion.template).text))));
+      contexts.set(path, context);
+    }
+    return context;
+  };
   return chain.flatMap((release, index) => {
     const current: Release = {
       ...release,
       rewrites: release.rewrites.filter((rewrite) => !rewrittenLater(chain, index, rewrite)),
       insertions: release.insertions.filter((insertion) => !insertedLater(chain, index, insertion, render)),
     };
-    return checkRelease(documents, current, (template) => render(release, template), hasFile, readFile, (problem, edit) => named(problem, release, edit));
+    return checkRelease(documents, current, (template) => render(release, template), hasFile, readFile, (problem, edit) => named(problem, release, edit), contextOf);
   });
 }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPlugin } from "../../generator/build.ts";
 import { sourceErrorsOf } from "../../generator/errors.ts";
-import { releases } from "../../generator/releases/index.ts";
+import { currentRelease, releases } from "../../generator/releases/index.ts";
 import { verifyBundle } from "../../scripts/verify.ts";
 import { copySources, readTree, repoRoot, runBuild, tempDir } from "../helpers.ts";
 
@@ -52,8 +52,8 @@ describe("npm run build:plugin", () => {
     expect(files.filter((path) => /^ml-automation\/commands\/[^/]+\.md$/.test(path))).toHaveLength(12);
     expect(files.filter((path) => path.startsWith("ml-automation/skills/"))).toEqual([]);
     expect(statSync(join(dist, "ml-automation", "bin", "ml-automation")).mode & 0o111).toBe(0o111);
-    expect(report).toContain("Built ml-automation 1.3.0 into");
-    expect(report).toContain("Releases applied: 1.3.0");
+    expect(report).toContain(`Built ml-automation ${currentRelease.version} into`);
+    expect(report).toContain(`Releases applied: ${releases.map((release) => release.version).join(" -> ")}\n`);
     expect(report).toMatch(/agents\/eda-analyst\.md:\d+ +1\.3\.0 +inserted +## Data Versioning \(v1\.3\.0\)/);
     expect(report).toMatch(/commands\/team-coldstart\.md:\d+ +1\.3\.0 +inserted +### Stage 5c: MLOps Registry Validation/);
     expect(report).toContain("claude plugin install ml-automation@ml-automation-marketplace");
@@ -74,7 +74,7 @@ describe("npm run build:plugin", () => {
     const cursor = JSON.parse(readFileSync(join(dist, "ml-automation/.cursor-plugin/plugin.json"), "utf8"));
     const market = JSON.parse(readFileSync(join(dist, ".claude-plugin/marketplace.json"), "utf8"));
     const entry = market.plugins[0];
-    expect([claude.version, cursor.version, entry.version]).toEqual(["1.3.0", "1.3.0", "1.3.0"]);
+    expect([claude.version, cursor.version, entry.version]).toEqual([currentRelease.version, currentRelease.version, currentRelease.version]);
     for (const description of [claude.description, cursor.description, entry.description]) expect(description).toContain("MLOps registry layer");
     expect(entry.source).toBe("./ml-automation");
   });
@@ -106,15 +106,21 @@ describe("npm run build:plugin", () => {
     const again = join(work, "again");
     const result = runBuild(["--source", dist, "--out", again]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("0 inserted, 0 replaced, 19 already in place, 2 optional not present in this tree");
+    // Every edit of every release is in place already (or optional and not in this tree).
+    const edits = releases.reduce((sum, release) => sum + release.rewrites.length + release.insertions.length + (release.hooks?.length ?? 0), 0);
+    const [, inPlace, absent] = /Edits \(0 inserted, 0 replaced, (\d+) already in place(?:, (\d+) optional not present in this tree)?\)/.exec(result.stdout) ?? [];
+    expect(Number(inPlace) + Number(absent ?? 0)).toBe(edits);
     expect(readTree(again)).toEqual(readTree(dist));
   });
 
-  it("releases a plugin checkout in plugin layout (manifests in .claude-plugin/, one ml_utils.py)", () => {
+  it("releases a plugin checkout in plugin layout (manifests in .claude-plugin/, one ml_utils.py), keeping the marketplace entry of the folder it is in", () => {
     const checkout = join(dist, "ml-automation");
     const out = join(work, "from-checkout");
     expect(runBuild(["--source", checkout, "--out", out]).status).toBe(0);
     expect(readTree(join(out, "ml-automation"))).toEqual(readTree(checkout));
+    // The entry's own license and keywords (not the plugin manifest's) are kept.
+    expect(readFileSync(join(out, ".claude-plugin", "marketplace.json"), "utf8")).toBe(readFileSync(join(dist, ".claude-plugin", "marketplace.json"), "utf8"));
+    expect(JSON.parse(readFileSync(join(out, ".claude-plugin", "marketplace.json"), "utf8")).plugins[0]).toMatchObject({ license: "MIT", keywords: ["machine-learning", "data-science", "mlops"] });
   });
 
   it("keeps the line endings of a CRLF source", () => {
