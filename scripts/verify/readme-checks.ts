@@ -19,22 +19,28 @@ function rowName(cell: string): string {
   return cell.trim().replace(/^`|`$/g, "").replace(/^\//, "").replace(/^[a-z0-9.-]+:/, "").split(/\s/)[0] ?? "";
 }
 
-/**
- * Checks the README (plugin path README.md) against the bundle's files: `files` lists the plugin's
- * paths. Returns one SourceError per missing or extra row and per wrong count; none when the README
- * has no such table or count.
- */
-export function checkReadme(documents: Map<string, TextFile>, files: Iterable<string>): SourceError[] {
-  const readme = documents.get("README.md");
-  if (!readme) return [];
+/** What the bundle holds that a README names: its commands and skills by name, and how many agents. */
+export interface Inventory {
+  commands: string[];
+  skills: string[];
+  agents: number;
+}
+
+/** The inventory of a plugin from its paths. */
+export function inventoryOf(files: Iterable<string>): Inventory {
   const paths = [...files];
-  const commands = paths.flatMap((path) => /^commands\/([^/]+)\.md$/.exec(path)?.[1] ?? []);
-  const skills = paths.flatMap((path) => /^skills\/([^/]+)\/SKILL\.md$/.exec(path)?.[1] ?? []);
-  const agents = paths.filter((path) => /^agents\/[^/]+\.md$/.test(path)).length;
-  const names = new Set([...commands, ...skills]);
+  return {
+    commands: paths.flatMap((path) => /^commands\/([^/]+)\.md$/.exec(path)?.[1] ?? []),
+    skills: paths.flatMap((path) => /^skills\/([^/]+)\/SKILL\.md$/.exec(path)?.[1] ?? []),
+    agents: paths.filter((path) => /^agents\/[^/]+\.md$/.test(path)).length,
+  };
+}
+
+/** Checks that each table of commands of `readme` has a row for each command and skill of the plugin, and none for another. */
+export function checkReadmeTable(readme: TextFile, inventory: Inventory): SourceError[] {
+  const names = new Set([...inventory.commands, ...inventory.skills]);
   const tree = parseMarkdown(readme.text);
   const problems: SourceError[] = [];
-
   for (const heading of listHeadings(tree).filter((candidate) => TABLE_HEADING.test(candidate.text))) {
     const table = nodesWithin(tree, sectionRange(tree, heading, readme.text.length)).find((node): node is Table => node.type === "table");
     if (!table) continue;
@@ -42,16 +48,21 @@ export function checkReadme(documents: Map<string, TextFile>, files: Iterable<st
     const listed = new Set(rows.map((row) => row.name));
     for (const name of [...names].sort()) {
       if (listed.has(name)) continue;
-      const source = commands.includes(name) ? `commands/${name}.md` : `skills/${name}/SKILL.md`;
+      const source = inventory.commands.includes(name) ? `commands/${name}.md` : `skills/${name}/SKILL.md`;
       problems.push(new SourceError(readme.file, `the table of section "${heading.text}" has no row for \`${name}\` (${source}): a release that adds a command or skill adds its row too`, table.position?.start.line, { ruleId: "readme-table", actual: name }));
     }
     for (const row of rows) {
       if (!names.has(row.name)) problems.push(new SourceError(readme.file, `the table of section "${heading.text}" lists \`${row.name}\`, which is no command or skill of the bundle`, row.line, { ruleId: "readme-table", actual: row.name }));
     }
   }
+  return problems;
+}
 
-  const counts: Record<string, number> = { agents, commands: commands.length, skills: skills.length };
-  const literals = literalRanges(tree);
+/** Checks that every count of agents, commands or skills `readme` gives in its prose (not in code) is the plugin's. */
+export function checkReadmeCounts(readme: TextFile, inventory: Inventory): SourceError[] {
+  const counts: Record<string, number> = { agents: inventory.agents, commands: inventory.commands.length, skills: inventory.skills.length };
+  const literals = literalRanges(parseMarkdown(readme.text));
+  const problems: SourceError[] = [];
   for (const match of readme.text.matchAll(COUNT)) {
     const offset = match.index ?? 0;
     if (literals.some((range) => offset >= range.start && offset < range.end)) continue;
@@ -63,4 +74,15 @@ export function checkReadme(documents: Map<string, TextFile>, files: Iterable<st
     problems.push(new SourceError(readme.file, `says "${match[0]}", but the bundle has ${actual} ${kind}: update the count when a release adds one`, line, { ruleId: "readme-count", actual: match[0] }));
   }
   return problems;
+}
+
+/**
+ * Checks the plugin's README (plugin path README.md) against the bundle's files (`files`: the plugin's
+ * paths): its table of commands and its counts. None when it has neither.
+ */
+export function checkReadme(documents: Map<string, TextFile>, files: Iterable<string>): SourceError[] {
+  const readme = documents.get("README.md");
+  if (!readme) return [];
+  const inventory = inventoryOf(files);
+  return [...checkReadmeTable(readme, inventory), ...checkReadmeCounts(readme, inventory)];
 }

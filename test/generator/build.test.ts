@@ -5,6 +5,7 @@ import { buildPlugin } from "../../generator/build.ts";
 import { sourceErrorsOf } from "../../generator/errors.ts";
 import { currentRelease, releases } from "../../generator/releases/index.ts";
 import { verifyBundle } from "../../scripts/verify.ts";
+import { checkReadmeCounts, inventoryOf } from "../../scripts/verify/readme-checks.ts";
 import { copySources, readTree, repoRoot, runBuild, tempDir } from "../helpers.ts";
 
 const work = tempDir("mla-build-");
@@ -94,6 +95,13 @@ describe("npm run build:plugin", () => {
       expect(changed.every((line) => allowed.test(line)), `${built}: ${changed.join(" | ")}`).toBe(true);
     }
     expect(readFileSync(join(dist, "ml-automation/.claude-plugin/plugin.json"), "utf8")).toContain('"keywords": ["machine-learning", "data-science", "eda", "scikit-learn", "mlops", "agents"]');
+  });
+
+  it("the counts this repository's README gives (agents, commands) are the bundle's", () => {
+    const readme = { file: "README.md", text: readFileSync(join(repoRoot, "README.md"), "utf8") };
+    const plugin = [...readTree(join(dist, "ml-automation")).keys()];
+    expect(checkReadmeCounts(readme, inventoryOf(plugin))).toEqual([]);
+    expect(checkReadmeCounts({ ...readme, text: readme.text.replace(/\bten agents\b/, "eleven agents") }, inventoryOf(plugin)).map((problem) => problem.ruleId)).toEqual(["readme-count"]);
   });
 
   it("is deterministic: two builds are byte-identical", () => {
