@@ -1,6 +1,6 @@
 /** Shared helpers for the generator tests: the repository, copies of its sources, running the CLIs. */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +53,14 @@ export function runBuild(args: string[], cwd = repoRoot): { status: number | nul
 export function runVerify(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(tsx, [join(repoRoot, "scripts", "verify.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Copies the bundle `dist` to `copy`, makes `change` to one file of its plugin folder (`path` inside it), and returns the copy. */
+export function brokenBundle(dist: string, copy: string, path: string, change: (text: string) => string): string {
+  cpSync(dist, copy, { recursive: true });
+  const file = join(copy, "ml-automation", path);
+  writeFileSync(file, change(readFileSync(file, "utf8")));
+  return copy;
 }
 
 /** Reads every file below `dir` into a map of relative path to bytes. */

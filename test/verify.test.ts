@@ -1,9 +1,9 @@
 /** npm run verify: passes on a fresh build, and names the file and the problem for each kind of breakage. */
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentRelease } from "../generator/releases/index.ts";
-import { runBuild, runVerify, tempDir } from "./helpers.ts";
+import { brokenBundle, runBuild, runVerify, tempDir } from "./helpers.ts";
 
 const work = tempDir("mla-verify-");
 const dist = join(work, "dist");
@@ -11,11 +11,7 @@ beforeAll(() => expect(runBuild(["--out", dist]).status).toBe(0));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function broken(name: string, path: string, change: (text: string) => string): string {
-  const copy = join(work, name);
-  cpSync(dist, copy, { recursive: true });
-  const file = join(copy, "ml-automation", path);
-  writeFileSync(file, change(readFileSync(file, "utf8")));
-  return copy;
+  return brokenBundle(dist, join(work, name), path, change);
 }
 
 describe("npm run verify", () => {

@@ -8,12 +8,12 @@
  * read from the release list, so this test holds for every next release.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentRelease } from "../../generator/releases/index.ts";
-import { copyRepository, readTree, runBuild, runIn, tempDir } from "../helpers.ts";
+import { brokenBundle, copyRepository, readTree, runBuild, runIn, tempDir } from "../helpers.ts";
 
 const current = currentRelease.version;
 const next = semver.inc(current, "patch") ?? "";
@@ -56,13 +56,7 @@ const TEMPLATES: Record<string, string> = {
 const verify = (bundle: string) => runIn(repo, "scripts/verify.ts", ["--bundle", bundle]);
 
 /** A copy of the built bundle with `change` made to one of its plugin files. */
-function broken(name: string, path: string, change: (text: string) => string): string {
-  const copy = join(work, name);
-  cpSync(dist, copy, { recursive: true });
-  const file = join(copy, "ml-automation", path);
-  writeFileSync(file, change(readFileSync(file, "utf8")));
-  return copy;
-}
+const broken = (name: string, path: string, change: (text: string) => string) => brokenBundle(dist, join(work, name), path, change);
 
 describe(`the next release (${next}), scaffolded, filled, built and verified`, () => {
   let scaffold: ReturnType<typeof runIn>;
