@@ -161,9 +161,19 @@ const hookHandler = record({
  * What a release does to the manifests' description: add a sentence (unless the description already
  * mentions `mention`, case-insensitive), or replace the description with a text of its own.
  */
-const description = z.union([record({ mention: z.string().min(1), sentence: z.string().min(1) }), record({ replace: z.string().min(1) })], {
-  error: 'description is { mention, sentence } (adds the sentence) or { replace } (the new description)',
-});
+const description = z.union(
+  [
+    record({ mention: z.string().min(1), sentence: z.string().min(1) }).check((context) => {
+      const { mention, sentence } = context.value;
+      // The mention is how a second build sees the sentence is there: without it, every build adds it again.
+      if (!sentence.toLowerCase().includes(mention.toLowerCase())) {
+        context.issues.push({ code: "custom", path: ["sentence"], input: sentence, message: `the sentence must contain its mention "${mention}" (that is how a second build sees it is there already)` });
+      }
+    }),
+    record({ replace: z.string().min(1) }),
+  ],
+  { error: "description is { mention, sentence } (adds the sentence) or { replace } (the new description)" },
+);
 
 /** A semantic version such as 1.3.1. */
 const version = z.string().regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/, { error: (issue) => `version must be a semantic version such as 1.3.1, found ${JSON.stringify(issue.input)}` });

@@ -31,14 +31,14 @@ const DATA = `import type { ReleaseData } from "../release.ts";
 /** Release ${next}: data drift checks. */
 const release: ReleaseData = {
   version: "${next}",
-  description: { mention: "data drift", sentence: "Checks new data for drift against the recorded data versions." },
+  description: { mention: "data drift", sentence: "Checks new data for data drift against the recorded data versions." },
   insertions: [
     { file: "agents/eda-analyst.md", placement: { kind: "before", heading: { depth: 2, text: /^Agent Report Bus\\b/ } }, template: "fragments/eda-drift.md.hbs" },
     { file: "commands/team-coldstart.md", placement: { kind: "endOfSection", heading: { depth: 3, text: /^Stage 5c:/ } }, template: "fragments/coldstart-drift-note.md.hbs" },
-    { file: "README.md", placement: { kind: "tableRow", section: { depth: 2, text: "Commands" } }, template: "fragments/readme-drift-row.md.hbs" },
+    { file: "README.md", placement: { kind: "tableRow", section: { depth: 2, text: "Commands" } }, template: "fragments/readme-probe-row.md.hbs" },
   ],
   rewrites: [{ file: "commands/team-coldstart.md", section: { depth: 3, text: /^Stage 5c:/ }, from: "When the registries are complete", to: "When the registries are complete and no drift is flagged" }],
-  newFiles: [{ file: "commands/drift.md", template: "files/commands/drift.md.hbs" }],
+  newFiles: [{ file: "commands/drift-probe.md", template: "files/commands/drift-probe.md.hbs" }],
 };
 
 export default release;
@@ -47,9 +47,9 @@ export default release;
 const TEMPLATES: Record<string, string> = {
   "fragments/eda-drift.md.hbs": "## Data Drift (v{{version}})\n\nBefore profiling new data, compare it with the last recorded data version and report what drifted.\n",
   "fragments/coldstart-drift-note.md.hbs": "**Drift (v{{version}}):** when the data changed since the champion was trained, say so before Stage 6.\n",
-  "fragments/readme-drift-row.md.hbs": "| `drift` | Compare new data with the recorded data versions |\n",
-  "files/commands/drift.md.hbs":
-    '---\ndescription: Compare new data with the recorded data versions.\nargument-hint: "<data-file>"\n---\n\n# /ml-automation:drift\n\nCompare the data file in $ARGUMENTS with the last recorded data version and list the columns that drifted.\n',
+  "fragments/readme-probe-row.md.hbs": "| `drift-probe` | Compare new data with the recorded data versions |\n",
+  "files/commands/drift-probe.md.hbs":
+    '---\ndescription: Compare new data with the recorded data versions.\nargument-hint: "<data-file>"\n---\n\n# /ml-automation:drift-probe\n\nCompare the data file in $ARGUMENTS with the last recorded data version and list the columns that drifted.\n',
 };
 
 /** Runs the copy's verify on `bundle`. */
@@ -126,7 +126,7 @@ describe(`the next release (${next}), scaffolded, filled, built and verified`, (
       expect(eda.indexOf("## Data Versioning (v1.3.0)")).toBeLessThan(eda.indexOf(`## Data Drift (v${next})`));
       const claude = JSON.parse(readFileSync(join(dist, "ml-automation", ".claude-plugin", "plugin.json"), "utf8"));
       expect(claude.version).toBe(next);
-      expect(claude.description).toMatch(/MLOps registry layer.*\. Checks new data for drift against the recorded data versions\.$/);
+      expect(claude.description).toMatch(/MLOps registry layer.*\. Checks new data for data drift against the recorded data versions\.$/);
     });
 
     it("passes verify, which checks every release from the sources' version on", () => {
@@ -145,12 +145,12 @@ describe(`the next release (${next}), scaffolded, filled, built and verified`, (
         "ml-automation/.cursor-plugin/plugin.json",
         "ml-automation/README.md",
         "ml-automation/agents/eda-analyst.md",
-        "ml-automation/commands/drift.md",
+        "ml-automation/commands/drift-probe.md",
         "ml-automation/commands/team-coldstart.md",
         "ml-automation/cursor/agents/eda-analyst.md",
-        "ml-automation/cursor/commands/drift.md",
+        "ml-automation/cursor/commands/drift-probe.md",
         "ml-automation/cursor/commands/team-coldstart.md",
-        "ml-automation/cursor/skills/drift/SKILL.md",
+        "ml-automation/cursor/skills/drift-probe/SKILL.md",
         "ml-automation/cursor/skills/team-coldstart/SKILL.md",
       ]);
       expect(since.stdout).toContain(`\n+## Data Drift (v${next})\n`);
@@ -169,7 +169,7 @@ describe(`the next release (${next}), scaffolded, filled, built and verified`, (
     it.each([
       ["a section of an earlier release", "agents/eda-analyst.md", (text: string) => text.replace(/## Data Versioning \(v1\.3\.0\)[\s\S]*?(?=## Data Drift)/, ""), /`## Data Versioning \(v1\.3\.0\)` should appear exactly once in the document, found 0\n {4}\(asked for by release 1\.3\.0, generator\/releases\/v1\.3\.0\.ts:\d+:\d+ \(insertions\[\d+\]\)\)/],
       ["a runtime function of an earlier release", "templates/ml_utils.py", (text: string) => text.replace("def mlflow_sync(", "def mlflow_sync_gone("), /does not define mlflow_sync, which release 1\.3\.0 needs/],
-      ["the new command's README row", "README.md", (text: string) => text.replace(/\n\| `drift` [^\n]*/, ""), /the table of section "Commands" has no row for `drift` \(commands\/drift\.md\)/],
+      ["the new command's README row", "README.md", (text: string) => text.replace(/\n\| `drift-probe` [^\n]*/, ""), /the table of section "Commands" has no row for `drift-probe` \(commands\/drift-probe\.md\)/],
     ])("fails verify without %s, naming it", (_name, path, change, message) => {
       const result = verify(broken(_name.replace(/\W+/g, "-"), path, change));
       expect(result.status).toBe(1);

@@ -111,6 +111,13 @@ describe("the release schema", () => {
     expect(wrong.success ? [] : wrong.error.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([["rewrites.0.to", '"to" lists 1 phrases, but "from" 2: give one "to" for all, or one per "from"']]);
   });
 
+  it("refuses a description sentence without its mention (a second build would add it again)", () => {
+    const result = releaseSchema.safeParse({ version: "9.9.9", description: { mention: "data drift", sentence: "Checks new data for drift." } });
+    expect(result.success ? [] : result.error.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
+      ["description.sentence", 'the sentence must contain its mention "data drift" (that is how a second build sees it is there already)'],
+    ]);
+  });
+
   it("refuses paths that leave their folder and versions that are not semver", () => {
     const result = releaseSchema.safeParse({ version: "1.4", newFiles: [{ file: "../outside.md", template: "/abs.hbs" }] });
     expect(result.success ? [] : result.error.issues.map((issue) => issue.path.join("."))).toEqual(["version", "newFiles.0.file", "newFiles.0.template"]);
