@@ -10,6 +10,7 @@ import { join } from "node:path";
 import semver from "semver";
 import { afterAll, describe, expect, it } from "vitest";
 import { releaseSchema } from "../../generator/release.ts";
+import { loadReleases } from "../../generator/release-loader.ts";
 import { locateValue, parseReleaseSource } from "../../generator/release-source.ts";
 import { currentRelease, releaseEntries, releases } from "../../generator/releases/index.ts";
 import { copyRepository, copySources, readTree, repoRoot, runBuild, runIn, tempDir } from "../helpers.ts";
@@ -112,10 +113,10 @@ describe("the release schema", () => {
   });
 
   it("refuses a description sentence without its mention (a second build would add it again)", () => {
-    const result = releaseSchema.safeParse({ version: "9.9.9", description: { mention: "data drift", sentence: "Checks new data for drift." } });
-    expect(result.success ? [] : result.error.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
-      ["description.sentence", 'the sentence must contain its mention "data drift" (that is how a second build sees it is there already)'],
-    ]);
+    const data = { version: "9.9.9", description: { mention: "data drift", sentence: "Checks new data for drift." } };
+    expect(() => loadReleases([{ file: "generator/releases/v9.9.9.ts", data }], tempDir())).toThrowError(
+      expect.objectContaining({ errors: [expect.objectContaining({ ruleId: "release-schema", reason: 'the sentence must contain its mention "data drift" (that is how a second build sees it is there already) (description.sentence)' })] }),
+    );
   });
 
   it("refuses paths that leave their folder and versions that are not semver", () => {
