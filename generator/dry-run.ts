@@ -64,7 +64,7 @@ function inside(source: string, file: string): string | null {
 /**
  * The patch from the sources (read from `source`, the folder given as --source) to the planned
  * bundle: every file the bundle would hold differently, at its path in the sources; new files where
- * the sources' layout keeps them.
+ * the sources' layout keeps them; source files the bundle does not hold (merged into others) deleted.
  */
 export function sourcePatch(plan: BundlePlan, source: string): Patch {
   const files: PatchFile[] = [];
@@ -80,6 +80,11 @@ export function sourcePatch(plan: BundlePlan, source: string): Patch {
     }
     const executable = plan.executables.has(path);
     files.push({ path: target, bundlePath: path, before: origin ? origin.bytes : null, after, executableBefore: executable, executableAfter: executable });
+  }
+  // Source files the bundle does not hold (a workflow's command merged into its skill) go.
+  for (const [path, file] of plan.removed) {
+    const target = inside(source, file.file);
+    if (target !== null) files.push({ path: target, bundlePath: `${plan.result.pluginName}/${path}`, before: file.bytes, after: null, executableBefore: Boolean(file.executable), executableAfter: false });
   }
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), built: built.sort() };
 }

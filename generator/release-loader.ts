@@ -74,6 +74,13 @@ export function originOf(edit: object): string | undefined {
   return `release ${origin.release}, ${origin.file}${point ? `:${point.line}:${point.column}` : ""} (${formatPath(origin.valuePath)})`;
 }
 
+/** Returns `copy` (an edit made from `original`, e.g. moved to another file) saying it was asked for where `original` was. */
+export function sameOrigin<T extends object>(copy: T, original: object): T {
+  const origin = origins.get(original);
+  if (origin) origins.set(copy, origin);
+  return copy;
+}
+
 /** A zod issue, as the schema reports it. */
 type Issue = z.core.$ZodIssue;
 

@@ -197,6 +197,11 @@ export const releaseSchema = record({
   newFiles: z.array(newFile).default([]),
   /** Hook handlers added to hooks/hooks.json (created when the tree has none). */
   hooks: z.array(hookHandler).optional(),
+  /**
+   * Workflows only a person starts, by name, each with the reason: their skill in the bundle gets
+   * `disable-model-invocation: true` (listed to the model in no request, still run when typed).
+   */
+  personOnly: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "a workflow is named in kebab-case, e.g. team-coldstart" }), z.string().min(1)).optional(),
   /** ml_utils.py section templates the release adds or replaces (matched by their banner). */
   runtimeSections: z.array(relativePath).default([]),
   /** Functions the compiled ml_utils.py must define. */

@@ -57,8 +57,8 @@ export function verifyBundle(dir: string, releases?: Release[]): CheckResult[] {
   if (!current) throw new Error("verify needs at least one release");
   const bundle = loadBundle(dir);
   const chain = releasesOf(bundle.record?.from, list);
-  const renderers = new Map(chain.map((release) => [release, releaseRenderer(repositoryRoot, release)]));
-  const render = (release: Release, template: string): TextFile => (renderers.get(release) ?? releaseRenderer(repositoryRoot, release))(template);
+  const renderers = new Map(chain.map((release) => [release.version, releaseRenderer(repositoryRoot, release)]));
+  const render = (release: Release, template: string): TextFile => (renderers.get(release.version) ?? releaseRenderer(repositoryRoot, release))(template);
   const runtime = checkRuntime(bundle.runtime, []);
   const versions = chain.map((release) => release.version);
   return [
@@ -67,7 +67,7 @@ export function verifyBundle(dir: string, releases?: Release[]): CheckResult[] {
     { name: "manifests agree on name and version", problems: checkManifests(bundle, current.version) },
     { name: "every path a manifest names and every recorded file is in the bundle", problems: checkPaths(bundle) },
     { name: "frontmatter keys known to Claude Code, skill names = folders", problems: checkFrontmatter(bundle.documents) },
-    { name: "commands named as Claude Code lists them (/plugin:command)", problems: checkCommandMentions(bundle.documents, String(bundle.claude.data.name)) },
+    { name: "workflows named as people type them (/registry; /plugin:name where Claude Code has the name), none listed twice", problems: checkCommandMentions(bundle.documents, String(bundle.claude.data.name)) },
     { name: "Cursor manifest rules", problems: bundle.cursor ? checkCursorManifest(bundle.cursor, bundle.pluginDir) : [] },
     { name: "what Cursor reads holds no Claude-only construct, hooks in Cursor's format", problems: bundle.cursor ? checkCursorFiles(bundle.cursor, bundle.pluginDir) : [] },
     { name: "ml_utils.py compiles and defines every release's functions", problems: [...runtime.problems, ...(runtime.inventory && bundle.runtime ? checkRuntimeApi(bundle.runtime.file, runtime.inventory, chain) : [])] },

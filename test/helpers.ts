@@ -1,8 +1,8 @@
 /** Shared helpers for the generator tests: the repository, copies of its sources, running the CLIs. */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { REPOSITORY_PLUGIN_FOLDERS } from "../generator/sources.ts";
 
@@ -55,11 +55,12 @@ export function runVerify(args: string[]): { status: number | null; stdout: stri
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Copies the bundle `dist` to `copy`, makes `change` to one file of its plugin folder (`path` inside it), and returns the copy. */
+/** Copies the bundle `dist` to `copy`, makes `change` to one file of its plugin folder (`path` inside it; "" when it is new), and returns the copy. */
 export function brokenBundle(dist: string, copy: string, path: string, change: (text: string) => string): string {
   cpSync(dist, copy, { recursive: true });
   const file = join(copy, "ml-automation", path);
-  writeFileSync(file, change(readFileSync(file, "utf8")));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, change(existsSync(file) ? readFileSync(file, "utf8") : ""));
   return copy;
 }
 

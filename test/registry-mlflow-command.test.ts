@@ -1,5 +1,5 @@
 /**
- * /ml-automation:registry's MLflow forms in the real Claude Code CLI: `sync` and `--from mlflow` reach
+ * /registry's MLflow forms in the real Claude Code CLI: `sync` and `--from mlflow` reach
  * the runtime through the editor mode, and their errors (the mirror switched off, MLflow's client not
  * installed) reach the model with the command's guidance. (The CLI runs in a loopback-only network
  * namespace of its own, so a tracking server outside it cannot be reached from there: the forms
@@ -29,13 +29,13 @@ beforeAll(() => {
 afterAll(() => rmSync(noMlflow, { recursive: true, force: true }));
 
 async function viaEditor(args: string, env: Record<string, string> = {}) {
-  const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:registry ${args}`, script: [{ reply: "ok" }], env });
+  const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/registry ${args}`, script: [{ reply: "ok" }], env });
   expect(run.timedOut).toBe(false);
   expect(run.requests, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toHaveLength(1);
   return userText(run.requests[0]!.body);
 }
 
-describe("the MLflow forms of /ml-automation:registry", () => {
+describe("the MLflow forms of /registry", () => {
   it("sync with the mirror off: the model is told which variable to set", async () => {
     const received = await viaEditor("sync", { MLFLOW_TRACKING_URI: "", ML_AUTOMATION_MLFLOW_URI: "" });
     expect(received).toContain("the MLflow mirror is off (MLFLOW_TRACKING_URI is not set): set MLFLOW_TRACKING_URI");

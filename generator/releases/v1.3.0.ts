@@ -136,6 +136,13 @@ export const release130: ReleaseData = {
     // a file it cannot read, so a broken one would stop every later registry call).
     { event: "PreToolUse", matcher: "Write|Edit|MultiEdit", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"', timeout: 10 },
   ],
+  personOnly: {
+    registry: "a view of the registries for the person; agents read them through ml_utils",
+    status: "a progress view for the person; agents read the reports through ml_utils",
+    deploy: "builds and starts a service: a person decides when",
+    "team-coldstart": "starts a dozen agent runs over many minutes: a person decides when",
+    "team-review": "four agents and an approval decision: a person asks for it before merging",
+  },
   runtimeSections: [
     "ml_utils/09-mlops-registry.py",
     "ml_utils/10-mlflow-mirror.py",

@@ -18,6 +18,7 @@ import type { PythonInventory } from "../../generator/python.ts";
 import { commandsOf, HOOKS_FILE } from "../../generator/hook-handlers.ts";
 import { checkRewrite, isAbsentTarget, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
+import { releaseForTree, workflowFile } from "../../generator/workflow-skills.ts";
 
 /** True when the document has neither the rewrite's section nor either of its phrases (an optional rewrite with nothing to do). */
 function isAbsentRewrite(doc: Doc, rewrite: Rewrite): boolean {
@@ -57,20 +58,23 @@ function checkInsertion(doc: Doc, insertion: Insertion, fragment: TextFile, cont
 
 /**
  * Checks `documents` (plugin path to file) against `release`, whose templates `render` renders;
- * `hasFile` tells whether the plugin holds a file that is not markdown (a program of bin/, say); `name`
+ * `hasFile` tells whether the plugin holds a file that is not markdown (a program of bin/, say); a
+ * workflow's command the bundle holds as its skill is looked for there (its new command too). `name`
  * adds to a problem which edit it is about; `contextOf` gives the fragments inserted into a file (by
- * default the release's own; other releases' may stand between a fragment and its anchor). Returns one SourceError per missing, repeated or
- * misplaced fragment, unapplied rewrite or missing file.
+ * default the release's own; other releases' may stand between a fragment and its anchor). Returns
+ * one SourceError per missing, repeated or misplaced fragment, unapplied rewrite or missing file.
  */
 export function checkRelease(
   documents: Map<string, TextFile>,
-  release: Release,
+  released: Release,
   render: (template: string) => TextFile,
   hasFile: (path: string) => boolean = (path) => documents.has(path),
   readFile?: (path: string) => string | undefined,
   name: (problem: SourceError, edit: object) => SourceError = (problem) => problem,
   contextOf?: (path: string) => PlacementContext,
 ): SourceError[] {
+  const has = (path: string) => documents.has(path) || hasFile(path);
+  const release = releaseForTree(released, has);
   const problems: SourceError[] = [];
   const docOf = (path: string): Doc | null => {
     const source = documents.get(path);
@@ -117,7 +121,7 @@ export function checkRelease(
     }
   }
   for (const newFile of release.newFiles) {
-    if (!hasFile(newFile.file)) problems.push(name(new SourceError(newFile.file, `missing: release ${release.version} adds it`, undefined, { ruleId: "bundle-missing-file" }), newFile));
+    if (!hasFile(workflowFile(newFile.file, has))) problems.push(name(new SourceError(newFile.file, `missing: release ${release.version} adds it`, undefined, { ruleId: "bundle-missing-file" }), newFile));
   }
   return problems;
 }
@@ -158,21 +162,24 @@ export function checkReleases(
   hasFile: (path: string) => boolean = (path) => documents.has(path),
   readFile?: (path: string) => string | undefined,
 ): SourceError[] {
+  // Each release as the bundle holds its edits: a workflow's command is in its skill.
+  const has = (path: string) => documents.has(path) || hasFile(path);
+  const placed = chain.map((release) => releaseForTree(release, has));
   // What every release of the chain inserts into each file: their fragments may stand between another's and its anchor.
   const contexts = new Map<string, PlacementContext>();
   const contextOf = (path: string): PlacementContext => {
     let context = contexts.get(path);
     if (!context) {
-      context = placementContext(chain.flatMap((release) => release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(release, insertion.template).text))));
+      context = placementContext(placed.flatMap((release) => release.insertions.filter((insertion) => insertion.file === path).map((insertion) => readIdentity(render(release, insertion.template).text))));
       contexts.set(path, context);
     }
     return context;
   };
-  return chain.flatMap((release, index) => {
+  return placed.flatMap((release, index) => {
     const current: Release = {
       ...release,
-      rewrites: release.rewrites.filter((rewrite) => !rewrittenLater(chain, index, rewrite)),
-      insertions: release.insertions.filter((insertion) => !insertedLater(chain, index, insertion, render)),
+      rewrites: release.rewrites.filter((rewrite) => !rewrittenLater(placed, index, rewrite)),
+      insertions: release.insertions.filter((insertion) => !insertedLater(placed, index, insertion, render)),
     };
     return checkRelease(documents, current, (template) => render(release, template), hasFile, readFile, (problem, edit) => named(problem, release, edit), contextOf);
   });

@@ -40,6 +40,11 @@ describe("npm run build:plugin -- --dry-run", () => {
     expect(result.stdout).toContain(`\n+  "version": "${currentRelease.version}",\n`);
     expect(result.stdout).toContain("diff --git a/bin/ml-automation b/bin/ml-automation\nnew file mode 100755\n--- /dev/null\n+++ b/bin/ml-automation\n");
     expect(result.stdout).not.toContain("a/agents/assigner.md");
+    // A workflow's skill: the command's body, then the skill's guidance (its title a second-level heading); the command merged into it goes.
+    expect(result.stdout).toContain("diff --git a/skills/eda/SKILL.md b/skills/eda/SKILL.md\n--- a/skills/eda/SKILL.md\n+++ b/skills/eda/SKILL.md\n");
+    expect(result.stdout).toMatch(/\n-# Profiling a dataset\n[\s\S]*\n\+## Profiling a dataset\n/);
+    expect(result.stdout).toContain("diff --git a/commands/eda.md b/commands/eda.md\ndeleted file mode 100644\n--- a/commands/eda.md\n+++ /dev/null\n");
+    expect(result.stdout).toContain("diff --git a/skills/registry/SKILL.md b/skills/registry/SKILL.md\nnew file mode 100644\n--- /dev/null\n+++ b/skills/registry/SKILL.md\n");
     // What the build makes with no source file to patch is named, not printed.
     expect(preamble(result.stdout)).toMatch(/Made by the build, with no source file to patch: cursor\/ \(\d+ files\), templates\/ml_utils\.py\./);
 
@@ -49,7 +54,10 @@ describe("npm run build:plugin -- --dry-run", () => {
     const bundle = readTree(join(dist, "ml-automation"));
     const patched = [...result.stdout.matchAll(/^diff --git a\/(\S+) /gm)].map((match) => match[1] ?? "");
     expect(patched.length).toBeGreaterThan(10);
-    for (const path of patched) {
+    const deleted = [...result.stdout.matchAll(/^diff --git a\/(\S+) \S+\ndeleted file mode/gm)].map((match) => match[1] ?? "");
+    expect(deleted).toContain("commands/eda.md");
+    for (const path of deleted) expect(existsSync(join(source, path)), path).toBe(false);
+    for (const path of patched.filter((one) => !deleted.includes(one))) {
       const inBundle = path.replace(/^plugin-manifests\/claude-plugin\.json$/, ".claude-plugin/plugin.json").replace(/^plugin-manifests\/cursor-plugin\.json$/, ".cursor-plugin/plugin.json").replace(/^plugin-manifests\//, "");
       const expected = path === "plugin-manifests/marketplace.json" ? readFileSync(join(dist, ".claude-plugin", "marketplace.json")) : bundle.get(inBundle);
       expect(readFileSync(join(source, path)), path).toEqual(expected);
@@ -58,11 +66,16 @@ describe("npm run build:plugin -- --dry-run", () => {
   });
 
   it("lists the optional edits the tree does not have", () => {
-    const result = runBuild(["--dry-run"]);
-    const absent = releases.flatMap((release) => release.insertions.filter((insertion) => insertion.optional && !existsSync(join(repoRoot, insertion.file))));
+    // A tree without the files the releases' optional edits are for (a workflow kept only as a command, say).
+    const source = copySources();
+    const absent = releases.flatMap((release) => release.insertions.filter((insertion) => insertion.optional));
     expect(absent.length).toBeGreaterThan(0);
+    for (const insertion of absent) rmSync(join(source, insertion.file), { force: true });
+    const result = runBuild(["--dry-run", "--source", source, "--out", join(work, "never")]);
+    expect(result.status).toBe(0);
     expect(preamble(result.stdout)).toContain("Optional edits this tree does not have (left out):");
-    for (const insertion of absent) expect(preamble(result.stdout)).toMatch(new RegExp(`\\n  ${insertion.file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} +\\d+\\.\\d+\\.\\d+ +${insertion.template.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\n`));
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    for (const insertion of absent) expect(preamble(result.stdout)).toMatch(new RegExp(`\\n  ${escape(insertion.file)} +\\d+\\.\\d+\\.\\d+ +${escape(insertion.template)}\\n`));
   });
 
   it("applies to an upstream-style checkout whose step is worded otherwise, which then is the bundle's plugin folder", () => {
