@@ -149,6 +149,8 @@ export const release130: ReleaseData = {
   // What a person runs as a command: compiled into templates/ml_automation.py, which stays in the plugin.
   commandSections: [
     "ml_automation/preamble.py",
+    "ml_automation/places.py",
+    "ml_automation/labels.py",
     "ml_automation/registry-snapshot.py",
     "ml_automation/registry-repair.py",
     "ml_automation/mlflow-sync.py",

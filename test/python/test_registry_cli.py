@@ -60,26 +60,30 @@ def test_the_flow_is_recorded_with_lineage(ma, mu, recorded_project):
 def test_cli_summary_tables_and_lineage(ml_automation_path, recorded_project, project):
     summary = cli(ml_automation_path, project)
     assert summary.returncode == 0, summary.stderr
-    assert f"MLOps registry: {os.path.join('.claude', 'mlops')}" in summary.stdout
+    assert summary.stdout.startswith(f"Registry: {os.path.join('.claude', 'mlops')}\n")
     # ridge is registered first and becomes champion; the forest replaces it only if its rmse is lower
-    expected = "0 challenger, 1 archived" if recorded_project["champion"] == "model_forest" else "1 challenger, 0 archived"
+    expected = "0 challengers, 1 archived" if recorded_project["champion"] == "model_forest" else "1 challenger, 0 archived"
     assert f"- Models: 2 (1 champion, {expected})" in summary.stdout
     assert f"- Champion: {recorded_project['champion']} (regression" in summary.stdout
     assert "- Lineage: 2 of 2 models complete" in summary.stdout
 
     models = cli(ml_automation_path, project, "models").stdout.splitlines()
-    assert models[0] == "| Model ID | Name | Task Type | Algorithm | Status | Key Metric | Created |"
-    assert len(models) == 4 and any("| champion |" in row and "rmse=" in row for row in models)
+    assert models[0] == "Registry: .claude/mlops"
+    assert models[1] == "| Model ID | Name | Task Type | Algorithm | Status | Primary Metric | Created |"
+    # the metric names the split it was measured on; times are one format everywhere
+    assert len(models) == 5 and any("| champion | rmse (unknown split) " in row and row.endswith(" UTC |") for row in models)
 
     champion = cli(ml_automation_path, project, "models", "--champion").stdout
-    assert champion.startswith(f"Champion: {recorded_project['champion']}") and "theory_recommendation=" in champion
+    assert champion.startswith(f"Registry: .claude/mlops\nChampion: {recorded_project['champion']}") and "theory_recommendation=" in champion
+    assert "- Primary metric: rmse (unknown split) " in champion and "(lower is better)" in champion
+    assert "- Metrics, unknown split: rmse " in champion
 
-    clinical = cli(ml_automation_path, project, "features", "--domain", "clinical").stdout.splitlines()
+    clinical = cli(ml_automation_path, project, "features", "--domain", "clinical").stdout.splitlines()[1:]
     assert len(clinical) == 4 and {row.split(" | ")[0].strip("| ") for row in clinical[2:]} == {"bmi", "bp"}
     assert "model_ridge, model_forest" in clinical[2]
 
     experiments = cli(ml_automation_path, project, "experiments").stdout
-    assert "exp_forest | regression | RandomForestRegressor | rmse=" in experiments
+    assert "exp_forest | regression | RandomForestRegressor | rmse (test) " in experiments and "| mae " in experiments
     assert "| completed | model_forest |" in experiments
 
     data = cli(ml_automation_path, project, "data").stdout
@@ -87,15 +91,16 @@ def test_cli_summary_tables_and_lineage(ml_automation_path, recorded_project, pr
 
     lineage = cli(ml_automation_path, project, "lineage", "model_forest")
     assert lineage.returncode == 0
-    chain = lineage.stdout.splitlines()
+    chain = lineage.stdout.splitlines()[1:]
     assert chain[0].startswith("Data: diabetes.csv (sha256:") and "442 rows" in chain[0]
     assert chain[1].startswith("  -> Features: 10 registered")
-    assert chain[2].startswith("    -> Experiment: exp_forest (RandomForestRegressor, test rmse=")
-    assert chain[3].startswith("      -> Model: model_forest (")
+    assert chain[2].startswith("    -> Experiment: exp_forest (RandomForestRegressor, rmse (test) ")
+    # the model entry holds flat metrics: the view says their split is unknown instead of guessing
+    assert chain[3].startswith("      -> Model: model_forest (") and "rmse (unknown split) " in chain[3]
     assert chain[4] == "         Rationale: try forest" and chain[5] == "Lineage: complete"
 
     as_json = json.loads(cli(ml_automation_path, project, "lineage", "model_ridge", "--json").stdout)
-    assert as_json["complete"] is True and as_json["experiment"]["experiment_id"] == "exp_ridge"
+    assert as_json["complete"] is True and as_json["experiment"]["experiment_id"] == "exp_ridge" and as_json["registry_dir"] == ".claude/mlops"
     assert json.loads(cli(ml_automation_path, project, "--json").stdout)["champion"] == recorded_project["champion"]
 
 

@@ -6,6 +6,7 @@
 # and the lineage diagrams show (`ml-automation registry`, `registry lineage MODEL_ID`), and what the
 # MLflow sync pushes. A project's code saves and loads through the library; these read it whole.
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +42,13 @@ class _Snapshot:
         self._experiments = {e["experiment_id"]: e for e in self.experiments}
         self._versions = {v["fingerprint"]: v for v in self.versions}
         self._features = {f["feature_id"]: f for f in self.features}
+
+    def champion_unknown(self) -> list[Damage]:
+        """The damage of the model registry when there is no readable champion: the champion may be
+        an entry that cannot be read, so it is unknown rather than absent ([] otherwise)."""
+        if self.champion is not None:
+            return []
+        return [d for d in self.damage if d.kind != "skipped" and os.path.basename(d.path) == MODEL_REGISTRY_FILE]
 
     def empty(self) -> bool:
         return not (self.models or self.features or self.experiments or self.versions)

@@ -4,9 +4,9 @@
 
 # Four registries record what the agents produce: the model registry (champion / challenger /
 # archived), the feature store, experiment logs and data versions. They live in ONE folder per
-# project: $ML_AUTOMATION_MLOPS_DIR if set, else the first of PLATFORM_MLOPS_DIRS whose platform
-# folder (.claude, .cursor, ...) exists, else the universal `mlops/`. Reads merge every folder, the
-# newest copy of each entry winning.
+# project, found from any of its sub-folders (see _project_registry): $ML_AUTOMATION_MLOPS_DIR if set,
+# else the first of PLATFORM_MLOPS_DIRS whose platform folder (.claude, .cursor, ...) exists, else the
+# universal `mlops/`. Reads merge every folder, the newest copy of each entry winning.
 #
 # What was recorded is never hidden or dropped:
 # - Readers return every entry that can be read and name each damaged file and line (a
@@ -156,34 +156,61 @@ def _as_dir_list(dirs: Dirs) -> Optional[list[str]]:
 
 def mlops_dir(output_dirs: Dirs = None) -> str:
     """Return the folder registry writes go to: the first of `output_dirs` when given, else
-    $ML_AUTOMATION_MLOPS_DIR, else the first registry folder that already exists (a registry never
-    moves because a platform folder appeared later), else the first platform registry folder whose
-    platform folder exists (e.g. `.claude/mlops` when the project has `.claude/`), else `mlops`.
-    Never creates anything."""
+    $ML_AUTOMATION_MLOPS_DIR, else the project's registry folder (see _project_registry), so code run
+    in a sub-folder (a notebook) uses the registry of its project. Never creates anything."""
     explicit = _as_dir_list(output_dirs)
     if explicit:
         return explicit[0]
-    if os.environ.get(MLOPS_DIR_ENV):
-        return os.environ[MLOPS_DIR_ENV]
-    for folder in PLATFORM_MLOPS_DIRS:
-        if os.path.isdir(folder):
-            return folder
-    for folder in PLATFORM_MLOPS_DIRS[:-1]:
-        if os.path.isdir(os.path.dirname(folder)):
-            return folder
-    return PLATFORM_MLOPS_DIRS[-1]
+    return os.environ.get(MLOPS_DIR_ENV) or _project_registry()[0]
+
+
+# What marks a folder above the current one as a registry folder (an empty `mlops/` there is not one).
+_REGISTRY_NAMES = (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE, EXPERIMENTS_DIR, DATA_VERSIONS_DIR, GENERATIONS_DIR, LOCK_FILE, ".plugin.json")
+
+
+def _project_registry(start: str = "") -> tuple[str, str]:
+    """(registry folder, project folder) for code run in `start` (default: the current folder).
+    Walking up from it, no higher than a git root and never to the home folder: the first registry
+    folder found (PLATFORM_MLOPS_DIRS; above `start` only one holding registry files), so a registry
+    never moves and no second one is made below it. Else the project is the nearest folder holding a
+    platform folder (.claude, ...), else the git root, else `start`, and its registry folder the
+    first of its platform folders' (e.g. `.claude/mlops`), else `mlops`. Paths are relative when in
+    `start`, else absolute."""
+    here = os.path.abspath(start or os.curdir)
+    home = os.path.abspath(os.path.expanduser("~"))
+    folder, root = here, None
+    while True:
+        shown = start if folder == here else folder
+        for name in PLATFORM_MLOPS_DIRS:
+            path = os.path.join(folder, name)
+            if os.path.isdir(path) and (folder == here or any(os.path.lexists(os.path.join(path, n)) for n in _REGISTRY_NAMES)):
+                return os.path.join(shown, name), shown
+        if root is None and any(os.path.isdir(os.path.join(folder, os.path.dirname(name))) for name in PLATFORM_MLOPS_DIRS[:-1]):
+            root = shown
+        parent = os.path.dirname(folder)
+        if os.path.exists(os.path.join(folder, ".git")):
+            root = shown if root is None else root
+            break
+        if folder == home or parent in (folder, home):
+            break
+        folder = parent
+    root = start if root is None else root
+    for name in PLATFORM_MLOPS_DIRS[:-1]:
+        if os.path.isdir(os.path.join(root, os.path.dirname(name))):
+            return os.path.join(root, name), root
+    return os.path.join(root, PLATFORM_MLOPS_DIRS[-1]), root
 
 
 def _read_dirs(search_dirs: Dirs = None) -> list[str]:
     """Folders to read: `search_dirs` when given, else $ML_AUTOMATION_MLOPS_DIR alone when set, else
-    every platform registry folder (the write folder first)."""
+    every platform registry folder of the project (the write folder first)."""
     explicit = _as_dir_list(search_dirs)
     if explicit:
         return explicit
     if os.environ.get(MLOPS_DIR_ENV):
         return [os.environ[MLOPS_DIR_ENV]]
-    first = mlops_dir()
-    return [first] + [folder for folder in PLATFORM_MLOPS_DIRS if folder != first]
+    first, root = _project_registry()
+    return [first] + [os.path.join(root, folder) for folder in PLATFORM_MLOPS_DIRS if os.path.join(root, folder) != first]
 
 
 def _same_dir(a: str, b: str) -> bool:
@@ -1243,10 +1270,16 @@ def _merge_update(existing: Entry, updates: Entry, now: str) -> Entry:
 # --- Task types and metrics ----------------------------------------------------------------
 
 
+def _headline_split(metrics: Any) -> Optional[str]:
+    """The split _headline_metrics reads ('test'), or None for metrics not given per split."""
+    return "test" if isinstance(metrics, dict) and isinstance(metrics.get("test"), dict) else None
+
+
 def _headline_metrics(metrics: Any) -> dict[str, Any]:
     """The metrics to judge a model by: the 'test' split when metrics are given per split."""
-    if isinstance(metrics, dict) and isinstance(metrics.get("test"), dict):
-        return metrics["test"]
+    split = _headline_split(metrics)
+    if split:
+        return metrics[split]
     return metrics if isinstance(metrics, dict) else {}
 
 
