@@ -79,7 +79,8 @@ def _team_snapshot(mirror: _Mirror) -> _Snapshot:
             if tag.startswith(_FEATURE_TAG):
                 feature = _json_object(value)
                 if feature is not None:
-                    feature["feature_id"] = tag[len(_FEATURE_TAG):]
+                    given = feature.get("feature_id")  # the tag's name is the id made safe for MLflow (see _feature_tag)
+                    feature["feature_id"] = given if isinstance(given, str) and given else tag[len(_FEATURE_TAG):]
                     old = features.get(feature["feature_id"])
                     if old is None or _stamp(feature) > _stamp(old):
                         features[feature["feature_id"]] = feature

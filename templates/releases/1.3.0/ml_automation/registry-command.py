@@ -12,6 +12,7 @@
 
 import argparse
 import json
+import os
 import re
 import sys
 import warnings
@@ -97,7 +98,9 @@ def _registry_parser() -> _Parser:
     features.add_argument("--domain", type=_domain_arg, help="only features of this domain")
     common(features, False)
     common(views.add_parser("experiments", help="logged training runs, most recent first"), False)
-    common(views.add_parser("data", help="recorded data versions, most recent first"), False)
+    data = views.add_parser("data", help="recorded data versions, most recent first")
+    data.add_argument("--check", metavar="FILE", help="is FILE a recorded data version? (its table as load_data reads it, and its bytes)")
+    common(data, False)
     lineage = views.add_parser("lineage", help="data -> features -> experiment -> model for one model")
     lineage.add_argument("model_id", type=_model_id_arg, help="the model's id")
     lineage.add_argument("--mermaid", action="store_true", default=argparse.SUPPRESS, help=mermaid_help)
@@ -484,6 +487,8 @@ def _snapshot_view(args: argparse.Namespace, snapshot: _Snapshot, view: str, eve
             table_rows.append([e["experiment_id"], e.get("task_type"), _as_dict(e.get("model")).get("algorithm"), primary_text(e), shown, e.get("status"), made, _created(e)])
         table = _table(["Experiment ID", "Task Type", "Algorithm", "Primary Metric", "Other Metrics (same split)", "Status", "Model", "Created"], table_rows, {4: 64})
         return ("experiments", rows, len(snapshot.experiments)), table + _more(len(rows), len(snapshot.experiments), "experiments (most recent)"), EXIT_OK, damage
+    if view == "data" and args.check:
+        return _data_check(snapshot, args.check) + (damage,)
     if view == "data":
         rows = snapshot.versions if everything else _recent(snapshot.versions)[:limit]
         table = _table(["Fingerprint (short)", "Source", "Rows", "Columns", "Task Type", "Used In"],
@@ -498,6 +503,46 @@ def _snapshot_view(args: argparse.Namespace, snapshot: _Snapshot, view: str, eve
         room = None if everything or args.limit else VIEW_BUDGET_BYTES - len("\n".join(above).encode("utf-8"))
         lines = lines + _summary_mermaid(snapshot, limit, everything, room)
     return data, lines, EXIT_OK, damage
+
+
+def _data_check(snapshot: _Snapshot, path: str) -> tuple[Any, list[str], int]:
+    """`registry data --check FILE`: which recorded data version FILE is, fingerprinted both ways a
+    version may have been recorded: its table as load_data reads it (compute_data_fingerprint of
+    the DataFrame, as the agents record data) and its bytes (compute_data_fingerprint of the path).
+    Exit status 0 when one matches, 1 when none does (the versions recorded from a file of that
+    name are listed), 2 when the file cannot be read."""
+    if not os.path.isfile(path):
+        message = f"no file {path!r} (from {os.getcwd()})"
+        return {"error": message}, [f"Error: {message}"], EXIT_USAGE
+    ways = {"bytes": compute_data_fingerprint(path)}
+    lines = [f"File: {path}"]
+    try:
+        frame = load_data(path)
+        ways = {"table": compute_data_fingerprint(frame), **ways}
+        lines[0] += f" ({count_text(len(frame), 'row')}, {count_text(frame.shape[1], 'column')})"
+    except ImportError:
+        lines.append("- as a table: not checked (pandas is not installed for this Python); the agents record the table")
+    except (OSError, ValueError) as error:
+        lines.append(f"- as a table: load_data cannot read it ({_clip(str(error), 200)})")
+    found = {}
+    for way, fingerprint in ways.items():
+        version = snapshot._versions.get(fingerprint)
+        what = "its table, as load_data reads it" if way == "table" else "its bytes"
+        if version is None:
+            lines.append(f"- {what}: {_short(fingerprint)}, not recorded")
+            continue
+        found[way] = version
+        used = _as_list(version.get("used_in_experiments"))
+        lines.append(f"- {what}: {_short(fingerprint)}, recorded {when_text(version.get('created_at'))} as {_cell(version.get('source_path') or '?', 80)}"
+                     f" ({count_text(len(used), 'experiment')} used it)")
+    if not found:
+        name = os.path.basename(path)
+        same = [v for v in snapshot.versions if os.path.basename(str(v.get("source_path") or "")) == name]
+        lines.append(f"No recorded data version is this file: it changed since, or it was never recorded ({count_text(len(snapshot.versions), 'data version')} recorded).")
+        lines += [f"- recorded from a file named {name}: {_short(v['fingerprint'])}, {when_text(v.get('created_at'))}, {_cell(v.get('rows'))} rows"
+                  for v in _recent(same)[:5]]
+    data = {"file": path, "fingerprints": ways, "matches": {way: version["fingerprint"] for way, version in found.items()}}
+    return data, lines, EXIT_OK if found else EXIT_NOT_FOUND
 
 
 def _damage_lines(damage: Sequence[Damage], everything: bool) -> list[str]:
@@ -572,7 +617,7 @@ def registry_cli(argv: list[str]) -> int:
         if damage:
             data = {"damaged": [str(d) for d in damage if d.kind != "skipped"][: None if complete else 8], "view": data}
         print(_bounded_json(data, budget))
-    elif status in (EXIT_NOT_FOUND, EXIT_USAGE):
+    elif status == EXIT_USAGE or (status == EXIT_NOT_FOUND and not getattr(args, "check", None)):  # data --check: "not recorded" is an answer
         if notices:
             print(_fit(notices, budget))
         print(_fit(lines, budget), file=sys.stderr)

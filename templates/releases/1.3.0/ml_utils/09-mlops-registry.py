@@ -83,6 +83,9 @@ PathArg = Union[str, "os.PathLike[str]"]
 Dirs = Union[PathArg, Sequence[PathArg], None]
 
 _ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+# A feature id is a column's name as the data has it ("mean radius", "petal length (cm)"): 1-128
+# characters, no control character, quote or backslash, no space at either end.
+_FEATURE_ID_PATTERN = re.compile(r'\A(?=\S)[^\x00-\x1f\x7f"\\]{1,128}(?<=\S)\Z')
 _FINGERPRINT_PATTERN = re.compile(r"\A(?:([a-z0-9]{1,16}):)?([0-9A-Za-z]{12,128})\Z")
 
 
@@ -219,8 +222,12 @@ def _same_dir(a: str, b: str) -> bool:
 
 def _check_id(kind: str, value: Any) -> str:
     """Return `value` if it is a safe registry id (1-128 letters, digits, '.', '_', '-', starting with
-    a letter or digit, nothing else: not even a final newline); raise RegistryError otherwise."""
-    if not isinstance(value, str) or not _ID_PATTERN.match(value):
+    a letter or digit, nothing else: not even a final newline; a feature_id, see _FEATURE_ID_PATTERN);
+    raise RegistryError otherwise."""
+    if kind == "feature_id":
+        if not isinstance(value, str) or not _FEATURE_ID_PATTERN.match(value):
+            raise RegistryError(f"invalid feature_id {value!r}: use the column's name, 1-128 characters without control characters, quotes or backslashes")
+    elif not isinstance(value, str) or not _ID_PATTERN.match(value):
         raise RegistryError(f"invalid {kind} {value!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")
     return value
 
@@ -550,7 +557,7 @@ def _unusable(value: Any, id_key: str) -> Optional[str]:
     key = value[id_key]
     if not isinstance(key, str):
         return f"has a {id_key} that is not a string ({_describe(key)})"
-    if not (_FINGERPRINT_PATTERN if id_key == "fingerprint" else _ID_PATTERN).match(key):
+    if not {"fingerprint": _FINGERPRINT_PATTERN, "feature_id": _FEATURE_ID_PATTERN}.get(id_key, _ID_PATTERN).match(key):
         return f"has an invalid {id_key} {key!r}"
     return None
 
@@ -1068,7 +1075,7 @@ def _refuse_damaged(path: str, damage: Sequence[Damage]) -> RegistryDamagedError
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-_LINE_ID = re.compile(r'    \{"([a-z_]+)": "([A-Za-z0-9][A-Za-z0-9._-]{0,127})", ')
+_LINE_ID = re.compile(r'    \{"([a-z_]+)": "([^"\\]{1,128})", ')
 
 
 class _ListFile:
@@ -1329,9 +1336,10 @@ def _promotion_stamp(model: Entry) -> str:
 def _champion_of(models: Sequence[Entry]) -> Optional[Entry]:
     """The champion among `models`. The rule when several are marked champion (copies in two platform
     folders, a hand edit): the most recently promoted one (promoted_at, else updated_at, else
-    created_at); the others count as archived, and the next promotion archives them."""
+    created_at; on a tie the greater model_id, so the order entries were written in never decides);
+    the others count as archived, and the next promotion archives them."""
     champions = [m for m in models if m.get("status") == "champion"]
-    return max(champions, key=_promotion_stamp) if champions else None
+    return max(champions, key=lambda m: (_promotion_stamp(m), str(m.get("model_id")))) if champions else None
 
 
 def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:

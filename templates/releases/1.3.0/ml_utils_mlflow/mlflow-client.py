@@ -7,6 +7,7 @@
 # uses its names.
 
 import contextlib
+import hashlib
 import importlib
 import json
 import logging
@@ -26,6 +27,8 @@ _KEY_TAG = "ml_automation.key"
 _ENTRY_TAG = "ml_automation.entry"
 _UPDATED_TAG = "ml_automation.updated_at"
 _FEATURE_TAG = "ml_automation.feature."
+# What MLflow takes in a tag's name on every platform (letters, digits, '_', '.', '-', ' ').
+_TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_.\- ]")
 _MODEL_ID_TAG = "ml_automation.model_id"
 _PROMOTED_TAG = "ml_automation.promoted_at"
 _FINGERPRINT_INPUT_TAG = "ml_automation.fingerprint"
@@ -64,6 +67,16 @@ def _ms(stamp: Any) -> Optional[int]:
     """A registry time as milliseconds since the epoch (MLflow's unit), or None."""
     moment = _registry_time(stamp)
     return None if moment is None else int(moment.timestamp() * 1000)
+
+def _feature_tag(feature_id: str) -> str:
+    """The run tag naming a feature: a feature id (a column's name, e.g. 'petal length (cm)') with
+    characters MLflow refuses in a tag's name made '_', and a hash of the id added when any was, so
+    two ids never share a tag. The tag's value holds the entry with its own feature_id."""
+    safe = _TAG_UNSAFE.sub("_", feature_id)
+    if safe != feature_id:
+        safe += "--" + hashlib.sha256(feature_id.encode("utf-8")).hexdigest()[:10]
+    return _clip_text(_FEATURE_TAG + safe, _KEY_LIMIT)
+
 
 def _entry_json(entry: Entry, limit: int, keep: Sequence[str] = ()) -> str:
     """`entry` as compact JSON of at most `limit` characters: the largest fields (never those in
@@ -442,7 +455,7 @@ class _Mirror:
             feature = local.feature(feature_id) if isinstance(feature_id, str) else None
             if feature is not None:
                 entry = {k: v for k, v in feature.items() if k != "used_in_models"}
-                tags[_clip_text(_FEATURE_TAG + feature_id, _KEY_LIMIT)] = _entry_json(entry, _RUN_TAG_LIMIT, ("feature_id", "name"))
+                tags[_feature_tag(feature_id)] = _entry_json(entry, _RUN_TAG_LIMIT, ("feature_id", "name"))
         return tags
 
     def _push_run(self, key: str, name: str, entry: Optional[Entry], tags: dict[str, str], params: dict[str, str], metrics: dict[str, float],
