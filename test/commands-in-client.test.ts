@@ -42,9 +42,10 @@ describe("what the plugin lists in every request", () => {
 describe("every command expands in the real client", () => {
   it.each(COMMANDS)("/ml-automation:%s", async (name) => {
     const project = fixture.project();
-    const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:${name} data/sales.csv --target Revenue`, script: [{ reply: "Understood." }] });
-    expect(run.requests, `${run.stdout}\n${run.stderr}`).toHaveLength(1);
-    const received = userText(run.requests[0]!.body);
+    const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:${name} data/sales.csv --target Revenue`, main: ["Understood."] });
+    const [first] = run.conversation("main");
+    expect(first, `${run.stdout}\n${run.stderr}`).toBeDefined();
+    const received = userText(first!.body);
     expect(received).toContain(`# /ml-automation:${name}`);
     expect(received).not.toContain("${CLAUDE_PLUGIN_ROOT}");
     expect(received).not.toMatch(/(^|\s)!`/m);
@@ -59,15 +60,16 @@ describe("every command expands in the real client", () => {
       home: fixture.home,
       cwd: project,
       prompt: "/ml-automation:status",
-      script: [
-        { reply: (request) => bash(/Run `(ml-automation copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found") },
-        { reply: (request) => bash(/```bash\n\s*(python3 -c .*)\n/.exec(userText(request))?.[1] ?? "false # no status command found") },
-        { reply: "Nothing has run yet." },
+      main: [
+        (request) => bash(/Run `(ml-automation copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found"),
+        (request) => bash(/```bash\n\s*(python3 -c .*)\n/.exec(userText(request))?.[1] ?? "false # no status command found"),
+        "Nothing has run yet.",
       ],
       args: ["--permission-mode", "acceptEdits"],
       env: { PATH: pathWithVenv() },
     });
-    const results = run.requests.flatMap((request) => toolResults(request.body));
+    expect(run.unanswered).toEqual([]);
+    const results = run.conversation("main").flatMap((request) => toolResults(request.body));
     expect(results.map((result) => result.isError)).toEqual([false, false]);
     expect(results[0]?.text).toContain("copied ml_utils.py into .");
     expect(JSON.parse(results[1]?.text ?? "{}")).toMatchObject({ completed: [], failed: [] });

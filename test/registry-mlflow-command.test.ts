@@ -29,10 +29,11 @@ beforeAll(() => {
 afterAll(() => rmSync(noMlflow, { recursive: true, force: true }));
 
 async function viaEditor(args: string, env: Record<string, string> = {}) {
-  const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:registry ${args}`, script: [{ reply: "ok" }], env });
+  const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:registry ${args}`, main: ["ok"], env });
   expect(run.timedOut).toBe(false);
-  expect(run.requests, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toHaveLength(1);
-  return userText(run.requests[0]!.body);
+  const [first] = run.conversation("main");
+  expect(first, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toBeDefined();
+  return userText(first!.body);
 }
 
 describe("the MLflow forms of /ml-automation:registry", () => {

@@ -31,7 +31,7 @@ it.skipIf(process.platform !== "linux")("a run that outlives timeoutMs returns s
     home: fixture.home,
     cwd: fixture.project(),
     prompt: `Wait (${marker}).`,
-    script: [{ reply: [{ type: "tool_use", name: "Bash", input: { command: "sleep 60", description: "wait" } }] }, { reply: "Done." }],
+    main: [[{ type: "tool_use", name: "Bash", input: { command: "sleep 60", description: "wait" } }], "Done."],
     args: ["--allowedTools", "Bash(sleep:*)"],
     timeoutMs: 3_000,
   });
