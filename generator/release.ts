@@ -76,7 +76,12 @@ export interface HookHandler {
   event: string;
   /** For tool events: the tools it runs for, e.g. "Write|Edit|MultiEdit". */
   matcher?: string;
-  /** The command; `${CLAUDE_PLUGIN_ROOT}` is the plugin folder. Its identity: a handler with the same command is not added again. */
+  /**
+   * For tool events: a permission rule the call must match for the command to start at all, e.g.
+   * "Write(**\/mlops/**)" (Claude Code's hook `if`, a rule of the tool's own name).
+   */
+  if?: string;
+  /** The command; `${CLAUDE_PLUGIN_ROOT}` is the plugin folder. Its identity, with the event and matcher: such a handler is not added again. */
   command: string;
   /** Seconds before Claude Code gives up on it. */
   timeout?: number;
