@@ -11,6 +11,7 @@ import { applyRelease, type AppliedEdit } from "./apply-release.ts";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { editJson, type JsonFile } from "./json-file.ts";
+import { drawIcon, ICON_PATH, ICON_SOURCE } from "./icon.ts";
 import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts";
 import { checkDestination, pathConflicts, writeBundle, type BundleFiles, type Protected } from "./output.ts";
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
@@ -149,9 +150,14 @@ export function planBuild(options: BuildOptions): BundlePlan {
   add(`${root}/.claude-plugin/plugin.json`, manifests.claude, sources.manifests.claude);
   add(`${root}/.cursor-plugin/plugin.json`, editJson(manifests.cursor, cursor.manifest), sources.manifests.cursor);
   add(MARKETPLACE_PATH, manifests.marketplace, sources.manifests.marketplace);
+  const ownIcon = sources.files.get(ICON_PATH);
+  if (ownIcon && sources.files.has(ICON_SOURCE)) {
+    errors.push(new SourceError(ownIcon.file, `and ${ICON_SOURCE} are both the plugin's icon (the build draws ${ICON_PATH} from ${ICON_SOURCE}): keep one`, undefined, { ruleId: "icon-twice" }));
+  }
   for (const [path, file] of sources.files) {
     const edited = current.get(path);
-    add(`${root}/${path}`, edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
+    if (path === ICON_SOURCE) attempt(() => add(`${root}/${ICON_PATH}`, drawIcon(file.file, file.bytes), file));
+    else add(`${root}/${path}`, edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
     if (file.executable) executables.add(`${root}/${path}`);
   }
   for (const path of created) {
