@@ -202,6 +202,12 @@ export function cursorAgent(file: string, name: string, text: string): string {
   });
 }
 
+/**
+ * Claude Code hook scripts Cursor has no use for: plugin_options.py hands the plugin's options to
+ * Claude Code's session environment file, which Cursor does not have.
+ */
+const CLAUDE_ONLY_HOOK_SCRIPTS = ["hooks/plugin_options.py"];
+
 /** A Cursor hook handler. */
 interface CursorHandler {
   command: string;
@@ -233,7 +239,9 @@ export function cursorHooks(claudeHooks: string | undefined, ownCursorHooks: str
     }
     for (const group of Array.isArray(groups) ? groups : []) {
       for (const handler of (group as { hooks?: Array<{ type?: string; command?: unknown }> }).hooks ?? []) {
-        if (handler.type === "command" && typeof handler.command === "string") add(cursorEvent, handler.command.replace(/\$\{CLAUDE_PLUGIN_ROOT\}/g, "${CURSOR_PLUGIN_ROOT}"));
+        if (handler.type !== "command" || typeof handler.command !== "string") continue;
+        if (CLAUDE_ONLY_HOOK_SCRIPTS.some((script) => key(handler.command as string).includes(script))) continue;
+        add(cursorEvent, handler.command.replace(/\$\{CLAUDE_PLUGIN_ROOT\}/g, "${CURSOR_PLUGIN_ROOT}"));
       }
     }
   }

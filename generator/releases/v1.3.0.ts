@@ -125,8 +125,12 @@ export const release130: Release = {
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },
     { file: "bin/ml-automation", template: "files/bin/ml-automation", executable: true },
     { file: "hooks/registry_guard.py", template: "files/hooks/registry_guard.py" },
+    { file: "hooks/plugin_options.py", template: "files/hooks/plugin_options.py" },
   ],
   hooks: [
+    // The team-server options a person sets with `claude plugin configure` (userConfig) become the
+    // runtime's settings for the session's shell commands.
+    { event: "SessionStart", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/plugin_options.py"', timeout: 10 },
     // A hand-made write to a registry file is checked before it lands (the runtime refuses to touch
     // a file it cannot read, so a broken one would stop every later registry call). The guard starts
     // only for a file below a registry folder (`if`: a rule of each tool's own name), so every other

@@ -39,15 +39,17 @@ export function networkIsolation(): { unshare: string; ip: string } | null {
 }
 
 /**
- * Installs the plugin `plugin` from the marketplace folder `bundleDir` into a new temporary HOME and
- * returns that HOME. Throws Error with the CLI's output when a step fails.
+ * Installs the plugin `plugin` from the marketplace folder `bundleDir` into a new temporary HOME, with
+ * its options (userConfig) set to `config` as `claude plugin install --config KEY=VALUE` sets them,
+ * and returns that HOME. Throws Error with the CLI's output when a step fails.
  */
-export function installBundle(bundleDir: string, plugin = "ml-automation"): string {
+export function installBundle(bundleDir: string, plugin = "ml-automation", config: Record<string, string> = {}): string {
   const home = mkdtempSync(join(tmpdir(), "mla-home-"));
   const marketplace = runClaudeSync(["plugin", "marketplace", "add", resolve(bundleDir)], home);
   if (marketplace.status !== 0) throw new Error(`claude plugin marketplace add failed:\n${marketplace.output}`);
   const name = /marketplace: (\S+)/.exec(marketplace.output)?.[1];
-  const install = runClaudeSync(["plugin", "install", `${plugin}@${name}`], home);
+  const options = Object.entries(config).flatMap(([key, value]) => ["--config", `${key}=${value}`]);
+  const install = runClaudeSync(["plugin", "install", `${plugin}@${name}`, ...options], home);
   if (install.status !== 0) throw new Error(`claude plugin install failed:\n${install.output}`);
   return home;
 }
