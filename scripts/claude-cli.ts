@@ -82,9 +82,9 @@ export interface PluginDetails {
   output: string;
 }
 
-/** Runs `claude ...args` with HOME set to `home` and non-essential traffic off. Output is stdout and stderr together. */
-export function runClaude(args: string[], home: string): CliRun {
-  const env = { ...process.env, HOME: home, USERPROFILE: home, DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" };
+/** Runs `claude ...args` with HOME set to `home`, non-essential traffic off, and `extra` in the environment. Output is stdout and stderr together. */
+export function runClaude(args: string[], home: string, extra: Record<string, string> = {}): CliRun {
+  const env = { ...process.env, HOME: home, USERPROFILE: home, DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", ...extra };
   const { binary } = claudeClient();
   const result = spawnSync(binary, args, { env, encoding: "utf8", timeout: 120_000 });
   if (result.error) throw new Error(`could not run ${binary}: ${result.error.message}`);
