@@ -5,6 +5,7 @@
  * add nothing to what every request costs.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -77,6 +78,46 @@ describe("the registry guard (PreToolUse on Write, Edit, MultiEdit)", () => {
     expect(run.status).toBe(0);
     expect(change.isError).toBe(false);
     expect(readFileSync(file, "utf8")).toBe(broken);
+  });
+});
+
+describe("the registry guard's cost", () => {
+  it("starts only for a write below a registry folder: other writes run no hook process", async () => {
+    const { cwd, file } = filledProject();
+    // A python3 that notes each script it runs, first on the PATH the CLI (and so its hooks) gets.
+    const shims = mkdtempSync(join(tmpdir(), "mla-shim-"));
+    const log = join(shims, "started.log");
+    const real = spawnSync("sh", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(join(shims, "python3"), `#!/bin/sh\nprintf '%s\\n' "$1" >> "${log}"\nexec "${real}" "$@"\n`, { mode: 0o755 });
+    try {
+      const notes = join(cwd, "notes.json");
+      const nested = join(cwd, "data", "params.json");
+      writeFileSync(notes, "{}");
+      const valid = readFileSync(file, "utf8").replace('"name": "ridge"', '"name": "ridge (alpha 1.0)"');
+      const run = await runClaude({
+        home: fixture.home,
+        cwd,
+        prompt: "Update the files.",
+        main: [
+          toolUse("Read", { file_path: notes }),
+          toolUse("Write", { file_path: notes, content: '{"a": 1}' }),
+          toolUse("Write", { file_path: nested, content: '{"b": 2}' }),
+          toolUse("Edit", { file_path: notes, old_string: '"a": 1', new_string: '"a": 2' }),
+          toolUse("Read", { file_path: file }),
+          toolUse("Write", { file_path: file, content: valid }),
+          "Done.",
+        ],
+        args: EDIT_ARGS,
+        env: { PATH: `${shims}:${process.env.PATH ?? ""}` },
+      });
+      expect(run.unanswered).toEqual([]);
+      expect(run.conversation("main").flatMap((request) => toolResults(request.body)).filter((result) => result.isError)).toEqual([]);
+      expect(readFileSync(notes, "utf8")).toBe('{"a": 2}');
+      const guards = readFileSync(log, "utf8").split("\n").filter((line) => line.endsWith("registry_guard.py"));
+      expect(guards).toHaveLength(1); // the registry Write alone
+    } finally {
+      rmSync(shims, { recursive: true, force: true });
+    }
   });
 });
 
