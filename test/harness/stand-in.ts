@@ -57,6 +57,8 @@ export interface RecordedRequest {
   turn: number | null;
   /** What was answered: a turn, WAIT_REPLY, SIDE_REPLY or UNSCRIPTED_REPLY. */
   answer: "turn" | "wait" | "side" | "unscripted";
+  /** When it arrived (performance.now(), milliseconds): for benchmarks, never for assertions. */
+  at: number;
 }
 
 /** The parts of a Messages API request body the tests read. */
@@ -105,7 +107,7 @@ export async function startStandIn(script: Script): Promise<StandIn> {
   const scriptOf = (conversation: ConversationName): Turn[] | undefined =>
     conversation === "main" ? script.main : conversation === null ? undefined : script.agents?.[conversation];
 
-  const answer = (body: MessagesRequest): { reply: Reply; recorded: Omit<RecordedRequest, "index" | "body"> } => {
+  const answer = (body: MessagesRequest): { reply: Reply; recorded: Omit<RecordedRequest, "index" | "body" | "at"> } => {
     const conversation = conversationOf(body, agentCalls);
     if (conversation === "side") return { reply: SIDE_REPLY, recorded: { conversation, turn: null, answer: "side" } };
     if (waitsForBackgroundAgents(body)) return { reply: WAIT_REPLY, recorded: { conversation, turn: null, answer: "wait" } };
@@ -119,13 +121,14 @@ export async function startStandIn(script: Script): Promise<StandIn> {
   const server = createServer((request, response) => {
     readBody(request)
       .then((raw) => {
+        const at = performance.now();
         const path = (request.url ?? "/").split("?")[0];
         if (request.method === "HEAD" || request.method === "GET") return send(response, 200, "application/json", "{}");
         if (path === "/v1/messages/count_tokens") return send(response, 200, "application/json", JSON.stringify({ input_tokens: Math.ceil(raw.length / 4) }));
         if (path !== "/v1/messages") return send(response, 404, "application/json", JSON.stringify({ type: "error", error: { type: "not_found_error", message: path } }));
         const body = JSON.parse(raw) as MessagesRequest;
         const { reply, recorded } = answer(body);
-        requests.push({ index: requests.length, body, ...recorded });
+        requests.push({ index: requests.length, body, ...recorded, at });
         const blocks = (typeof reply === "string" ? [{ type: "text", text: reply } as ReplyBlock] : reply).map((block) =>
           block.type === "tool_use" ? { ...block, id: `toolu_${String(++toolIds).padStart(4, "0")}` } : block,
         );
