@@ -19,6 +19,7 @@ import type { Release } from "./release.ts";
 import { releaseRenderer } from "./render.ts";
 import { buildRuntime } from "./runtime-build.ts";
 import { decodeText, encodeText, loadSources, type SourceFile, type SourceTree, type TextFile } from "./sources.ts";
+import { commandPath, personOnlyWorkflows, releaseForTree, workflowSkills, type WorkflowSkills, type WorkflowTree } from "./workflow-skills.ts";
 
 /** What to build: the source tree, the destination, the releases, and the repository holding their templates. */
 export interface BuildOptions {
@@ -44,6 +45,8 @@ export interface BuildResult {
   edits: AppliedEdit[];
   created: string[];
   runtime: { path: string; sections: string[]; functions: number } | null;
+  /** The workflows offered as skills: how many, the commands merged into them, the person-only ones. */
+  workflows: { skills: number; merged: string[]; personOnly: string[] };
   /** How many files were rendered for Cursor, and what the rendering could not carry over. */
   cursor: { files: number; notes: string[] };
 }
@@ -55,6 +58,8 @@ export interface BundlePlan {
   origins: Map<string, { file: string; bytes: Buffer } | null>;
   /** Bundle paths of files that were executable in the sources. */
   executables: Set<string>;
+  /** Source files not in the bundle, by plugin path: the workflow commands merged into their skills. */
+  removed: Map<string, SourceFile>;
   protect: Protected;
 }
 
@@ -114,8 +119,10 @@ export function planBuild(options: BuildOptions): BundlePlan {
     const file = sources.files.get(path);
     return file ? decodeText(file) : undefined;
   };
+  const inTree = (path: string) => current.has(path) || sources.files.has(path);
   for (const release of chain) {
-    const released = attempt(() => applyRelease(documentOf, release, releaseRenderer(options.templateRoot, release)));
+    // A workflow whose command the tree holds only as its skill (a built bundle) is edited there.
+    const released = attempt(() => applyRelease(documentOf, releaseForTree(release, inTree), releaseRenderer(options.templateRoot, release)));
     if (!released) break;
     for (const [path, text] of released.documents) {
       const before = documentOf(path);
@@ -135,9 +142,17 @@ export function planBuild(options: BuildOptions): BundlePlan {
     const text = file ? file.bytes.toString("utf8").replace(/^\uFEFF/, "") : (current.get(path)?.text ?? "");
     attempt(() => readFrontmatter(file?.file ?? path, text));
   }
-  // What Cursor reads is rendered from the released files: only when they are sound (their problems are already reported).
-  const cursor = errors.length ? undefined : attempt(() => renderForCursor(sources, current, created, parsed?.cursor ?? null, options.templateRoot));
-  if (errors.length || !manifests || runtime === undefined || !cursor) throw new SourceErrors(errors);
+  // Each workflow becomes one skill, and what Cursor reads is rendered from the result: only when the
+  // released files are sound (their problems are already reported).
+  const released = releasedTree(sources, current, created);
+  const workflows = errors.length ? undefined : attempt(() => workflowSkills(released, personOnlyWorkflows(options.releases)));
+  const bundled = workflows && bundledTree(released, workflows);
+  const bytesOf = (path: string) => {
+    const edited = current.get(path);
+    return edited ? encodeText(edited.text, edited.bom) : sources.files.get(path)?.bytes;
+  };
+  const cursor = bundled && attempt(() => renderForCursor(bundled, parsed?.cursor ?? null, options.templateRoot, String(parsed?.claude.data.name), bytesOf));
+  if (errors.length || !manifests || runtime === undefined || !workflows || !cursor) throw new SourceErrors(errors);
 
   const root = manifests.pluginName;
   const files: BundleFiles = new Map();
@@ -147,22 +162,32 @@ export function planBuild(options: BuildOptions): BundlePlan {
     files.set(path, content);
     origins.set(path, origin && "bytes" in origin ? origin : origin ? { file: origin.file, bytes: encodeText(origin.text, origin.bom) } : null);
   };
-  add(`${root}/.claude-plugin/plugin.json`, manifests.claude, sources.manifests.claude);
+  add(`${root}/.claude-plugin/plugin.json`, withoutMergedCommands(manifests.claude, parsed?.claude.data.commands, workflows.merged), sources.manifests.claude);
   add(`${root}/.cursor-plugin/plugin.json`, editJson(manifests.cursor, cursor.manifest), sources.manifests.cursor);
   add(MARKETPLACE_PATH, manifests.marketplace, sources.manifests.marketplace);
   const ownIcon = sources.files.get(ICON_PATH);
   if (ownIcon && sources.files.has(ICON_SOURCE)) {
     errors.push(new SourceError(ownIcon.file, `and ${ICON_SOURCE} are both the plugin's icon (the build draws ${ICON_PATH} from ${ICON_SOURCE}): keep one`, undefined, { ruleId: "icon-twice" }));
   }
+  const merged = new Set(workflows.merged);
+  const removed = new Map([...sources.files].filter(([path]) => merged.has(path)));
   for (const [path, file] of sources.files) {
+    if (merged.has(path)) continue;
+    const skill = workflows.skills.get(path);
     const edited = current.get(path);
     if (path === ICON_SOURCE) attempt(() => add(`${root}/${ICON_PATH}`, drawIcon(file.file, file.bytes), file));
-    else add(`${root}/${path}`, edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
+    else add(`${root}/${path}`, skill !== undefined ? encodeText(skill, edited?.bom ?? decodeText(file).bom) : edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
     if (file.executable) executables.add(`${root}/${path}`);
   }
   for (const path of created) {
     const text = current.get(path)?.text;
-    if (text !== undefined && !sources.files.has(path)) add(`${root}/${path}`, encodeText(text), null);
+    if (text !== undefined && !sources.files.has(path) && !merged.has(path)) add(`${root}/${path}`, encodeText(workflows.skills.get(path) ?? text), null);
+  }
+  for (const [path, text] of workflows.skills) {
+    if (files.has(`${root}/${path}`)) continue;
+    // A command alone became this skill: the command's source is where it came from.
+    const command = sources.files.get(commandPath(path.split("/")[1] ?? ""));
+    add(`${root}/${path}`, encodeText(text, command && decodeText(command).bom), command ?? null);
   }
   for (const newFile of chain.flatMap((release) => release.newFiles)) {
     if (newFile.executable) executables.add(`${root}/${newFile.file}`);
@@ -185,24 +210,55 @@ export function planBuild(options: BuildOptions): BundlePlan {
     edits,
     created,
     runtime: runtime ? { path: runtimePath, sections: runtime.sections, functions: runtime.functions } : null,
+    workflows: { skills: workflows.names.length, merged: workflows.merged, personOnly: workflows.personOnly },
     cursor: { files: cursor.files.size, notes: cursor.notes },
   };
-  return { result, files, origins, executables, protect };
+  return { result, files, origins, executables, protect, removed };
 }
 
 /**
- * What Cursor reads, rendered from the released files (see platforms/cursor.ts): `current` holds the
- * texts the releases changed or created, the rest is read from the sources; `cursorManifest` is the
- * sources' parsed Cursor manifest (its hooks file keeps its handlers).
+ * The Claude Code manifest `text` without the `commands` entries (`declared`) that named a command now
+ * merged into its skill, or the commands/ folder they emptied: the key is removed when none is left.
  */
-function renderForCursor(sources: SourceTree, current: Map<string, TextFile>, created: string[], cursorManifest: JsonFile | null, templateRoot: string) {
+function withoutMergedCommands(text: string, declared: unknown, merged: string[]): string {
+  if (declared === undefined) return text;
+  const gone = (path: unknown) => {
+    const plain = typeof path === "string" ? path.replace(/^\.\//, "").replace(/\/+$/, "") : "";
+    return merged.includes(plain) || (plain === "commands" && merged.length > 0);
+  };
+  const list = Array.isArray(declared) ? declared : [declared];
+  const kept = list.filter((path) => !gone(path));
+  if (kept.length === list.length) return text;
+  return editJson(text, [[["commands"], kept.length === 0 ? undefined : Array.isArray(declared) ? kept : kept[0]]]);
+}
+
+/** The released plugin: `current` holds the texts the releases changed or created, the rest is read from the sources. */
+function releasedTree(sources: SourceTree, current: Map<string, TextFile>, created: string[]): WorkflowTree {
   const text = (path: string) => current.get(path)?.text ?? (sources.files.has(path) ? decodeText(sources.files.get(path)!).text : undefined);
   const origin = (path: string) => current.get(path)?.file ?? sources.files.get(path)?.file ?? path;
-  const paths = [...new Set([...sources.files.keys(), ...created])].filter((path) => !path.startsWith(`${CURSOR_FOLDER}/`));
+  return { paths: [...new Set([...sources.files.keys(), ...created])], text, origin };
+}
+
+/** The plugin as bundled: the released tree with each workflow as its skill and without the commands merged into one. */
+function bundledTree(released: WorkflowTree, workflows: WorkflowSkills): WorkflowTree {
+  const merged = new Set(workflows.merged);
+  return {
+    paths: [...new Set([...released.paths, ...workflows.skills.keys()])].filter((path) => !merged.has(path)),
+    text: (path) => workflows.skills.get(path) ?? released.text(path),
+    origin: (path) => (workflows.skills.has(path) ? `${path} (a workflow's skill)` : released.origin(path)),
+  };
+}
+
+/**
+ * What Cursor reads, rendered from the bundled plugin (see platforms/cursor.ts); `cursorManifest` is
+ * the sources' parsed Cursor manifest (its hooks file keeps its handlers).
+ */
+function renderForCursor(plugin: WorkflowTree, cursorManifest: JsonFile | null, templateRoot: string, name: string, bytes: (path: string) => Buffer | undefined) {
+  const paths = plugin.paths.filter((path) => !path.startsWith(`${CURSOR_FOLDER}/`));
   const declared = cursorManifest?.data.hooks;
   const ownHooks = typeof declared === "string" ? declared.replace(/^\.\//, "") : undefined;
   const sessionStart = readFileSync(join(templateRoot, "templates", "platforms", "cursor", "session_start.py"), "utf8");
-  return renderCursor({ paths, text, origin }, sessionStart, ownHooks);
+  return renderCursor({ ...plugin, paths, bytes }, sessionStart, ownHooks, name);
 }
 
 /**

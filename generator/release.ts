@@ -99,6 +99,11 @@ export interface Release {
   newFiles: NewFile[];
   /** Hook handlers added to hooks/hooks.json (created when the tree has none). */
   hooks?: HookHandler[];
+  /**
+   * Workflows only a person starts, by name, each with the reason: their skill in the bundle gets
+   * `disable-model-invocation: true` (listed to the model in no request, still run when typed).
+   */
+  personOnly?: Record<string, string>;
   /** ml_utils.py section templates the release adds or replaces (matched by their banner). */
   runtimeSections: string[];
   /** Functions the compiled ml_utils.py must define. */

@@ -17,7 +17,9 @@ export function formatReport(result: BuildResult, marketplaceName: string): stri
     `New files: ${result.created.join(", ") || "none"}`,
     `Manifests at ${result.version}: ${root}/.claude-plugin/plugin.json, ${root}/.cursor-plugin/plugin.json, .claude-plugin/marketplace.json`,
   ];
-  lines.push(`Cursor: ${result.cursor.files} files rendered under ${root}/cursor/ (commands, a skill per command, agents, hooks)`);
+  const { workflows } = result;
+  lines.push(`Workflows: ${workflows.skills} skills (skills/NAME/SKILL.md), ${workflows.merged.length} command${workflows.merged.length === 1 ? "" : "s"} merged into them${workflows.personOnly.length ? `; only a person starts ${workflows.personOnly.join(", ")} (disable-model-invocation)` : ""}`);
+  lines.push(`Cursor: ${result.cursor.files} files rendered under ${root}/cursor/ (a skill per workflow, agents, hooks)`);
   for (const note of result.cursor.notes) lines.push(`  ${note}`);
   if (result.runtime) {
     lines.push(`Runtime: ${result.runtime.path} (sections ${result.runtime.sections.join(", ")}; ${result.runtime.functions} functions)`);

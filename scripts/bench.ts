@@ -204,7 +204,7 @@ try {
   console.log(`  first request with the plugin     ${cost.withPlugin.toLocaleString("en")} characters`);
   console.log(`  the same request, plugin disabled ${cost.withoutPlugin.toLocaleString("en")} characters`);
   console.log(`  added by the plugin               ${cost.added.toLocaleString("en")} characters (bar: 2,400; 3,826 before one listing per workflow)`);
-  console.log(`  listing lines                     ${cost.lines.length} (${details.agents.length} agents, ${details.skills.length} commands)`);
+  console.log(`  listing lines                     ${cost.lines.length} (${details.agents.length} agents, ${details.skills.length} skills)`);
   console.log(`  claude plugin details' estimate   ~${details.alwaysOnTokens} tokens\n`);
 
   const writes = await benchWrites(bundle);

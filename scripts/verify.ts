@@ -37,7 +37,7 @@ export function verifyBundle(dir: string): CheckResult[] {
     { name: "manifests agree on name and version", problems: checkManifests(bundle, currentRelease.version) },
     { name: "every path a manifest names and every recorded file is in the bundle", problems: checkPaths(bundle) },
     { name: "frontmatter keys known to Claude Code, skill names = folders", problems: checkFrontmatter(bundle.documents) },
-    { name: "commands named as Claude Code lists them (/plugin:command)", problems: checkCommandMentions(bundle.documents, String(bundle.claude.data.name)) },
+    { name: "workflows named as people type them (/registry; /plugin:name where Claude Code has the name), none listed twice", problems: checkCommandMentions(bundle.documents, String(bundle.claude.data.name)) },
     { name: "Cursor manifest rules", problems: bundle.cursor ? checkCursorManifest(bundle.cursor, bundle.pluginDir) : [] },
     { name: "what Cursor reads holds no Claude-only construct, hooks in Cursor's format", problems: bundle.cursor ? checkCursorFiles(bundle.cursor, bundle.pluginDir) : [] },
     { name: "ml_utils.py compiles and defines the registry API", problems: runtime.problems },

@@ -75,7 +75,7 @@ describe(`claude plugin validate --strict (Claude Code ${client.version})`, () =
 });
 
 describe("installed from the local marketplace", () => {
-  it("lists 10 agents and the registry command, at version 1.3.0, within 1,000 always-on tokens", () => {
+  it("lists 10 agents and the registry skill, at version 1.3.0, within 1,000 always-on tokens", () => {
     const details = installAndDescribe(dist, "ml-automation");
     expect(details.version).toBe("1.3.0");
     expect(details.agents.sort()).toEqual([

@@ -1,24 +1,29 @@
 /**
- * The bundle as Claude Code lists and runs it: one listing line per workflow and agent, what the
- * plugin adds to every request, and every command expanding in the real client (no variable or `!`
- * line left for the model to puzzle over), followed through where it runs something.
+ * The bundle as Claude Code lists and runs it: one listing line per agent and per workflow the model may
+ * start, none for a workflow only a person starts, what the plugin adds to every request, and every
+ * workflow reached as people type it (bare and namespaced) and expanding in the real client (no variable
+ * or `!` line left for the model to puzzle over), followed through where it runs something.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readFrontmatter } from "../generator/frontmatter.ts";
+import { release130 } from "../generator/releases/v1.3.0.ts";
+import { CLAUDE_CODE_COMMANDS } from "../scripts/verify/command-checks.ts";
 import { runClaude } from "./harness/claude.ts";
 import { measureContextCost, type ContextCost } from "./harness/context-cost.ts";
 import { pathWithVenv } from "./harness/project.ts";
 import { toolUse } from "./harness/stand-in.ts";
-import { toolResults, userText } from "./harness/transcript.ts";
+import { allText, toolResults, userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 const AGENTS = [
   "assigner", "brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst",
   "ml-theory-advisor", "mlops-engineer", "orchestrator", "pr-approver",
 ];
-const COMMANDS = ["deploy", "eda", "evaluate", "preprocess", "registry", "report", "status", "team-analyze", "team-coldstart", "team-review", "test", "train"];
+const WORKFLOWS = ["deploy", "eda", "evaluate", "preprocess", "registry", "report", "status", "team-analyze", "team-coldstart", "team-review", "test", "train"];
+const PERSON_ONLY = Object.keys(release130.personOnly ?? {}).sort();
 
 const fixture = useClientFixture({ fill: false });
 let cost: ContextCost;
@@ -27,30 +32,59 @@ beforeAll(async () => {
   cost = await measureContextCost(fixture.bundle);
 });
 
+/** The description of the bundle's skill `name`. */
+function description(name: string): string {
+  const file = join(fixture.plugin, "skills", name, "SKILL.md");
+  return String(readFrontmatter(file, readFileSync(file, "utf8"))?.data.description);
+}
+
 describe("what the plugin lists in every request", () => {
-  it("one line per agent and per workflow, none twice", () => {
+  it("one line per agent and per workflow the model may start, none twice; the person-only ones in no request", async () => {
+    expect(PERSON_ONLY).toEqual(["deploy", "registry", "status", "team-coldstart", "team-review"]);
     const names = cost.lines.map((line) => /^- ml-automation:([\w-]+):/.exec(line)?.[1]);
-    expect([...names].sort()).toEqual([...AGENTS, ...COMMANDS].sort());
+    expect([...names].sort()).toEqual([...AGENTS, ...WORKFLOWS.filter((name) => !PERSON_ONLY.includes(name))].sort());
+    // A conversation that starts one workflow: no request of it names a person-only workflow's description.
+    const run = await runClaude({ home: fixture.home, cwd: fixture.project(), prompt: "/eda data/sales.csv", main: ["Understood."] });
+    expect(run.conversation("main").length).toBeGreaterThan(0);
+    for (const request of run.conversation("main")) {
+      const text = allText(request.body);
+      for (const name of PERSON_ONLY) {
+        expect(text, name).not.toContain(description(name));
+        expect(text, name).not.toContain(`- ml-automation:${name}:`);
+      }
+      expect(text).toContain(`- ml-automation:eda: ${description("eda")}`);
+    }
   });
 
-  it(`adds at most 2,400 characters to a request (the bar; 3,826 with every workflow listed twice)`, () => {
+  it("adds at most 1,600 characters to a request (2,133 when every workflow was a listed command)", () => {
     expect(cost.added).toBeGreaterThan(1000);
-    expect(cost.added).toBeLessThanOrEqual(2400);
+    expect(cost.added).toBeLessThanOrEqual(1600);
   });
 });
 
-describe("every command expands in the real client", () => {
-  it.each(COMMANDS)("/ml-automation:%s", async (name) => {
-    const project = fixture.project();
-    const run = await runClaude({ home: fixture.home, cwd: project, prompt: `/ml-automation:${name} data/sales.csv --target Revenue`, main: ["Understood."] });
-    const [first] = run.conversation("main");
-    expect(first, `${run.stdout}\n${run.stderr}`).toBeDefined();
-    const received = userText(first!.body);
-    expect(received).toContain(`# /ml-automation:${name}`);
-    expect(received).not.toContain("${CLAUDE_PLUGIN_ROOT}");
-    expect(received).not.toMatch(/(^|\s)!`/m);
-    const source = readFileSync(join(fixture.plugin, "commands", `${name}.md`), "utf8");
-    if (source.includes("$ARGUMENTS") && name !== "registry") expect(received).toContain("data/sales.csv --target Revenue");
+/** Runs `prompt` and returns what the model received, after checking the workflow `name` expanded in it. */
+async function expanded(name: string, prompt: string): Promise<string> {
+  const run = await runClaude({ home: fixture.home, cwd: fixture.project(), prompt, main: ["Understood."] });
+  const [first] = run.conversation("main");
+  expect(first, `${prompt}: nothing reached the model\n${run.stdout}\n${run.stderr}`).toBeDefined();
+  const received = userText(first!.body);
+  const title = CLAUDE_CODE_COMMANDS.has(name) ? `# /ml-automation:${name}` : `# /${name}`;
+  expect(received, prompt).toContain(title);
+  expect(received).not.toContain("${CLAUDE_PLUGIN_ROOT}");
+  expect(received).not.toMatch(/(^|\s)!`/m);
+  return received;
+}
+
+describe("every workflow reached as people type it, expanding in the real client", () => {
+  it.each(WORKFLOWS.filter((name) => !CLAUDE_CODE_COMMANDS.has(name)))("/%s, bare", async (name) => {
+    const received = await expanded(name, `/${name} data/sales.csv --target Revenue`);
+    const skill = readFileSync(join(fixture.plugin, "skills", name, "SKILL.md"), "utf8");
+    if (skill.includes("$ARGUMENTS") && name !== "registry") expect(received).toContain("data/sales.csv --target Revenue");
+  });
+
+  // A name Claude Code has itself (status) is typed namespaced: the client's own command wins the bare name.
+  it.each(WORKFLOWS)("/ml-automation:%s, namespaced", async (name) => {
+    await expanded(name, `/ml-automation:${name} data/sales.csv --target Revenue`);
   });
 
   it("/ml-automation:status followed as written: the copy step and the status command both run", async () => {

@@ -1,18 +1,20 @@
 /**
  * The bundle as Cursor uses it. No Cursor client runs here, so each step Cursor takes is taken the
  * documented way: the manifest is read, its hooks file's commands are run with ${CURSOR_PLUGIN_ROOT}
- * set to the plugin folder, in the project folder, with Cursor-shaped JSON on stdin, and the commands'
+ * set to the plugin folder, in the project folder, with Cursor-shaped JSON on stdin, and the skills'
  * instructions are run as the model would run them.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseJsonFile } from "../generator/json-file.ts";
+import { TYPED_ARGUMENTS } from "../generator/platforms/cursor.ts";
 import { checkCursorManifest } from "../scripts/verify/cursor-checks.ts";
 import { checkCursorFiles } from "../scripts/verify/cursor-file-checks.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 import { venvPython } from "./harness/project.ts";
+import { tempDir } from "./helpers.ts";
 
 const fixture = useClientFixture({ install: false });
 let plugin: string;
@@ -34,9 +36,13 @@ function runHook(event: string, cwd: string, input: Record<string, unknown>) {
 }
 
 describe("the Cursor manifest and what it names", () => {
-  it("follows Cursor's manifest rules, and its commands, skills, agents and hooks hold nothing Cursor cannot use", () => {
+  it("follows Cursor's manifest rules, and its skills, agents and hooks hold nothing Cursor cannot use", () => {
     const manifest = parseJsonFile(".cursor-plugin/plugin.json", readFileSync(join(plugin, ".cursor-plugin", "plugin.json"), "utf8"));
-    expect(manifest.data).toMatchObject({ commands: "cursor/commands/", skills: "cursor/skills/", agents: "cursor/agents/", hooks: "cursor/hooks.json" });
+    expect(manifest.data).toMatchObject({ skills: "cursor/skills/", agents: "cursor/agents/", hooks: "cursor/hooks.json" });
+    // One Cursor skill per workflow: no commands of the same names.
+    expect(manifest.data.commands).toBeUndefined();
+    expect(existsSync(join(plugin, "cursor", "commands"))).toBe(false);
+    expect(readdirSync(join(plugin, "cursor", "skills")).sort()).toEqual(["deploy", "eda", "evaluate", "preprocess", "registry", "report", "status", "team-analyze", "team-coldstart", "team-review", "test", "train"]);
     expect(checkCursorManifest(manifest, plugin)).toEqual([]);
     expect(checkCursorFiles(manifest, plugin)).toEqual([]);
   });
@@ -97,28 +103,90 @@ describe("the guard hooks with Cursor's input and answers", () => {
   });
 });
 
-describe("/ml-automation:registry in Cursor, its step run as the model runs it", () => {
-  /** The command line cursor/commands/registry.md tells the model to run, with `args` each in single quotes. */
-  function registryStep(args: string[]): string {
-    const text = readFileSync(join(plugin, "cursor", "commands", "registry.md"), "utf8");
-    const command = /Run `(python3 \.cursor\/ml_automation\.py [^`]*)` from the project root, followed by the arguments/.exec(text)?.[1];
-    if (!command) throw new Error(`no runtime step in cursor/commands/registry.md:\n${text}`);
-    return [command, ...args.map((arg) => `'${arg}'`)].join(" ");
+/** A fenced bash block of a Cursor skill, found by a line it holds. */
+function bashBlock(skill: string, holding: string): string {
+  const text = readFileSync(join(plugin, "cursor", "skills", skill, "SKILL.md"), "utf8");
+  const block = [...text.matchAll(/```bash\n([\s\S]*?)\n```/g)].map((match) => match[1] ?? "").find((code) => code.includes(holding));
+  if (!block) throw new Error(`no bash block holding ${holding} in cursor/skills/${skill}/SKILL.md:\n${text}`);
+  return block;
+}
+
+describe("/registry in Cursor, its step run as the model runs it", () => {
+  /** The registry step of cursor/skills/registry/SKILL.md with the arguments pasted as typed, as the skill says. */
+  function registryStep(typed: string): string {
+    const block = bashBlock("registry", "--editor registry");
+    expect(block.split("\n")).toContain(TYPED_ARGUMENTS);
+    return block.replace(TYPED_ARGUMENTS, typed);
   }
 
-  it("repair only shows what it would do, as the command says (the damaged file stays as it was)", () => {
+  it("repair only shows what it would do, as the skill says (the damaged file stays as it was)", () => {
     const cwd = fixture.project();
     expect(runHook("sessionStart", cwd, {}).status).toBe(0);
     const registry = join(cwd, "mlops", "model-registry.json");
     writeFileSync(registry, readFileSync(registry, "utf8").slice(0, -40));
     const before = readFileSync(registry);
-    const shown = spawnSync("sh", ["-c", registryStep(["repair"])], { cwd, encoding: "utf8" });
+    const shown = spawnSync("sh", ["-c", registryStep("repair")], { cwd, encoding: "utf8" });
     expect(shown.stdout).toContain("only shows what it would do");
     expect(shown.stdout).toContain("Dry run, nothing changed");
     expect(readFileSync(registry)).toEqual(before);
     expect(readdirSync(join(cwd, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
-    const views = spawnSync("sh", ["-c", registryStep(["models"])], { cwd, encoding: "utf8" });
+    // The same view as in a terminal; its status (3: damaged) is named on the last line, since the model sees no exit status.
+    const views = spawnSync("sh", ["-c", registryStep("models")], { cwd, encoding: "utf8" });
     const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
-    expect(views.stdout).toBe(direct.stdout);
+    expect(direct.status).toBe(3);
+    expect(views.stdout).toBe(`${direct.stderr}${direct.stdout}\n(ml_utils.py registry exited with status 3)\n`);
+  });
+
+  it("the launcher splits the arguments as typed: quotes keep a value whole, and ; && $( ) ` run nothing", () => {
+    const cwd = fixture.project();
+    expect(runHook("sessionStart", cwd, {}).status).toBe(0);
+    const quoted = spawnSync("sh", ["-c", registryStep("lineage 'no such model'")], { cwd, encoding: "utf8" });
+    expect(quoted.status).toBe(0);
+    expect(quoted.stdout).toContain("no such model");
+    for (const typed of ["models; touch PWNED", "models && touch PWNED", "models $(touch PWNED)", "models `touch PWNED`", "models | touch PWNED"]) {
+      const run = spawnSync("sh", ["-c", registryStep(typed)], { cwd, encoding: "utf8" });
+      expect(run.status, typed).toBe(0);
+      expect(existsSync(join(cwd, "PWNED")), typed).toBe(false);
+    }
+    const none = spawnSync("sh", ["-c", registryStep("")], { cwd, encoding: "utf8" });
+    const summary = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry"], { cwd, encoding: "utf8" });
+    expect(none.stdout).toBe(summary.stdout);
+  });
+});
+
+describe("a Cursor skill whose launcher is missing", () => {
+  it("says how to write it: the plugin's own hook script, found where Cursor installed the plugin; the workflow then runs", () => {
+    const cwd = fixture.project();
+    const home = tempDir("mla-cursor-home-");
+    const installed = join(home, ".cursor", "plugins", "cache", "local", "ml-automation", "1.3.0");
+    mkdirSync(join(installed, ".."), { recursive: true });
+    cpSync(plugin, installed, { recursive: true });
+    const recovery = bashBlock("registry", "session_start.py");
+    expect(readFileSync(join(plugin, "cursor", "skills", "registry", "SKILL.md"), "utf8")).toMatch(/\*\*If `\.cursor\/ml_automation\.py` is missing\*\*/);
+    const written = spawnSync("sh", ["-c", recovery], { cwd, encoding: "utf8", env: { ...process.env, HOME: home } });
+    expect(written.status, written.stderr).toBe(0);
+    const launched = spawnSync("python3", [".cursor/ml_automation.py", "--plugin-root"], { cwd, encoding: "utf8" });
+    expect(launched.stdout.trim()).toBe(installed);
+    const views = spawnSync("sh", ["-c", bashBlock("registry", "--editor registry").replace(TYPED_ARGUMENTS, "models")], { cwd, encoding: "utf8" });
+    expect(views.stdout).toContain("model_random_forest");
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("fails without writing anything when the plugin is not under ~/.cursor, so the model asks for a new chat as told", () => {
+    const cwd = fixture.project();
+    const home = tempDir("mla-cursor-home-");
+    const failed = spawnSync("sh", ["-c", bashBlock("eda", "session_start.py")], { cwd, encoding: "utf8", env: { ...process.env, HOME: home } });
+    expect(failed.status).not.toBe(0);
+    expect(existsSync(join(cwd, ".cursor", "ml_automation.py"))).toBe(false);
+    expect(readFileSync(join(plugin, "cursor", "skills", "eda", "SKILL.md"), "utf8")).toContain("ask the person to start a new chat");
+    rmSync(home, { recursive: true, force: true });
+  });
+});
+
+describe("Cursor's agents keep what it can express of their tool limits", () => {
+  it("an agent whose tools write no file is read-only; one that writes is not", () => {
+    const frontmatter = (agent: string) => /^---\n([\s\S]*?)\n---/.exec(readFileSync(join(plugin, "cursor", "agents", `${agent}.md`), "utf8"))?.[1] ?? "";
+    for (const agent of ["brutal-code-reviewer", "ml-theory-advisor", "pr-approver", "assigner"]) expect(frontmatter(agent), agent).toContain("readonly: true");
+    for (const agent of ["developer", "eda-analyst", "mlops-engineer", "orchestrator"]) expect(frontmatter(agent), agent).not.toContain("readonly");
   });
 });

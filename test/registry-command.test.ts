@@ -1,6 +1,7 @@
 /**
- * /ml-automation:registry in the real Claude Code CLI, on a registry filled by a scikit-learn flow:
- * what the model receives for every form, for every error, and for arguments that try to be shell.
+ * /registry in the real Claude Code CLI, on a registry filled by a scikit-learn flow: what the model
+ * receives for every form (typed bare, as people type it, and namespaced), for every error, and for
+ * arguments that try to be shell.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,9 +22,10 @@ function direct(args: string[], cwd = fixture.filled) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Runs `/ml-automation:registry ARGS` in the CLI and returns the text the model received. */
-async function viaEditor(args: string, options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const run = await runClaude({ home: fixture.home, cwd: options.cwd ?? fixture.filled, prompt: `/ml-automation:registry ${args}`.trimEnd(), main: ["Here is your registry."], env: options.env });
+/** Runs `/registry ARGS` (or `/ml-automation:registry ARGS` with `namespaced`) in the CLI and returns the text the model received. */
+async function viaEditor(args: string, options: { cwd?: string; env?: Record<string, string>; namespaced?: boolean } = {}) {
+  const command = options.namespaced ? "/ml-automation:registry" : "/registry";
+  const run = await runClaude({ home: fixture.home, cwd: options.cwd ?? fixture.filled, prompt: `${command} ${args}`.trimEnd(), main: ["Here is your registry."], env: options.env });
   expect(run.timedOut).toBe(false);
   expect(run.status).toBe(0);
   const [first] = run.conversation("main");
@@ -31,7 +33,7 @@ async function viaEditor(args: string, options: { cwd?: string; env?: Record<str
   return userText(first!.body);
 }
 
-describe("every /ml-automation:registry form reaches the model with the runtime's output", () => {
+describe("every /registry form reaches the model with the runtime's output", () => {
   it.each([
     ["summary", ""],
     ["models", "models"],
@@ -50,6 +52,13 @@ describe("every /ml-automation:registry form reaches the model with the runtime'
     const received = await viaEditor(args);
     expect(received).toContain(expected.stdout.trim());
     expect(received).toContain("Show the runtime's output to the user");
+  });
+
+  it("typed namespaced too (/ml-automation:registry models --champion), the same output", async () => {
+    const expected = direct(["models", "--champion"]);
+    const received = await viaEditor("models --champion", { namespaced: true });
+    expect(received).toContain(expected.stdout.trim());
+    expect(received).toContain("# /registry");
   });
 });
 
@@ -175,12 +184,12 @@ describe("arguments are data: nothing the user or the model passes runs as shell
   it("the same payload does run with a command file that pastes $ARGUMENTS into the shell (the check can fail)", async () => {
     const unsafe = join(mkdtempSync(join(tmpdir(), "mla-unsafe-")), "dist");
     cpSync(fixture.bundle, unsafe, { recursive: true });
-    const command = join(unsafe, "ml-automation", "commands", "registry.md");
+    const command = join(unsafe, "ml-automation", "skills", "registry", "SKILL.md");
     const text = readFileSync(command, "utf8");
     writeFileSync(command, text.replace(/!`ml-automation[^`]*`/, "!`ml-automation registry $ARGUMENTS`"));
     const unsafeHome = installBundle(unsafe);
     try {
-      const run = await runClaude({ home: unsafeHome, cwd: fixture.filled, prompt: "/ml-automation:registry models; echo PWNED$((6*7))", main: ["ok"] });
+      const run = await runClaude({ home: unsafeHome, cwd: fixture.filled, prompt: "/registry models; echo PWNED$((6*7))", main: ["ok"] });
       expect(userText(run.conversation("main")[0]!.body)).toContain("PWNED42");
     } finally {
       for (const dir of [unsafeHome, join(unsafe, "..")]) rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /**
- * /ml-automation:registry's MLflow forms in the real Claude Code CLI: `sync` and `--from mlflow` reach
+ * /registry's MLflow forms in the real Claude Code CLI: `sync` and `--from mlflow` reach
  * the runtime through the editor mode, and their errors (the mirror switched off, MLflow's client not
  * installed) reach the model with the command's guidance. (The CLI runs in a loopback-only network
  * namespace of its own, so a tracking server outside it cannot be reached from there: the forms
@@ -29,14 +29,14 @@ beforeAll(() => {
 afterAll(() => rmSync(noMlflow, { recursive: true, force: true }));
 
 async function viaEditor(args: string, env: Record<string, string> = {}, home = fixture.home) {
-  const run = await runClaude({ home, cwd: project, prompt: `/ml-automation:registry ${args}`, main: ["ok"], env });
+  const run = await runClaude({ home, cwd: project, prompt: `/registry ${args}`, main: ["ok"], env });
   expect(run.timedOut).toBe(false);
   const [first] = run.conversation("main");
   expect(first, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toBeDefined();
   return userText(first!.body);
 }
 
-describe("the MLflow forms of /ml-automation:registry", () => {
+describe("the MLflow forms of /registry", () => {
   it("sync with the mirror off: the model is told which variable to set", async () => {
     const received = await viaEditor("sync", { MLFLOW_TRACKING_URI: "", ML_AUTOMATION_MLFLOW_URI: "" });
     expect(received).toContain("the MLflow mirror is off (MLFLOW_TRACKING_URI is not set): set MLFLOW_TRACKING_URI");

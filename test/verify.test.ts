@@ -1,6 +1,6 @@
 /** npm run verify: passes on a fresh build, and names the file and the problem for each kind of breakage. */
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBuild, runVerify, tempDir } from "./helpers.ts";
 
@@ -13,7 +13,8 @@ function broken(name: string, path: string, change: (text: string) => string): s
   const copy = join(work, name);
   cpSync(dist, copy, { recursive: true });
   const file = join(copy, "ml-automation", path);
-  writeFileSync(file, change(readFileSync(file, "utf8")));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, change(existsSync(file) ? readFileSync(file, "utf8") : ""));
   return copy;
 }
 
@@ -33,26 +34,33 @@ describe("npm run verify", () => {
       const end = t.indexOf("## Agent Report Bus");
       return t.slice(0, start) + t.slice(end) + "\n" + t.slice(start, end);
     }, /line \d+: `## Data Versioning \(v1\.3\.0\)` is at \d+:1, but belongs directly before `## \/\^Agent Report Bus\\b\/`/],
-    ["Stage 5c out of order", "commands/team-coldstart.md", (t: string) => t.replace("### Stage 5c:", "### Stage 4c:").replace(/Stage 5c\b/g, "Stage 4c"),
+    ["Stage 5c out of order", "skills/team-coldstart/SKILL.md", (t: string) => t.replace("### Stage 5c:", "### Stage 4c:").replace(/Stage 5c\b/g, "Stage 4c"),
       /Stage 4c comes after Stage 5b/],
-    ["5b still sending the reader to 6", "commands/team-coldstart.md", (t: string) => t.replace("continue with Stage 5c", "continue with Stage 6"),
+    ["5b still sending the reader to 6", "skills/team-coldstart/SKILL.md", (t: string) => t.replace("continue with Stage 5c", "continue with Stage 6"),
       /section `### \/\^Stage 5b:\/` still says "continue with Stage 6"/],
     ["a dangling stage reference", "agents/mlops-engineer.md", (t: string) => t.replace("Registry Validation (Stage 5c)", "Registry Validation (Stage 5d)"),
-      /line \d+: refers to Stage 5d, which commands\/team-coldstart\.md does not have/],
+      /line \d+: refers to Stage 5d, which skills\/team-coldstart\/SKILL\.md does not have/],
     ["a manifest left behind", ".cursor-plugin/plugin.json", (t: string) => t.replace('"version": "1.3.0"', '"version": "1.2.1"'),
       /\.cursor-plugin\/plugin\.json\n {2}line 4: version is 1\.2\.1, expected 1\.3\.0/],
     ["a field Cursor does not define", ".cursor-plugin/plugin.json", (t: string) => t.replace('"license": "MIT",', '"license": "MIT",\n  "aliases": ["mla"],'),
       /"aliases" is not a field of Cursor's plugin manifest/],
-    ["a component path that does not exist", ".cursor-plugin/plugin.json", (t: string) => t.replace('"commands": "cursor/commands/"', '"commands": "cursor/command/"'),
-      /"commands" points to cursor\/command\/, which does not exist in the plugin/],
-    ["a frontmatter key Claude Code ignores", "commands/registry.md", (t: string) => t.replace("allowed-tools:", "argument_name: sub\nallowed-tools:"),
-      /commands\/registry\.md\n {2}line 4: frontmatter key "argument_name" is not one Claude Code reads/],
+    ["a component path that does not exist", ".cursor-plugin/plugin.json", (t: string) => t.replace('"skills": "cursor/skills/"', '"skills": "cursor/skill/"'),
+      /"skills" points to cursor\/skill\/, which does not exist in the plugin/],
+    ["a frontmatter key Claude Code ignores", "skills/registry/SKILL.md", (t: string) => t.replace("allowed-tools:", "argument_name: sub\nallowed-tools:"),
+      /skills\/registry\/SKILL\.md\n {2}line 5: frontmatter key "argument_name" is not one Claude Code reads/],
     ["a release hook handler removed", "hooks/hooks.json", (t: string) => JSON.stringify({ hooks: { SubagentStop: JSON.parse(t).hooks.SubagentStop } }),
-      /hooks\/hooks\.json\n {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse/],
-    ["a `!` line left in what Cursor reads", "cursor/commands/status.md", (t: string) => `${t}\n!\`git status\`\n`,
-      /cursor\/commands\/status\.md\n {2}line \d+: holds a `!` line \(Cursor runs none\)/],
-    ["a frontmatter key Cursor does not read in a command", "cursor/commands/eda.md", (t: string) => `---\nallowed-tools: Bash\n---\n\n${t}`,
-      /cursor\/commands\/eda\.md\n {2}line 2: frontmatter key "allowed-tools" is not one Cursor reads in commands \(none\)/],
+      /hooks\/hooks\.json\n(?: {2}.*\n)* {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse \(Edit, if Edit\(\*\*\/mlops\/\*\*\)\)/],
+    ["the guard's Edit handler removed (the Write one still runs the same command)", "hooks/hooks.json", (t: string) => {
+      const data = JSON.parse(t);
+      data.hooks.PreToolUse = data.hooks.PreToolUse.filter((group: { matcher?: string }) => group.matcher !== "Edit");
+      return JSON.stringify(data, null, 2);
+    }, /hooks\/hooks\.json\n {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse \(Edit, if Edit\(\*\*\/mlops\/\*\*\)\), which release 1\.3\.0 adds\s/],
+    ["a `!` line left in what Cursor reads", "cursor/skills/status/SKILL.md", (t: string) => `${t}\n!\`git status\`\n`,
+      /cursor\/skills\/status\/SKILL\.md\n {2}line \d+: holds a `!` line \(Cursor runs none\)/],
+    ["a frontmatter key Cursor does not read in a skill", "cursor/skills/eda/SKILL.md", (t: string) => t.replace("name: eda", "name: eda\nallowed-tools: Bash"),
+      /cursor\/skills\/eda\/SKILL\.md\n {2}line 3: frontmatter key "allowed-tools" is not one Cursor reads in skills \(name, description, disable-model-invocation\)/],
+    ["Claude Code's variable in a Cursor hook", "cursor/hooks.json", (t: string) => t.replace("${CURSOR_PLUGIN_ROOT}/hooks/registry_guard.py", "$CLAUDE_PLUGIN_ROOT/hooks/registry_guard.py"),
+      /cursor\/hooks\.json\n {2}"preToolUse" runs python3 "\$CLAUDE_PLUGIN_ROOT\/hooks\/registry_guard\.py": Cursor's variable is \$\{CURSOR_PLUGIN_ROOT\}/],
     ["Claude Code's variable in a Cursor agent", "cursor/agents/developer.md", (t: string) => `${t}\nSee \${CLAUDE_PLUGIN_ROOT}/templates.\n`,
       /cursor\/agents\/developer\.md\n {2}line \d+: holds \$\{CLAUDE_PLUGIN_ROOT\} \(not expanded in Cursor's prose\)/],
     ["the bin/ program in a Cursor skill", "cursor/skills/registry/SKILL.md", (t: string) => `${t}\nRun \`ml-automation registry\`.\n`,
@@ -61,8 +69,12 @@ describe("npm run verify", () => {
       /cursor\/skills\/eda\/SKILL\.md\n {2}line 2: skill name must be its folder's kebab-case name "eda", found "explore"/],
     ["a hook event Cursor does not have", "cursor/hooks.json", (t: string) => t.replace('"subagentStop"', '"SubagentStop"'),
       /cursor\/hooks\.json\n {2}"SubagentStop" is not a Cursor hook event/],
-    ["a bare command name Claude Code does not know", "README.md", (t: string) => t.replace("/ml-automation:registry models --champion", "/registry models --champion"),
-      /README\.md\n {2}line \d+: names `\/registry`, which Claude Code does not know: write `\/ml-automation:registry`/],
+    ["a workflow named in its namespaced form", "README.md", (t: string) => t.replace("/registry models --champion", "/ml-automation:registry models --champion"),
+      /README\.md\n {2}line \d+: names `\/ml-automation:registry`: the skill is typed `\/registry`/],
+    ["a bare name Claude Code uses itself", "skills/eda/SKILL.md", (t: string) => `${t}\nThen run /status.\n`,
+      /skills\/eda\/SKILL\.md\n {2}line \d+: names `\/status`, which opens Claude Code's own command: write `\/ml-automation:status`/],
+    ["a workflow that is both a command and a skill", "commands/eda.md", () => "---\ndescription: Profile data.\n---\n\n# /eda\n",
+      /commands\/eda\.md\n {2}and skills\/eda\/SKILL\.md are one workflow listed twice in every request: keep the skill/],
     ["an import of a function that does not exist", "agents/mlops-engineer.md", (t: string) => t.replace("compare_with_champion, promote_model", "new_metrics_better, promote_model"),
       /line \d+: code uses ml_utils\.new_metrics_better, which templates\/ml_utils\.py does not define/],
     ["a registry function missing from the runtime", "templates/ml_utils.py", (t: string) => t.replace("def load_data_versions(", "def load_data_version_list("),

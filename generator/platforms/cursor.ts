@@ -1,18 +1,20 @@
 /**
  * What Cursor reads, rendered from what Claude Code reads. One plugin folder is installed in both
- * editors: Claude Code reads agents/, commands/, bin/ and hooks/hooks.json; Cursor reads what its
- * manifest names, the files these rules write under cursor/. Each difference between the editors is
- * one named rule below (CURSOR_RULES), applied to the released files: the prose is never copied by
- * hand.
+ * editors: Claude Code reads agents/, skills/ (one per workflow), bin/ and hooks/hooks.json; Cursor
+ * reads what its manifest names, the files these rules write under cursor/. Each difference between
+ * the editors is one named rule below (CURSOR_RULES; the hooks rule in cursor-hooks.ts), applied to
+ * the bundle's files: the prose is never copied by hand.
  */
 import type { JSONPath } from "jsonc-parser";
 import { stringify } from "yaml";
-import { SourceError, SourceErrors } from "../errors.ts";
 import { readFrontmatter } from "../frontmatter.ts";
+import { HOOKS_FILE } from "../hook-handlers.ts";
 import { lineEnding } from "../splice.ts";
+import { SKILL_NAME } from "../workflow-skills.ts";
+import { cursorHooks } from "./cursor-hooks.ts";
 
 /** Cursor's rule for skill (and plugin) names: lowercase letters and digits, inner hyphens and periods. */
-export const CURSOR_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+export const CURSOR_NAME = SKILL_NAME;
 
 /** The folder of the plugin holding what Cursor reads. */
 export const CURSOR_FOLDER = "cursor";
@@ -23,32 +25,38 @@ export const CURSOR_LAUNCH = "python3 .cursor/ml_automation.py";
 /** The session-start hook that writes the launcher (copied into cursor/ of the plugin). */
 export const CURSOR_SESSION_START = `${CURSOR_FOLDER}/session_start.py`;
 
+/** How the model recovers when the launcher is missing (its plugin's name is PLUGIN). */
+function launcherMissing(plugin: string): string {
+  return `**If \`.cursor/ml_automation.py\` is missing** (the plugin was installed during this session, or its session-start hook failed), write it with the plugin's own hook script, from the project root, then go on:
+
+\`\`\`bash
+python3 "$(find ~/.cursor -path '*${plugin}*/${CURSOR_SESSION_START}' 2>/dev/null | head -n 1)" < /dev/null
+\`\`\`
+
+If that finds no script, ask the person to start a new chat (the plugin writes the launcher at every session start) and stop.`;
+}
+
+/** The line of the editor form's here-document that the model replaces with the arguments, as typed. */
+export const TYPED_ARGUMENTS = "<the arguments given with the command, exactly as typed; an empty line for none>";
+
 /** The rules, by name: what each changes and why (the README's table of editor differences). */
 export const CURSOR_RULES = {
-  "command-frontmatter": "Cursor reads no frontmatter in commands: the block is left out.",
-  "shell-line": "Cursor runs no `!` line: it becomes a step telling the model to run the same program through the launcher (an editor command with --editor-args, so it does what it does in Claude Code: `repair` and `sync` as a dry run).",
+  "skill-per-workflow": "Cursor reads skills natively: each of the bundle's skills (one per workflow) becomes one Cursor skill; there are no Cursor commands of the same names.",
+  "skill-frontmatter": "A Cursor skill's frontmatter is its name, its description and disable-model-invocation (for a person-only workflow); argument-hint and allowed-tools are Claude Code's.",
+  "shell-line": "Cursor runs no `!` line: it becomes a step telling the model to run the same program through the launcher; the editor form keeps the arguments in a quoted here-document, so the launcher splits them and the shell runs none of them (`repair` and `sync` stay dry runs).",
   arguments: "Cursor substitutes no `$ARGUMENTS`: it becomes a reference to the arguments given with the command.",
   "plugin-program": `bin/ is on no PATH in Cursor: \`ml-automation ...\` becomes \`${CURSOR_LAUNCH} ...\`.`,
   "plugin-root": `\${CLAUDE_PLUGIN_ROOT} is not expanded in Cursor's prose: it becomes $(${CURSOR_LAUNCH} --plugin-root).`,
   "registry-folder": "A Cursor project's platform folder is .cursor (the launcher hook makes it): registry paths in the prose name `.cursor/mlops/`, not `.claude/mlops/`.",
-  "skill-per-command": "Cursor's model picks skills, not commands: each command is also a skill (name, description, the same body).",
-  "agent-frontmatter": "Cursor reads an agent's name and description: model, color and tools are left out.",
-  hooks: "Cursor's hooks file: version 1, camelCase events, ${CURSOR_PLUGIN_ROOT}, no matchers (the plugin's hook scripts pick their tools).",
+  "workflow-names": "Cursor reaches a plugin's skill as /NAME: `/PLUGIN:NAME` in the prose becomes `/NAME`.",
+  "launcher-missing": "A skill or agent that runs the launcher says how to write it when it is missing (plugin installed mid-session, hook failed).",
+  "agent-frontmatter": "Cursor reads an agent's name and description, and `readonly: true` for an agent whose tools write no file (no Write, Edit, MultiEdit or NotebookEdit): model, color and the tool list are left out.",
+  hooks: "Cursor's hooks file: version 1, camelCase events, matchers kept with Cursor's tool names, ${CURSOR_PLUGIN_ROOT} for every plugin-root variable and every plugin-relative script, the tree's own Cursor handlers merged in, a handler identical after translation once.",
   launcher: `A sessionStart hook writes the launcher .cursor/ml_automation.py into the project (see ${CURSOR_SESSION_START}).`,
 } as const;
 
-/** Claude Code hook events and Cursor's names for them; other events have no Cursor counterpart. */
-const HOOK_EVENTS: Record<string, string> = {
-  PreToolUse: "preToolUse",
-  PostToolUse: "postToolUse",
-  SubagentStart: "subagentStart",
-  SubagentStop: "subagentStop",
-  SessionStart: "sessionStart",
-  SessionEnd: "sessionEnd",
-  Stop: "stop",
-  UserPromptSubmit: "beforeSubmitPrompt",
-  PreCompact: "preCompact",
-};
+/** Claude Code's tools that write files: an agent without any of them is read-only in Cursor. */
+const WRITING_TOOLS = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);
 
 const FRONTMATTER = /^---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(?:\r?\n|$)/;
 
@@ -81,7 +89,7 @@ export function shellLinesToSteps(text: string): string {
   const step = (command: string) => {
     const editor = /^ml-automation --editor (\S+) <<'!ARGS'\n\$ARGUMENTS\n!END\n!ARGS$/.exec(command.trim());
     if (editor) {
-      return `Run \`${CURSOR_LAUNCH} --editor-args ${editor[1]}\` from the project root, followed by the arguments given with the command, each in single quotes (nothing else on the line), and read its output, errors included: that is the output this command refers to.`;
+      return `Run this from the project root, with its middle line replaced by the arguments given with the command exactly as they were typed (the launcher reads and splits them; the shell runs none of them), and read its output, errors included: that is the output this command refers to.\n\n\`\`\`bash\n${CURSOR_LAUNCH} --editor ${editor[1]} <<'!ARGS'\n${TYPED_ARGUMENTS}\n!END\n!ARGS\n\`\`\``;
     }
     return `Run this from the project root and read its output, errors included (the output this command refers to):\n\n\`\`\`bash\n${command.trim()}\n\`\`\``;
   };
@@ -168,10 +176,11 @@ export function cursorBody(text: string): string {
   return registryFolderForCursor(pluginRootToLauncher(pluginProgramToLauncher(argumentsToText(shellLinesToSteps(text)))));
 }
 
-/** Frontmatter of `name` and `description` only, as Cursor reads it. */
-function nameAndDescription(name: string, description: unknown): string {
-  const data: Record<string, string> = { name };
+/** Frontmatter as Cursor reads it: name, description, and the keys of `extra` that are set. */
+function cursorFrontmatter(name: string, description: unknown, extra: Record<string, true | undefined> = {}): string {
+  const data: Record<string, unknown> = { name };
   if (typeof description === "string" && description.trim()) data.description = description.trim();
+  for (const [key, value] of Object.entries(extra)) if (value) data[key] = value;
   return `---\n${stringify(data, { lineWidth: 0 })}---\n\n`;
 }
 
@@ -184,136 +193,102 @@ function inLineEndingOf(source: string, render: (text: string) => string): strin
   return lineEnding(source) === "\r\n" ? rendered.replace(/\n/g, "\r\n") : rendered;
 }
 
-/** Rules command-frontmatter and the body rules: a command as Cursor reads it. */
-export function cursorCommand(text: string): string {
-  return inLineEndingOf(text, (lf) => cursorBody(dropFrontmatter(lf)));
+/** Rule workflow-names: `/PLUGIN:NAME` becomes `/NAME`, as Cursor reaches a plugin's skill. */
+export function workflowNamesForCursor(text: string, plugin: string): string {
+  return text.replace(new RegExp(`(?<![\\w/:.-])/${plugin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(?=[a-z0-9])`, "g"), "/");
 }
 
-/** Rule skill-per-command: the skill Cursor's model picks for the command `name` (file `file`). */
-export function skillFromCommand(file: string, name: string, text: string): string {
-  return inLineEndingOf(text, (lf) => nameAndDescription(name, readFrontmatter(file, lf)?.data.description) + cursorBody(dropFrontmatter(lf)));
+/** Rule launcher-missing: a body that runs the launcher ends with how to write it when it is missing. */
+export function withLauncherRecovery(body: string, plugin: string): string {
+  return body.includes(CURSOR_LAUNCH) ? `${body.trimEnd()}\n\n${launcherMissing(plugin)}\n` : body;
 }
 
-/** Rule agent-frontmatter: an agent as Cursor reads it. */
-export function cursorAgent(file: string, name: string, text: string): string {
+/** Rules skill-frontmatter, the body rules and launcher-missing: the Cursor skill of the bundle's skill `name`. */
+export function cursorSkill(file: string, name: string, text: string, plugin: string): string {
   return inLineEndingOf(text, (lf) => {
     const data = readFrontmatter(file, lf)?.data ?? {};
-    return nameAndDescription(typeof data.name === "string" ? data.name : name, data.description) + cursorBody(dropFrontmatter(lf));
+    const personOnly = data["disable-model-invocation"] === true || undefined;
+    return cursorFrontmatter(name, data.description, { "disable-model-invocation": personOnly }) + withLauncherRecovery(workflowNamesForCursor(cursorBody(dropFrontmatter(lf)), plugin), plugin);
   });
 }
 
-/**
- * Claude Code hook scripts Cursor has no use for: plugin_options.py hands the plugin's options to
- * Claude Code's session environment file, which Cursor does not have.
- */
-const CLAUDE_ONLY_HOOK_SCRIPTS = ["hooks/plugin_options.py"];
-
-/** A Cursor hook handler. */
-interface CursorHandler {
-  command: string;
+/** The tools an agent's frontmatter lists (a comma-separated string or a list), or null when it lists none (all tools). */
+function toolsOf(value: unknown): string[] | null {
+  if (typeof value === "string") return value.split(",").map((tool) => tool.trim().replace(/\(.*$/, "")).filter(Boolean);
+  return Array.isArray(value) ? value.map((tool) => String(tool).trim().replace(/\(.*$/, "")) : null;
 }
 
-/**
- * Rules hooks and launcher: Cursor's hooks file from Claude Code's hooks.json (`claudeHooks`, may be
- * undefined) and the handlers of a Cursor hooks file the tree already had (`ownCursorHooks`), plus
- * the launcher's sessionStart handler. Returns the file's text and the Claude Code events it could not
- * carry over.
- */
-export function cursorHooks(claudeHooks: string | undefined, ownCursorHooks: string | undefined): { text: string; dropped: string[] } {
-  const events: Record<string, CursorHandler[]> = {};
-  // One script named two ways (./hooks/x.sh in the tree's Cursor file, ${CLAUDE_PLUGIN_ROOT}/hooks/x.sh
-  // in its Claude Code file) is one handler: the first form kept.
-  const key = (command: string) => command.replace(/"?\$\{CURSOR_PLUGIN_ROOT\}\/?|"/g, "").replace(/(^|\s)\.\//g, "$1").trim();
-  const add = (event: string, command: string) => {
-    const list = (events[event] ??= []);
-    if (!list.some((handler) => key(handler.command) === key(command))) list.push({ command });
-  };
-  add("sessionStart", `python3 "\${CURSOR_PLUGIN_ROOT}/${CURSOR_SESSION_START}"`);
-  const dropped: string[] = [];
-  const claude = claudeHooks ? ((JSON.parse(claudeHooks) as { hooks?: Record<string, unknown> }).hooks ?? {}) : {};
-  for (const [event, groups] of Object.entries(claude)) {
-    const cursorEvent = HOOK_EVENTS[event];
-    if (!cursorEvent) {
-      dropped.push(event);
-      continue;
-    }
-    for (const group of Array.isArray(groups) ? groups : []) {
-      for (const handler of (group as { hooks?: Array<{ type?: string; command?: unknown }> }).hooks ?? []) {
-        if (handler.type !== "command" || typeof handler.command !== "string") continue;
-        if (CLAUDE_ONLY_HOOK_SCRIPTS.some((script) => key(handler.command as string).includes(script))) continue;
-        add(cursorEvent, handler.command.replace(/\$\{CLAUDE_PLUGIN_ROOT\}/g, "${CURSOR_PLUGIN_ROOT}"));
-      }
-    }
-  }
-  const own = ownCursorHooks ? ((JSON.parse(ownCursorHooks) as { hooks?: Record<string, unknown> }).hooks ?? {}) : {};
-  for (const [event, handlers] of Object.entries(own)) {
-    for (const handler of Array.isArray(handlers) ? handlers : []) {
-      const command = (handler as { command?: unknown }).command;
-      if (typeof command === "string") add(event, command);
-    }
-  }
-  return { text: `${JSON.stringify({ version: 1, hooks: events }, null, 2)}\n`, dropped };
+/** Rules agent-frontmatter, the body rules and launcher-missing: an agent as Cursor reads it. */
+export function cursorAgent(file: string, name: string, text: string, plugin: string): string {
+  return inLineEndingOf(text, (lf) => {
+    const data = readFrontmatter(file, lf)?.data ?? {};
+    const tools = toolsOf(data.tools);
+    const readonly = (tools !== null && !tools.some((tool) => WRITING_TOOLS.has(tool))) || undefined;
+    return cursorFrontmatter(typeof data.name === "string" ? data.name : name, data.description, { readonly }) + withLauncherRecovery(workflowNamesForCursor(cursorBody(dropFrontmatter(lf)), plugin), plugin);
+  });
 }
 
-/** The plugin's released files, as the Cursor rendering reads them. */
+/** The plugin's files as the Cursor rendering reads them (the bundle's: each workflow already one skill). */
 export interface PluginFiles {
   /** Every path of the plugin. */
   paths: string[];
-  /** The released text of a path, undefined when there is none. */
+  /** The text of a path, undefined when there is none. */
   text: (path: string) => string | undefined;
   /** Where a path came from, for messages. */
   origin: (path: string) => string;
+  /** The bytes of a path (a skill's other files are carried as they are); undefined when there is none. */
+  bytes?: (path: string) => Buffer | undefined;
 }
 
-/** What the Cursor rendering adds to the bundle: files (plugin paths), manifest fields to set, notes for the report. */
+/** What the Cursor rendering adds to the bundle: files (plugin paths), manifest fields to set (undefined: remove), notes for the report. */
 export interface CursorRendering {
-  files: Map<string, string>;
+  files: Map<string, string | Buffer>;
   manifest: Array<[JSONPath, unknown]>;
   notes: string[];
 }
 
 /**
- * Renders what Cursor reads: cursor/commands/, cursor/skills/, cursor/agents/ and cursor/hooks.json
- * from the released plugin, the launcher hook `sessionStart` (its script's text is `sessionStart`),
- * and the Cursor manifest's component paths. `cursorHooksPath` is the hooks file the tree's own
- * Cursor manifest named, if any (its handlers are kept).
+ * Renders what Cursor reads: cursor/skills/ (one per skill of the plugin, with its other files), cursor/agents/ and
+ * cursor/hooks.json, the launcher hook (its script's text is `sessionStart`), and the Cursor
+ * manifest's component paths (`commands` removed: every workflow is a skill). `cursorHooksPath` is the
+ * hooks file the tree's own Cursor manifest named, if any: its handlers are merged in, so a second
+ * build changes nothing. `plugin` is the plugin's name.
  */
-export function renderCursor(plugin: PluginFiles, sessionStart: string, cursorHooksPath?: string): CursorRendering {
-  // The Cursor hooks file the tree already had (its own, or one an earlier build rendered) keeps its
-  // handlers: rendering again adds only what is missing, so a second build changes nothing.
-  const files = new Map<string, string>();
+export function renderCursor(plugin: PluginFiles, sessionStart: string, cursorHooksPath?: string, name = "ml-automation"): CursorRendering {
+  const files = new Map<string, string | Buffer>();
   const manifest: Array<[JSONPath, unknown]> = [];
-  const commands = plugin.paths.filter((candidate) => /^commands\/[^/]+\.md$/.test(candidate)).sort();
-  // Each command becomes a Cursor skill named after its file: a name Cursor refuses is the file's problem.
-  const unnamable = commands.filter((path) => !CURSOR_NAME.test(path.slice("commands/".length, -".md".length)));
-  if (unnamable.length) {
-    throw new SourceErrors(unnamable.map((path) => {
-      const name = path.slice("commands/".length, -".md".length);
-      const suggestion = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9.]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
-      return new SourceError(plugin.origin(path), `the command is named "${name}" after its file, but Cursor takes each command as a skill and a skill's name must be lowercase letters and digits with inner '-' or '.'; rename the file${suggestion ? ` (e.g. ${suggestion}.md)` : ""}`, undefined, {
-        ruleId: "command-name",
-        actual: name,
-      });
-    }));
+  const notes: string[] = [];
+  const skills = new Set(plugin.paths.filter((candidate) => /^skills\/[^/]+\/SKILL\.md$/.test(candidate)).map((path) => path.split("/")[1] ?? ""));
+  for (const skill of [...skills].sort()) {
+    const path = `skills/${skill}/SKILL.md`;
+    files.set(`${CURSOR_FOLDER}/${path}`, cursorSkill(plugin.origin(path), skill, plugin.text(path) ?? "", name));
   }
-  for (const path of commands) {
-    const name = path.slice("commands/".length, -".md".length);
-    const text = plugin.text(path) ?? "";
-    files.set(`${CURSOR_FOLDER}/commands/${name}.md`, cursorCommand(text));
-    files.set(`${CURSOR_FOLDER}/skills/${name}/SKILL.md`, skillFromCommand(plugin.origin(path), name, text));
+  // A skill's other files (references, scripts) go with it, as they are.
+  for (const path of plugin.paths.filter((candidate) => skills.has(candidate.split("/")[1] ?? "") && candidate.startsWith("skills/") && !candidate.endsWith("/SKILL.md")).sort()) {
+    const bytes = plugin.bytes?.(path);
+    if (bytes) files.set(`${CURSOR_FOLDER}/${path}`, bytes);
   }
   for (const path of plugin.paths.filter((candidate) => /^agents\/[^/]+\.md$/.test(candidate)).sort()) {
-    const name = path.slice("agents/".length, -".md".length);
-    files.set(`${CURSOR_FOLDER}/agents/${name}.md`, cursorAgent(plugin.origin(path), name, plugin.text(path) ?? ""));
+    const agent = path.slice("agents/".length, -".md".length);
+    files.set(`${CURSOR_FOLDER}/agents/${agent}.md`, cursorAgent(plugin.origin(path), agent, plugin.text(path) ?? "", name));
   }
-  const hooks = cursorHooks(plugin.text("hooks/hooks.json"), cursorHooksPath ? plugin.text(cursorHooksPath) : undefined);
+  const left = plugin.paths.filter((path) => path.startsWith("commands/") && path.endsWith(".md"));
+  if (left.length) notes.push(`Commands in subfolders, not carried to Cursor (it reads each workflow as a skill): ${left.join(", ")}`);
+  const pluginFiles = new Set(plugin.paths);
+  const hooks = cursorHooks({
+    launcher: `python3 "\${CURSOR_PLUGIN_ROOT}/${CURSOR_SESSION_START}"`,
+    claude: plugin.text(HOOKS_FILE),
+    own: cursorHooksPath ? plugin.text(cursorHooksPath) : undefined,
+    isPluginFile: (path) => pluginFiles.has(path),
+    plugin: name,
+  });
   files.set(`${CURSOR_FOLDER}/hooks.json`, hooks.text);
   files.set(CURSOR_SESSION_START, sessionStart);
+  notes.push(...hooks.notes);
   const has = (prefix: string) => [...files.keys()].some((path) => path.startsWith(prefix));
-  if (has(`${CURSOR_FOLDER}/commands/`)) manifest.push([["commands"], `${CURSOR_FOLDER}/commands/`]);
-  if (has(`${CURSOR_FOLDER}/skills/`)) manifest.push([["skills"], `${CURSOR_FOLDER}/skills/`]);
-  if (has(`${CURSOR_FOLDER}/agents/`)) manifest.push([["agents"], `${CURSOR_FOLDER}/agents/`]);
+  manifest.push([["commands"], undefined]);
+  manifest.push([["skills"], has(`${CURSOR_FOLDER}/skills/`) ? `${CURSOR_FOLDER}/skills/` : undefined]);
+  manifest.push([["agents"], has(`${CURSOR_FOLDER}/agents/`) ? `${CURSOR_FOLDER}/agents/` : undefined]);
   manifest.push([["hooks"], `${CURSOR_FOLDER}/hooks.json`]);
-  const notes = hooks.dropped.length ? [`Claude Code hook events with no Cursor counterpart, not in ${CURSOR_FOLDER}/hooks.json: ${hooks.dropped.join(", ")}`] : [];
   return { files, manifest, notes };
 }

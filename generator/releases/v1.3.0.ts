@@ -143,6 +143,13 @@ export const release130: Release = {
       timeout: 10,
     })),
   ],
+  personOnly: {
+    registry: "a view of the registries for the person; agents read them through ml_utils",
+    status: "a progress view for the person; agents read the reports through ml_utils",
+    deploy: "builds and starts a service: a person decides when",
+    "team-coldstart": "starts a dozen agent runs over many minutes: a person decides when",
+    "team-review": "four agents and an approval decision: a person asks for it before merging",
+  },
   runtimeSections: [
     "ml_utils/09-mlops-registry.py",
     "ml_utils/10-mlflow-mirror.py",

@@ -29,7 +29,7 @@ const CLAUDE_ONLY: Record<ClaudeOnly["ruleId"], string> = {
 };
 
 /** Frontmatter keys Cursor reads, by kind of file (commands: none). */
-const FRONTMATTER_KEYS = { command: [] as string[], skill: ["name", "description"], agent: ["name", "description"] };
+const FRONTMATTER_KEYS = { command: [] as string[], skill: ["name", "description", "disable-model-invocation"], agent: ["name", "description", "readonly"] };
 
 function markdownFiles(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
@@ -89,7 +89,9 @@ function checkHooksFile(path: string): SourceError[] {
     }
     for (const handler of list) {
       const command = String((handler as { command?: unknown })?.command ?? "");
-      if (command.includes("${CLAUDE_PLUGIN_ROOT}")) problems.push(new SourceError(file, `"${event}" runs ${command}: Cursor's variable is \${CURSOR_PLUGIN_ROOT}`, undefined, { ruleId: "cursor-hooks", actual: command }));
+      if (/\$\{?CLAUDE_PLUGIN_ROOT\b/.test(command)) problems.push(new SourceError(file, `"${event}" runs ${command}: Cursor's variable is \${CURSOR_PLUGIN_ROOT}`, undefined, { ruleId: "cursor-hooks", actual: command }));
+      const matcher = (handler as { matcher?: unknown })?.matcher;
+      if (matcher !== undefined && typeof matcher !== "string") problems.push(new SourceError(file, `"${event}" has a matcher that is not a string: ${JSON.stringify(matcher)}`, undefined, { ruleId: "cursor-hooks", actual: JSON.stringify(matcher) }));
     }
   }
   return problems;

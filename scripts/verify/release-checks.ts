@@ -8,9 +8,10 @@ import { fragmentIdentity, readIdentity } from "../../generator/fragment.ts";
 import { parseMarkdown } from "../../generator/markdown.ts";
 import { checkPlacement, isMissingAnchor, placementContext, type PlacementContext } from "../../generator/placements.ts";
 import { alternatives, type Insertion, type Release, type Rewrite } from "../../generator/release.ts";
-import { commandsOf, HOOKS_FILE } from "../../generator/hook-handlers.ts";
+import { HOOKS_FILE, registers } from "../../generator/hook-handlers.ts";
 import { checkRewrite, isAbsentTarget, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
+import { releaseForTree, workflowFile } from "../../generator/workflow-skills.ts";
 
 /** True when the document has neither the rewrite's section nor either of its phrases (an optional rewrite with nothing to do). */
 function isAbsentRewrite(doc: Doc, rewrite: Rewrite): boolean {
@@ -51,15 +52,18 @@ function checkInsertion(doc: Doc, insertion: Insertion, fragment: TextFile, cont
 /**
  * Checks `documents` (plugin path to file) against `release`, whose templates `render` renders;
  * `hasFile` tells whether the plugin holds a file that is not markdown (a program of bin/, say).
+ * A workflow's command the bundle holds as its skill is looked for there (its new command too).
  * Returns one SourceError per missing, repeated or misplaced fragment, unapplied rewrite or missing file.
  */
 export function checkRelease(
   documents: Map<string, TextFile>,
-  release: Release,
+  released: Release,
   render: (template: string) => TextFile,
   hasFile: (path: string) => boolean = (path) => documents.has(path),
   readFile?: (path: string) => string | undefined,
 ): SourceError[] {
+  const has = (path: string) => documents.has(path) || hasFile(path);
+  const release = releaseForTree(released, has);
   const problems: SourceError[] = [];
   const docOf = (path: string): Doc | null => {
     const source = documents.get(path);
@@ -99,13 +103,14 @@ export function checkRelease(
   if (release.hooks?.length) {
     const registered = parseHooks(readFile?.(HOOKS_FILE));
     for (const handler of release.hooks) {
-      if (!commandsOf(registered, handler.event).includes(handler.command)) {
-        problems.push(new SourceError(HOOKS_FILE, `does not run ${handler.command} on ${handler.event}, which release ${release.version} adds`, undefined, { ruleId: "bundle-missing-hook", actual: handler.command }));
+      if (!registers(registered, handler)) {
+        const on = `${handler.event}${handler.matcher ? ` (${handler.matcher}${handler.if ? `, if ${handler.if}` : ""})` : ""}`;
+        problems.push(new SourceError(HOOKS_FILE, `does not run ${handler.command} on ${on}, which release ${release.version} adds`, undefined, { ruleId: "bundle-missing-hook", actual: handler.command }));
       }
     }
   }
   for (const newFile of release.newFiles) {
-    if (!hasFile(newFile.file)) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`, undefined, { ruleId: "bundle-missing-file" }));
+    if (!hasFile(workflowFile(newFile.file, has))) problems.push(new SourceError(newFile.file, `missing: release ${release.version} adds it`, undefined, { ruleId: "bundle-missing-file" }));
   }
   return problems;
 }

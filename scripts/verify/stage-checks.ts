@@ -6,8 +6,9 @@ import type { Doc } from "../../generator/anchor.ts";
 import { SourceError, lineOfOffset } from "../../generator/errors.ts";
 import { listHeadings, parseMarkdown } from "../../generator/markdown.ts";
 import type { TextFile } from "../../generator/sources.ts";
+import { workflowFile } from "../../generator/workflow-skills.ts";
 
-/** The document whose headings define the stages. */
+/** The document whose headings define the stages (in a bundle, the workflow's skill holds them). */
 export const STAGED_WORKFLOW = "commands/team-coldstart.md";
 
 const STAGE_HEADING = /^Stage (\d+)([a-z]?):/;
@@ -33,7 +34,8 @@ export function listStages(doc: Doc): Stage[] {
  * Checks that the workflow's stage headings are unique and ordered (1 < 2a < 2b < ... < 5b < 5c < 6),
  * and that every "Stage N" in `documents` names an existing stage. Returns one SourceError per problem.
  */
-export function checkStages(documents: Map<string, TextFile>, workflow = STAGED_WORKFLOW): SourceError[] {
+export function checkStages(documents: Map<string, TextFile>, staged = STAGED_WORKFLOW): SourceError[] {
+  const workflow = workflowFile(staged, (path) => documents.has(path));
   const source = documents.get(workflow);
   if (!source) return [new SourceError(workflow, "the staged workflow is missing")];
   const stages = listStages({ file: source.file, text: source.text, tree: parseMarkdown(source.text) });

@@ -146,11 +146,11 @@ describe("the source tree", () => {
     cpSync(join(source, "agents", "developer.md"), join(source, "agents-src", "developer.md"));
     rmSync(join(source, "agents", "developer.md"));
     symlinkSync(join("..", "agents-src", "developer.md"), join(source, "agents", "developer.md"));
-    symlinkSync(join("..", "agents", "assigner.md"), join(source, "commands", "assign.md"));
+    symlinkSync(join("..", "..", "agents", "assigner.md"), join(source, "skills", "eda", "assigner.md"));
     const out = join(tempDir(), "out");
     expect(problemsOf(source, out)).toEqual([]);
     expect(bundleFile(out, "agents/developer.md").toString("utf8")).toContain("## Experiment Tracking (v1.3.0)");
-    expect(bundleFile(out, "commands/assign.md")).toEqual(readFileSync(join(source, "agents", "assigner.md")));
+    expect(bundleFile(out, "skills/eda/assigner.md")).toEqual(readFileSync(join(source, "agents", "assigner.md")));
   });
 
   it("a symbolic link pointing outside the tree is refused, naming it", () => {
@@ -167,7 +167,7 @@ describe("the source tree", () => {
     expect(problemsOf(source)).toEqual([expect.objectContaining({ ruleId: "source-read", file: expect.stringMatching(/commands\/gone\.md$/) })]);
   });
 
-  it("a command whose file name Cursor cannot take as a skill name (spaces, accents, capitals) is named, nothing written", () => {
+  it("a command whose file name cannot be a skill's name (spaces, accents, capitals) is named, nothing written", () => {
     const source = copySources();
     const command = "---\ndescription: Summarise the data.\n---\n\n# Summary\n";
     writeFileSync(join(source, "commands", "my command.md"), command);

@@ -45,17 +45,23 @@ describe("npm run build:plugin", () => {
   it("writes an installable bundle and a report of what it did", () => {
     const files = [...readTree(dist).keys()];
     expect(files).toContain(".claude-plugin/marketplace.json");
-    for (const path of [".claude-plugin/plugin.json", ".cursor-plugin/plugin.json", "README.md", "templates/ml_utils.py", "commands/registry.md", "bin/ml-automation"]) {
+    for (const path of [".claude-plugin/plugin.json", ".cursor-plugin/plugin.json", "README.md", "templates/ml_utils.py", "skills/registry/SKILL.md", "bin/ml-automation"]) {
       expect(files).toContain(`ml-automation/${path}`);
     }
     expect(files.filter((path) => path.startsWith("ml-automation/agents/"))).toHaveLength(10);
-    expect(files.filter((path) => /^ml-automation\/commands\/[^/]+\.md$/.test(path))).toHaveLength(12);
-    expect(files.filter((path) => path.startsWith("ml-automation/skills/"))).toEqual([]);
+    // One skill per workflow (the release's registry command among them), no command of the same name.
+    expect(files.filter((path) => /^ml-automation\/skills\/[^/]+\/SKILL\.md$/.test(path))).toHaveLength(12);
+    expect(files.filter((path) => path.startsWith("ml-automation/commands/"))).toEqual([]);
     expect(statSync(join(dist, "ml-automation", "bin", "ml-automation")).mode & 0o111).toBe(0o111);
     expect(report).toContain("Built ml-automation 1.3.0 into");
     expect(report).toContain("Releases applied: 1.3.0");
     expect(report).toMatch(/agents\/eda-analyst\.md:\d+ +1\.3\.0 +inserted +## Data Versioning \(v1\.3\.0\)/);
     expect(report).toMatch(/commands\/team-coldstart\.md:\d+ +1\.3\.0 +inserted +### Stage 5c: MLOps Registry Validation/);
+    // The release's skill edits land again (they were "not present" while the sources had no skills/).
+    expect(report).toMatch(/skills\/team-coldstart\/SKILL\.md:\d+ +1\.3\.0 +inserted +## MLOps Registry Layer \(v1\.3\.0\)/);
+    expect(report).toMatch(/skills\/team-analyze\/SKILL\.md:\d+ +1\.3\.0 +inserted +## MLOps Registry \(v1\.3\.0\)/);
+    expect(report).not.toContain("not present");
+    expect(report).toContain("Workflows: 12 skills (skills/NAME/SKILL.md), 12 commands merged into them; only a person starts deploy, registry, status, team-coldstart, team-review (disable-model-invocation)");
     expect(report).toContain("claude plugin install ml-automation@ml-automation-marketplace");
   });
 
@@ -82,8 +88,8 @@ describe("npm run build:plugin", () => {
   it("edits the manifests in place: besides version and description (and Cursor's component paths) every byte is the source's", () => {
     const pairs: Array<[string, string, RegExp, number]> = [
       ["plugin-manifests/claude-plugin.json", "ml-automation/.claude-plugin/plugin.json", /^\s*"(version|description)":/, 0],
-      // Cursor's manifest points at what the build renders for Cursor: commands and agents move, skills and hooks are added.
-      ["plugin-manifests/cursor-plugin.json", "ml-automation/.cursor-plugin/plugin.json", /^\s*"(version|description|agents|commands|skills|hooks)":/, 2],
+      // Cursor's manifest points at what the build renders for Cursor: agents and skills move, hooks is added, commands removed.
+      ["plugin-manifests/cursor-plugin.json", "ml-automation/.cursor-plugin/plugin.json", /^\s*"(version|description|agents|commands|skills|hooks)":/, 0],
       ["plugin-manifests/marketplace.json", ".claude-plugin/marketplace.json", /^\s*"(version|description)":/, 0],
     ];
     for (const [source, built, allowed, added] of pairs) {
@@ -106,7 +112,8 @@ describe("npm run build:plugin", () => {
     const again = join(work, "again");
     const result = runBuild(["--source", dist, "--out", again]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("0 inserted, 0 replaced, 21 already in place, 2 optional not present in this tree");
+    // The workflows' commands are in their skills in a bundle: the release finds its edits there.
+    expect(result.stdout).toContain("0 inserted, 0 replaced, 24 already in place):");
     expect(readTree(again)).toEqual(readTree(dist));
   });
 

@@ -4,7 +4,8 @@
  * review.
  */
 import { describe, expect, it } from "vitest";
-import { CURSOR_LAUNCH, cursorBody, cursorHooks, pluginProgramToLauncher } from "../../generator/platforms/cursor.ts";
+import { CURSOR_LAUNCH, cursorBody, pluginProgramToLauncher } from "../../generator/platforms/cursor.ts";
+import { cursorHooks } from "../../generator/platforms/cursor-hooks.ts";
 
 describe("Cursor rules on prose and code examples", () => {
   it("plugin-program: the plugin's name starting a wrapped prose line stays the plugin's name", () => {
@@ -27,7 +28,7 @@ describe("Cursor hooks file from a tree that already had one", () => {
     // The upstream-style fixture (test/fixtures/upstream-checkout) has exactly this pair.
     const claude = JSON.stringify({ hooks: { SessionStart: [{ hooks: [{ type: "command", command: "${CLAUDE_PLUGIN_ROOT}/hooks/session-start.sh" }] }] } });
     const own = JSON.stringify({ version: 1, hooks: { sessionStart: [{ command: "./hooks/session-start.sh" }] } });
-    const { text } = cursorHooks(claude, own);
+    const { text } = cursorHooks({ launcher: "python3 launcher.py", claude, own, isPluginFile: (path) => path === "hooks/session-start.sh" });
     const commands = (JSON.parse(text) as { hooks: Record<string, Array<{ command: string }>> }).hooks.sessionStart!.map((handler) => handler.command);
     const sessionStartScripts = commands.filter((command) => command.includes("hooks/session-start.sh"));
     expect(sessionStartScripts).toHaveLength(1);

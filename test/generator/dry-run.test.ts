@@ -18,7 +18,10 @@ describe("npm run build:plugin -- --dry-run", () => {
     expect(result.stdout).toContain('--- a/plugin-manifests/claude-plugin.json\n+++ b/ml-automation/.claude-plugin/plugin.json\n');
     expect(result.stdout).toContain('\n-  "version": "1.2.1",\n');
     expect(result.stdout).toContain('\n+  "version": "1.3.0",\n');
-    expect(result.stdout).toContain("--- /dev/null\n+++ b/ml-automation/commands/registry.md\n");
+    expect(result.stdout).toContain("--- /dev/null\n+++ b/ml-automation/skills/registry/SKILL.md\n");
+    // A workflow's skill: the command's body, then the skill's guidance (its title a second-level heading).
+    expect(result.stdout).toContain("--- a/skills/eda/SKILL.md\n+++ b/ml-automation/skills/eda/SKILL.md\n");
+    expect(result.stdout).toMatch(/\n-# Profiling a dataset\n[\s\S]*\n\+## Profiling a dataset\n/);
     expect(result.stdout).not.toContain("b/ml-automation/agents/assigner.md");
     expect(result.stdout).toMatch(/Dry run: \d+ files planned for .*never\/, nothing written\.\n$/);
     expect(existsSync(out)).toBe(false);

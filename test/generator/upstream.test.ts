@@ -1,7 +1,8 @@
 /**
  * A plugin checkout unlike ours (test/fixtures/upstream-checkout: upstream-style section names, bold
  * "**Step N**" paragraphs and code blocks instead of list items, a Workflow heading at another depth,
- * hooks/ with scripts, hooks.json and a Cursor hooks file, LICENSE, .codex/, .opencode/, a dot-file,
+ * a command and a skill of each workflow's name, hooks/ with scripts, a hooks.json and a Cursor hooks
+ * file with matchers and Claude Code's plugin-root variable, LICENSE, .codex/, .opencode/, a dot-file,
  * a binary asset, a runtime preamble without our helpers) takes release 1.3.0 and keeps every file.
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -29,35 +30,79 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Paths the release edits, creates or compiles: everything else must be carried byte for byte. */
+/** Paths the release edits, creates or compiles, and the workflows' skills: everything else must be carried byte for byte. */
 const CHANGED = new Set([
   ".claude-plugin/plugin.json", ".claude-plugin/marketplace.json", ".cursor-plugin/plugin.json", "templates/ml_utils.py", "README.md",
   "agents/mlops-engineer.md", "agents/eda-analyst.md", "agents/feature-engineering-analyst.md", "agents/developer.md",
-  "commands/team-coldstart.md", "commands/team-analyze.md", "skills/team-coldstart/SKILL.md", "skills/team-analyze/SKILL.md",
+  "skills/eda/SKILL.md", "skills/team-coldstart/SKILL.md", "skills/team-analyze/SKILL.md",
   "hooks/hooks.json", // the registry guard is added to it, every other byte kept (test/generator/hook-handlers.test.ts)
 ]);
+
+/** The workflows' commands: each merged into its skill, so not in the bundle. */
+const MERGED = ["commands/eda.md", "commands/team-analyze.md", "commands/team-coldstart.md"];
+
+type CursorHooks = Record<string, Array<{ command: string; matcher?: string; timeout?: number }>>;
 
 describe("release 1.3.0 on an upstream-style plugin checkout", () => {
   it("applies every edit through the alternatives the release data gives", () => {
     expect(report).toContain("Edits (15 inserted, 2 replaced, 0 already in place, 4 optional not present in this tree)");
     expect(report).toMatch(/agents\/feature-engineering-analyst\.md:13 +1\.3\.0 +inserted +## Feature Store Registration/);
-    // Upstream's own skills name its commands bare (/eda), which Claude Code does not know; the release
-    // leaves that prose alone and verify names each mention.
-    const problems = verifyBundle(dist).flatMap((check) => check.problems);
-    expect(problems.map((problem) => [problem.ruleId, problem.file.split("/ml-automation/")[1], problem.actual])).toEqual([
-      ["command-not-namespaced", "skills/eda/SKILL.md", "/eda"],
-      ["command-not-namespaced", "skills/team-analyze/SKILL.md", "/team-analyze"],
-      ["command-not-namespaced", "skills/team-coldstart/SKILL.md", "/team-coldstart"],
+    expect(report).toMatch(/skills\/team-coldstart\/SKILL\.md:\d+ +1\.3\.0 +inserted +## MLOps Registry Layer/);
+    // Upstream's skills name its workflows bare (/eda): as skills in the bundle, that is how they are typed.
+    expect(verifyBundle(dist).flatMap((check) => check.problems.map((problem) => problem.message))).toEqual([]);
+  });
+
+  it("offers each workflow once, as a skill: the command's body, then the skill's guidance", () => {
+    const bundle = readTree(join(dist, "ml-automation"));
+    expect([...bundle.keys()].filter((path) => path.startsWith("commands/"))).toEqual([]);
+    expect([...bundle.keys()].filter((path) => /^skills\/[^/]+\/SKILL\.md$/.test(path)).sort()).toEqual(["skills/eda/SKILL.md", "skills/registry/SKILL.md", "skills/team-analyze/SKILL.md", "skills/team-coldstart/SKILL.md"]);
+    expect(bundle.get("skills/eda/SKILL.md")?.toString("utf8")).toBe(
+      '---\nname: eda\ndescription: Exploratory data analysis.\nargument-hint: "<data-file>"\n---\n\n# EDA\n\nSpawn eda-analyst on `$ARGUMENTS`.\n\n## EDA\n\nUse /eda with a data file.\n',
+    );
+    const coldstart = bundle.get("skills/team-coldstart/SKILL.md")?.toString("utf8") ?? "";
+    expect(coldstart).toContain("description: Runs the whole ML team from raw data to a reviewed model.\nargument-hint:");
+    expect(coldstart).toContain("disable-model-invocation: true");
+    expect(coldstart.indexOf("### Stage 5c: MLOps Registry Validation")).toBeLessThan(coldstart.indexOf("## Team Coldstart\n"));
+    expect(coldstart.indexOf("## Team Coldstart\n")).toBeLessThan(coldstart.indexOf("## MLOps Registry Layer (v1.3.0)"));
+    const cursor = readTree(join(dist, "ml-automation", "cursor"));
+    expect([...cursor.keys()].filter((path) => path.startsWith("skills/")).sort()).toEqual(["skills/eda/SKILL.md", "skills/registry/SKILL.md", "skills/team-analyze/SKILL.md", "skills/team-coldstart/SKILL.md"]);
+    expect([...cursor.keys()].filter((path) => path.startsWith("commands/"))).toEqual([]);
+  });
+
+  it("gives Cursor every hook: matchers with Cursor's tool names, Cursor's variable, scripts named from the plugin folder, each once", () => {
+    const rendered = JSON.parse(readFileSync(join(dist, "ml-automation", "cursor", "hooks.json"), "utf8")).hooks as CursorHooks;
+    const text = JSON.stringify(rendered);
+    expect(text).not.toMatch(/CLAUDE_PLUGIN_ROOT/);
+    expect(text).not.toMatch(/"\.\/hooks\//);
+    const shell = rendered.beforeShellExecution ?? [];
+    expect(shell.map((handler) => [handler.matcher, handler.command])).toEqual([
+      ["git commit", "${CURSOR_PLUGIN_ROOT}/hooks/pre-commit.sh"],
+      ["docker-compose up", "${CURSOR_PLUGIN_ROOT}/hooks/pre-deploy.sh"],
+      ["pytest", '"${CURSOR_PLUGIN_ROOT}/hooks/test-guard.sh"'],
     ]);
+    expect(shell[2]?.timeout).toBe(60);
+    // Claude Code's PreToolUse on Bash is the tree's own preToolUse on Shell: once.
+    expect(rendered.preToolUse?.map((handler) => [handler.matcher, handler.command])).toEqual([
+      ["Shell", "${CURSOR_PLUGIN_ROOT}/hooks/pre-commit.sh"],
+      ["Write", 'python3 "${CURSOR_PLUGIN_ROOT}/hooks/registry_guard.py"'],
+    ]);
+    expect(rendered.postToolUse).toEqual([{ command: 'bash "${CURSOR_PLUGIN_ROOT}/hooks/format.sh"', matcher: "Write" }]);
+    expect(rendered.subagentStop).toEqual([{ command: "${CURSOR_PLUGIN_ROOT}/hooks/check-report.sh", matcher: "developer" }]);
+    expect(rendered.sessionStart?.map((handler) => handler.command)).toEqual(['python3 "${CURSOR_PLUGIN_ROOT}/cursor/session_start.py"', '"${CURSOR_PLUGIN_ROOT}/hooks/session-start.sh"']);
+    // Every script a handler names is in the bundle, at the path Cursor is given.
+    for (const handler of Object.values(rendered).flat()) {
+      for (const [, path] of handler.command.matchAll(/\$\{CURSOR_PLUGIN_ROOT\}\/([^\s"]+)/g)) expect(statSync(join(dist, "ml-automation", path ?? "")).isFile(), path).toBe(true);
+    }
   });
 
   it("carries every other file byte for byte (hooks, LICENSE, .codex/, .opencode/, a dot-file, a binary), not .git/", () => {
     const source = readTree(fixture);
     const bundle = readTree(join(dist, "ml-automation"));
     for (const [path, bytes] of source) {
-      if (CHANGED.has(path)) continue;
+      if (CHANGED.has(path) || MERGED.includes(path)) continue;
       expect(bundle.get(path), path).toEqual(bytes);
     }
+    for (const path of MERGED) expect(bundle.has(path), path).toBe(false);
     for (const path of ["hooks/hooks.json", "hooks/hooks-cursor.json", "hooks/session-start.sh", "LICENSE", ".codex/INSTALL.md", ".opencode/plugins/ml-automation.js", ".gitattributes", "assets/logo.png"]) {
       expect(bundle.has(path), path).toBe(true);
     }
@@ -73,16 +118,34 @@ describe("release 1.3.0 on an upstream-style plugin checkout", () => {
     expect(claude).toContain('"keywords": ["ml", "agents", "automation"]');
     const cursor = JSON.parse(readFileSync(join(dist, "ml-automation", ".cursor-plugin", "plugin.json"), "utf8"));
     // Cursor's manifest points at what the build renders for Cursor; its own hooks file is carried and its handlers kept there.
-    expect(cursor).toMatchObject({ hooks: "cursor/hooks.json", commands: "cursor/commands/", skills: "cursor/skills/", agents: "cursor/agents/" });
+    expect(cursor).toMatchObject({ hooks: "cursor/hooks.json", skills: "cursor/skills/", agents: "cursor/agents/" });
+    expect(cursor.commands).toBeUndefined();
     const ownHooks = JSON.parse(readFileSync(join(fixture, "hooks", "hooks-cursor.json"), "utf8")).hooks as Record<string, Array<{ command: string }>>;
     const rendered = JSON.parse(readFileSync(join(dist, "ml-automation", "cursor", "hooks.json"), "utf8")).hooks as Record<string, Array<{ command: string }>>;
     // Each of the tree's own handlers is there once, whichever way it names its script (./hooks/x.sh or ${CURSOR_PLUGIN_ROOT}/hooks/x.sh).
-    const script = (command: string) => command.replace(/"?\$\{CURSOR_PLUGIN_ROOT\}\/|"|^\.\//g, "");
+    const script = (command: string) => command.replace(/"?\$\{CURSOR_PLUGIN_ROOT\}\/|\$\{?CLAUDE_PLUGIN_ROOT\}?\/|"|^\.\//g, "");
     for (const [event, handlers] of Object.entries(ownHooks)) {
       for (const handler of handlers) expect(rendered[event]?.map((one) => script(one.command)).filter((one) => one === script(handler.command))).toHaveLength(1);
     }
     const market = JSON.parse(readFileSync(join(dist, ".claude-plugin", "marketplace.json"), "utf8"));
     expect(market.plugins[0]).toMatchObject({ source: "./ml-automation", version: "1.3.0" });
+  });
+
+  it("drops from the Claude Code manifest a commands path that named the merged commands, so it names nothing missing", () => {
+    const named = join(work, "named-commands");
+    cpSync(fixture, named, { recursive: true });
+    const manifest = join(named, ".claude-plugin", "plugin.json");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace('"license": "MIT",', '"license": "MIT",\n  "commands": ["./commands/eda.md", "./commands/"],'));
+    const out = join(work, "named-commands-dist");
+    expect(runBuild(["--source", named, "--out", out]).status).toBe(0);
+    const built = readFileSync(join(out, "ml-automation", ".claude-plugin", "plugin.json"), "utf8");
+    expect(JSON.parse(built).commands).toBeUndefined();
+    expect(built).toContain('"license": "MIT",\n  "keywords"');
+    expect(verifyBundle(out).flatMap((check) => check.problems.map((problem) => problem.message))).toEqual([]);
+    const home = tempDir("mla-home-");
+    const result = runClaude(["plugin", "validate", "--strict", join(out, "ml-automation")], home);
+    rmSync(home, { recursive: true, force: true });
+    expect(result.output).toContain("✔ Validation passed");
   });
 
   it("passes claude plugin validate --strict (the real CLI) with its hooks", () => {
@@ -98,6 +161,7 @@ describe("release 1.3.0 on an upstream-style plugin checkout", () => {
     const result = runBuild(["--source", dist, "--out", again]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("0 inserted, 0 replaced, 17 already in place");
+    expect(result.stdout).toContain("Workflows: 4 skills (skills/NAME/SKILL.md), 1 command merged into them");
     expect(readTree(again)).toEqual(readTree(dist));
   });
 
