@@ -20,10 +20,11 @@ export const PARTS = [
 ];
 
 /**
- * Runs each of `parts` in `cwd` (output shown as it comes), each even when an earlier one failed,
- * except one that needs what a failed part prepares. Returns the summary lines and whether all passed.
+ * Runs each of `parts` in `cwd` (output shown as it comes, each part announced with `announce`), each
+ * even when an earlier one failed, except one that needs what a failed part prepares. Returns the
+ * summary lines and whether all passed.
  */
-export function runParts(parts, cwd = root) {
+export function runParts(parts, cwd = root, announce = console.log) {
   const failed = new Set();
   const lines = [];
   for (const part of parts) {
@@ -32,7 +33,7 @@ export function runParts(parts, cwd = root) {
       failed.add(part.name);
       continue;
     }
-    console.log(`\n== npm test: ${part.name}\n`);
+    announce(`\n== npm test: ${part.name}\n`);
     const [command, ...args] = part.command;
     const result = spawnSync(command, args, { cwd, stdio: "inherit" });
     const ok = result.status === 0 && !result.error;
