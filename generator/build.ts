@@ -17,7 +17,7 @@ import { checkDestination, pathConflicts, writeBundle, type BundleFiles, type Pr
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
 import type { Release } from "./release.ts";
 import { releaseRenderer } from "./render.ts";
-import { buildRuntime } from "./runtime-build.ts";
+import { buildRuntime, type CompiledModule } from "./runtime-build.ts";
 import { decodeText, encodeText, loadSources, type SourceFile, type SourceTree, type TextFile } from "./sources.ts";
 import { commandPath, personOnlyWorkflows, releaseForTree, workflowSkills, type WorkflowSkills, type WorkflowTree } from "./workflow-skills.ts";
 
@@ -44,11 +44,20 @@ export interface BuildResult {
   files: string[];
   edits: AppliedEdit[];
   created: string[];
-  runtime: { path: string; sections: string[]; functions: number } | null;
+  /** The compiled library (templates/ml_utils.py) and the plugin's command module (templates/ml_automation.py), with their sections and sizes. */
+  runtime: (ModuleSummary & { commands: ModuleSummary | null; mirror: ModuleSummary | null }) | null;
   /** The workflows offered as skills: how many, the commands merged into them, the person-only ones. */
   workflows: { skills: number; merged: string[]; personOnly: string[] };
   /** How many files were rendered for Cursor, and what the rendering could not carry over. */
   cursor: { files: number; notes: string[] };
+}
+
+/** What the report says of a compiled module: its path in the bundle, sections, functions and size in bytes. */
+export interface ModuleSummary {
+  path: string;
+  sections: string[];
+  functions: number;
+  bytes: number;
 }
 
 /** A planned bundle: its files, what each came from in the sources (null for a file the build makes), and the report. */
@@ -85,6 +94,8 @@ function chainedRuntime(all: Release[], applied: Release[]): Release {
     ...last,
     templateDir: ".",
     runtimeSections: applied.flatMap((release) => release.runtimeSections.map((template) => join(release.templateDir, template))),
+    commandSections: applied.flatMap((release) => (release.commandSections ?? []).map((template) => join(release.templateDir, template))),
+    mirrorSections: applied.flatMap((release) => (release.mirrorSections ?? []).map((template) => join(release.templateDir, template))),
     runtimeApi: [...new Set(all.filter((release) => semver.lte(release.version, last.version)).flatMap((release) => release.runtimeApi))],
   };
 }
@@ -193,8 +204,11 @@ export function planBuild(options: BuildOptions): BundlePlan {
     if (newFile.executable) executables.add(`${root}/${newFile.file}`);
   }
   for (const [path, text] of cursor.files) add(`${root}/${path}`, text, sources.files.get(path) ?? null);
-  const runtimePath = `${root}/templates/ml_utils.py`;
-  if (runtime) add(runtimePath, runtime.text, sources.runtime?.kind === "file" ? sources.runtime.source : null);
+  if (runtime) {
+    add(`${root}/${runtime.library.path}`, runtime.library.text, sources.runtime?.kind === "file" ? sources.runtime.source : null);
+    if (runtime.commands) add(`${root}/${runtime.commands.path}`, runtime.commands.text, sources.commands?.kind === "file" ? sources.commands.source : null);
+    if (runtime.mirror) add(`${root}/${runtime.mirror.path}`, runtime.mirror.text, sources.mirror?.kind === "file" ? sources.mirror.source : null);
+  }
 
   errors.push(...pathConflicts(files, origins));
   if (errors.length) throw new SourceErrors(errors);
@@ -209,11 +223,18 @@ export function planBuild(options: BuildOptions): BundlePlan {
     files: [...files.keys()].sort(),
     edits,
     created,
-    runtime: runtime ? { path: runtimePath, sections: runtime.sections, functions: runtime.functions } : null,
+    runtime: runtime
+      ? { ...moduleSummary(root, runtime.library), commands: runtime.commands && moduleSummary(root, runtime.commands), mirror: runtime.mirror && moduleSummary(root, runtime.mirror) }
+      : null,
     workflows: { skills: workflows.names.length, merged: workflows.merged, personOnly: workflows.personOnly },
     cursor: { files: cursor.files.size, notes: cursor.notes },
   };
   return { result, files, origins, executables, protect, removed };
+}
+
+/** The report's summary of a compiled module of the plugin `root`. */
+function moduleSummary(root: string, module: CompiledModule): ModuleSummary {
+  return { path: `${root}/${module.path}`, sections: module.sections, functions: module.functions, bytes: Buffer.byteLength(module.text, "utf8") };
 }
 
 /**

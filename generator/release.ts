@@ -104,8 +104,21 @@ export interface Release {
    * `disable-model-invocation: true` (listed to the model in no request, still run when typed).
    */
   personOnly?: Record<string, string>;
-  /** ml_utils.py section templates the release adds or replaces (matched by their banner). */
+  /** Section templates of the library, ml_utils.py (what a project's code imports), that the release adds or replaces (matched by their banner). */
   runtimeSections: string[];
+  /**
+   * Section templates of the plugin's command module, templates/ml_automation.py: what a person runs as
+   * a command (registry views, report, repair, sync, the editor commands, copy-runtime, the command
+   * line). It stays in the plugin and uses the names of the plugin's own ml_utils.py; a source's
+   * library section with the same banner moves here.
+   */
+  commandSections?: string[];
+  /**
+   * Section templates of the MLflow mirror's client side, templates/ml_utils_mlflow.py: loaded into the
+   * library when a project turns the mirror on (copied into a project only then). It uses the library's
+   * names, and the command module uses its names.
+   */
+  mirrorSections?: string[];
   /** Functions the compiled ml_utils.py must define. */
   runtimeApi: string[];
 }

@@ -22,7 +22,11 @@ export function formatReport(result: BuildResult, marketplaceName: string): stri
   lines.push(`Cursor: ${result.cursor.files} files rendered under ${root}/cursor/ (a skill per workflow, agents, hooks)`);
   for (const note of result.cursor.notes) lines.push(`  ${note}`);
   if (result.runtime) {
-    lines.push(`Runtime: ${result.runtime.path} (sections ${result.runtime.sections.join(", ")}; ${result.runtime.functions} functions)`);
+    const { commands } = result.runtime;
+    lines.push(`Runtime: ${result.runtime.path}, the library a project holds (${result.runtime.bytes.toLocaleString("en-US")} bytes; sections ${result.runtime.sections.join(", ")}; ${result.runtime.functions} functions)`);
+    const { mirror } = result.runtime;
+    if (mirror) lines.push(`MLflow mirror client: ${mirror.path}, loaded by the library when the mirror is on (${mirror.bytes.toLocaleString("en-US")} bytes; ${mirror.functions} functions)`);
+    if (commands) lines.push(`Commands: ${commands.path}, kept in the plugin (${commands.bytes.toLocaleString("en-US")} bytes; sections ${commands.sections.join(", ")}; ${commands.functions} functions)`);
   }
   lines.push(
     "",

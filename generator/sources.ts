@@ -53,6 +53,10 @@ export interface SourceTree {
   /** Every other file of the plugin, as bytes: copied unchanged unless a release edits it. */
   files: Map<string, SourceFile>;
   runtime: RuntimeSource;
+  /** The plugin's command module, templates/ml_automation.py, in a plugin checkout built with one (compiled again, never copied). */
+  commands: RuntimeSource;
+  /** The MLflow mirror's client side, templates/ml_utils_mlflow.py, in a plugin checkout built with one (compiled again, never copied). */
+  mirror: RuntimeSource;
 }
 
 /** Folders of version-control metadata, never part of a plugin. */
@@ -134,12 +138,16 @@ function loadRepository(root: string): SourceTree {
     },
     files,
     runtime: sections.length ? { kind: "templates", files: sections.map(([, file]) => decodeText(file)) } : null,
+    commands: null,
+    mirror: null,
   };
 }
 
-/** Plugin paths that are not carried as files: the manifests (released separately) and the runtime (compiled). */
+/** Plugin paths that are not carried as files: the manifests (released separately) and the runtime's two modules (compiled). */
 const PLUGIN_MANIFESTS = { claude: ".claude-plugin/plugin.json", cursor: ".cursor-plugin/plugin.json", marketplace: ".claude-plugin/marketplace.json" };
 const RUNTIME_PATH = "templates/ml_utils.py";
+const COMMANDS_PATH = "templates/ml_automation.py";
+const MIRROR_PATH = "templates/ml_utils_mlflow.py";
 
 function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
   if (!existsSync(join(root, ".claude-plugin", "plugin.json"))) {
@@ -147,11 +155,15 @@ function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
   }
   const errors: SourceError[] = [];
   checkComponentFolders(root, errors);
-  const skip = new Set<string>([...Object.values(PLUGIN_MANIFESTS), RUNTIME_PATH]);
+  const skip = new Set<string>([...Object.values(PLUGIN_MANIFESTS), RUNTIME_PATH, COMMANDS_PATH, MIRROR_PATH]);
   const files = new Map<string, SourceFile>();
   let runtime: SourceFile | undefined;
+  let commands: SourceFile | undefined;
+  let mirror: SourceFile | undefined;
   for (const [rel, file] of walk(root, root, errors)) {
     if (rel === RUNTIME_PATH) runtime = file;
+    if (rel === COMMANDS_PATH) commands = file;
+    if (rel === MIRROR_PATH) mirror = file;
     if (!skip.has(rel)) files.set(rel, file);
   }
   if (errors.length) throw new SourceErrors(errors);
@@ -164,6 +176,8 @@ function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
     manifestPaths: { claude: PLUGIN_MANIFESTS.claude, cursor: cursor ? PLUGIN_MANIFESTS.cursor : null, marketplace: marketplace ? PLUGIN_MANIFESTS.marketplace : null },
     files,
     runtime: runtime ? { kind: "file", file: decodeText(runtime), source: runtime } : null,
+    commands: commands ? { kind: "file", file: decodeText(commands), source: commands } : null,
+    mirror: mirror ? { kind: "file", file: decodeText(mirror), source: mirror } : null,
   };
 }
 

@@ -1,6 +1,9 @@
 /**
  * `npm run bench`: speed measured in one run, as ratios to a baseline measured in the same run.
  * - the build next to copying the same source tree;
+ * - the size of the file a project holds (the library, templates/ml_utils.py) next to the single 300,047-byte
+ *   ml_utils.py every project held before the split (main at 9bc4979) and upstream's 70,426 bytes (its latest
+ *   release, 2.0.0); with the MLflow mirror's client side a project holds when its mirror is on; the API page;
  * - registry writes and reads next to the release plan's section 9 code as written (extracted from the plan
  *   at run time by scripts/bench_registry.py), one more save at 100 / 1,000 / 10,000 models, and the
  *   `registry` command's output size and time at those sizes;
@@ -17,7 +20,7 @@
  *   `if`, and with no PreToolUse hook.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +33,9 @@ import { claudeClient, installAndDescribe } from "./claude-cli.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "mla-bench-"));
+/** Sizes of the file a project held before: every project's ml_utils.py on main before the split (9bc4979), and upstream's at its latest release (2.0.0). */
+const BEFORE_SPLIT_BYTES = 300_047;
+const UPSTREAM_LATEST_BYTES = 70_426;
 const SOURCE_FOLDERS = ["agents", "commands", "skills", "plugin-manifests", "templates"].filter((folder) => existsSync(join(root, folder)));
 
 function median(values: number[]): number {
@@ -112,8 +118,23 @@ try {
 
   const bundle = join(work, "build-0");
   const runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
+  const templates = join(bundle, "ml-automation", "templates");
+  const size = (name: string) => statSync(join(templates, name)).size;
+  const library = size("ml_utils.py");
+  const mirrorClient = size("ml_utils_mlflow.py");
+  const kb = (bytes: number) => `${bytes.toLocaleString("en-US")} B`.padStart(11);
+  const py = python();
+  // As the model runs it in Claude Code (bin/ml-automation names itself so).
+  const apiPage = spawnSync(py, [join(templates, "ml_automation.py"), "api"], { cwd: work, encoding: "utf8", env: { ...process.env, ML_AUTOMATION_CALLED_AS: "ml-automation" } });
+  console.log("The file a project holds (ml-automation copy-runtime)");
+  console.log(`  ml_utils.py, the library                         ${kb(library)}   (bound 150,000 B)`);
+  console.log(`  before the split: one ml_utils.py (main 9bc4979) ${kb(BEFORE_SPLIT_BYTES)}   before/now ${ratio(BEFORE_SPLIT_BYTES, library)}`);
+  console.log(`  upstream's latest release (2.0.0)                ${kb(UPSTREAM_LATEST_BYTES)}   now/upstream ${(library / UPSTREAM_LATEST_BYTES).toFixed(1)}x`);
+  console.log(`  + ml_utils_mlflow.py, only when the MLflow mirror is on  ${kb(mirrorClient)}   (library + mirror ${kb(library + mirrorClient).trim()})`);
+  console.log(`  kept in the plugin: ml_automation.py (the commands)     ${kb(size("ml_automation.py"))}`);
+  console.log(`  ml-automation api (what the prose points the model to)  ${kb(Buffer.byteLength(apiPage.stdout, "utf8"))}\n`);
   const planFile = join(root, "..", "shared", "spec", "mlops-registry-layer-plan.md");
-  const result = spawnSync(python(), [join(root, "scripts", "bench_registry.py"), runtime, planFile], { cwd: work, encoding: "utf8", maxBuffer: 1 << 24 });
+  const result = spawnSync(py, [join(root, "scripts", "bench_registry.py"), runtime, planFile], { cwd: work, encoding: "utf8", maxBuffer: 1 << 24 });
   if (result.status !== 0) throw new Error(`bench_registry.py failed:\n${result.stderr}`);
   const measured = JSON.parse(result.stdout) as {
     operations: { n: number; ours: Record<string, number>; plan: Record<string, number> };

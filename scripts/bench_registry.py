@@ -1,4 +1,5 @@
-"""Registry and fingerprint benchmark, run by `npm run bench` with the built ml_utils.py.
+"""Registry and fingerprint benchmark, run by `npm run bench` with the built ml_utils.py (the library)
+and, beside it, ml_automation.py (the plugin's commands: registry views, report, sync).
 
 The baseline is the release plan's section 9 code as written: this script extracts the Python block
 holding "# 9. MLOPS REGISTRY" from ../shared/spec/mlops-registry-layer-plan.md at run time and runs it
@@ -36,6 +37,9 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[1])))
 import ml_utils  # noqa: E402
+
+# isort: split
+import ml_automation  # noqa: E402 - the plugin's commands: after ml_utils, whose module it then uses
 
 PLAN_FILE = sys.argv[2]
 for _name in ("MLFLOW_TRACKING_URI", "ML_AUTOMATION_MLFLOW_URI", "ML_AUTOMATION_MLFLOW_PROJECT"):
@@ -149,7 +153,7 @@ def run_cli(argv):
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         start = time.perf_counter()
-        status = ml_utils.registry_cli(argv)
+        status = ml_automation.registry_cli(argv)
         elapsed = time.perf_counter() - start
     return {"bytes": len(out.getvalue().encode("utf-8")), "ms": elapsed * 1000, "status": status}
 
@@ -306,8 +310,8 @@ def mirror_bench():
                 ml_utils.save_model_entry(dict(model(i), data_fingerprint=fingerprints[i % 100]))
             os.environ["MLFLOW_TRACKING_URI"] = server.uri
             os.environ["ML_AUTOMATION_MLFLOW_PROJECT"] = "bench-sync"
-            first_s = timed(lambda: result.setdefault("first", ml_utils.mlflow_sync()))
-            second_s = timed(lambda: result.setdefault("second", ml_utils.mlflow_sync()))
+            first_s = timed(lambda: result.setdefault("first", ml_automation.mlflow_sync()))
+            second_s = timed(lambda: result.setdefault("second", ml_automation.mlflow_sync()))
             created = {kind: len(ids) for kind, ids in result.pop("first")["created"].items()}
             second = result.pop("second")
             result["sync"] = {"entries": 500, "first_s": first_s, "second_s": second_s, "created": created,

@@ -1,7 +1,8 @@
 /**
  * `npm test` step: ruff and mypy (pinned in requirements-dev.txt, run from .venv) over the runtime and the hook scripts.
  * - ruff: every Python file of the repository (runtime sections, scripts, tests), with pyproject.toml;
- * - ruff and mypy: the compiled ml_utils.py, each finding reported at its section file and line;
+ * - ruff and mypy: the compiled ml_utils.py, ml_utils_mlflow.py and ml_automation.py (the library, the MLflow mirror's
+ *   client side, the plugin's commands), each finding reported at its section file and line;
  * - mypy: the sections that stand alone (they import everything they use and call no other section's functions), and the hook scripts;
  * - ruff F821 over the other sections: each name they leave undefined must be one another section defines (a function,
  *   class or constant), never a module, so that no section relies on the imports of another.
@@ -13,8 +14,8 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { currentRelease } from "../generator/releases/index.ts";
-import { compileRuntime, mergeSections, sectionAtLine } from "../generator/runtime.ts";
-import { releaseSections, sourceSections } from "../generator/runtime-build.ts";
+import { sectionAtLine, type RuntimeSection } from "../generator/runtime.ts";
+import { compileModules, runtimeParts } from "../generator/runtime-build.ts";
 import { loadSources } from "../generator/sources.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -45,19 +46,28 @@ function run(tool: string, args: string[]): { status: number; output: string } {
   return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
-const sections = mergeSections(sourceSections(loadSources(root)), releaseSections(currentRelease, root));
+const compiled = compileModules(runtimeParts(loadSources(root), currentRelease, root), currentRelease.version);
 const scratch = mkdtempSync(join(tmpdir(), "mla-check-"));
-const compiled = join(scratch, "ml_utils.py");
-writeFileSync(compiled, compileRuntime(sections));
+/** The compiled modules in the scratch folder, and the sections each was compiled from. */
+const modules: Array<{ path: string; sections: RuntimeSection[] }> = [{ path: join(scratch, "ml_utils.py"), sections: compiled.library.sections }];
+writeFileSync(join(scratch, "ml_utils.py"), compiled.library.text);
+for (const [name, module] of [["ml_utils_mlflow.py", compiled.mirror], ["ml_automation.py", compiled.commands]] as const) {
+  if (!module) continue;
+  modules.push({ path: join(scratch, name), sections: module.sections });
+  writeFileSync(join(scratch, name), module.text);
+}
+const sections = modules.flatMap((module) => module.sections);
+const compiledPaths = modules.map((module) => module.path);
 
 /** Rewrites `<compiled>:LINE:` in a tool's output as `<section file>:LINE:` (and the compiled line). */
 function mapLines(output: string): string {
   return output
     .split("\n")
     .map((line) => {
-      const match = /^(.*?ml_utils\.py):(\d+):(?:(\d+):)?(.*)$/.exec(line);
-      if (!match || !match[1]?.startsWith(scratch)) return line;
-      const at = sectionAtLine(sections, Number(match[2]));
+      const match = /^(.*?\.py):(\d+):(?:(\d+):)?(.*)$/.exec(line);
+      const module = match && modules.find((candidate) => candidate.path === match[1]);
+      if (!match || !module) return line;
+      const at = sectionAtLine(module.sections, Number(match[2]));
       return at ? `${at.section.file}:${at.line}:${match[3] ? `${match[3]}:` : ""}${match[4]} (compiled line ${match[2]})` : line;
     })
     .join("\n");
@@ -79,7 +89,10 @@ function definedNames(text: string): Set<string> {
  */
 function undefinedAcrossSections(): string[] {
   const standalone = new Set(STANDALONE.map((path) => join(root, path)));
-  const others = sections.map((section) => ({ section, path: isAbsolute(section.file) ? section.file : join(root, section.file) })).filter(({ path }) => !standalone.has(path));
+  const others = sections
+    .filter((section) => section.key !== "LIBRARY NAMES")
+    .map((section) => ({ section, path: isAbsolute(section.file) ? section.file : join(root, section.file) }))
+    .filter(({ path }) => !standalone.has(path));
   const { output } = run("ruff", ["check", "--isolated", "--select", "F821", "--target-version", "py39", "--output-format", "json", ...others.map(({ path }) => path)]);
   const findings = JSON.parse(output) as Array<{ filename: string; message: string; location: { row: number; column: number } }>;
   return findings.flatMap((finding) => {
@@ -95,8 +108,8 @@ let failed = 0;
 try {
   const checks: Array<[string, string, string[]]> = [
     ["ruff", "ruff: repository Python files", ["check", "--output-format", "concise", "--config", "pyproject.toml", "hooks", "templates", "scripts", "test/python"]],
-    ["ruff", "ruff: compiled ml_utils.py", ["check", "--output-format", "concise", "--config", "pyproject.toml", "--extend-ignore", COMPILED_IGNORES, compiled]],
-    ["mypy", "mypy: compiled ml_utils.py", ["--config-file", "pyproject.toml", "--no-error-summary", compiled]],
+    ["ruff", "ruff: compiled ml_utils.py, ml_utils_mlflow.py and ml_automation.py", ["check", "--output-format", "concise", "--config", "pyproject.toml", "--extend-ignore", COMPILED_IGNORES, ...compiledPaths]],
+    ["mypy", "mypy: compiled ml_utils.py, ml_utils_mlflow.py and ml_automation.py", ["--config-file", "pyproject.toml", "--no-error-summary", ...compiledPaths]],
     ["mypy", "mypy: the hook scripts", ["--config-file", "pyproject.toml", "--no-error-summary", ...HOOK_SCRIPTS]],
     ...STANDALONE.map((path): [string, string, string[]] => ["mypy", `mypy: ${path} on its own`, ["--config-file", "pyproject.toml", "--no-error-summary", path]]),
   ];

@@ -10,19 +10,22 @@ import { fillGeneratedBlocks } from "../generator/runtime-constants.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Every runtime section file of the repository: templates/ml_utils/*.py and templates/releases/<version>/ml_utils/*.py. */
+/** Every runtime section file of the repository: templates/ml_utils/*.py and templates/releases/<version>/{ml_utils,ml_utils_mlflow,ml_automation}/*.py. */
 export function runtimeSectionFiles(): string[] {
   const inFolder = (folder: string) => readdirSync(folder).filter((name) => name.endsWith(".py")).sort().map((name) => join(folder, name));
   const releases = join(root, "templates", "releases");
   return [
     ...inFolder(join(root, "templates", "ml_utils")),
-    ...readdirSync(releases).sort().flatMap((version) => {
-      try {
-        return inFolder(join(releases, version, "ml_utils"));
-      } catch {
-        return [];
-      }
-    }),
+    // A release's sections of the library, of the mirror's client side and of the plugin's commands.
+    ...readdirSync(releases).sort().flatMap((version) =>
+      ["ml_utils", "ml_utils_mlflow", "ml_automation"].flatMap((module) => {
+        try {
+          return inFolder(join(releases, version, module));
+        } catch {
+          return [];
+        }
+      }),
+    ),
   ];
 }
 

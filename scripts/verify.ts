@@ -8,11 +8,13 @@ import { parseArgs } from "node:util";
 import { SourceError, SourceErrors } from "../generator/errors.ts";
 import { releaseRenderer } from "../generator/render.ts";
 import { currentRelease } from "../generator/releases/index.ts";
+import { releaseCommandSections } from "../generator/runtime-build.ts";
 import { loadBundle, readBundleFile } from "./verify/bundle.ts";
 import { checkCommandMentions } from "./verify/command-checks.ts";
 import { checkCursorManifest } from "./verify/cursor-checks.ts";
 import { checkCursorFiles } from "./verify/cursor-file-checks.ts";
 import { checkFrontmatter } from "./verify/frontmatter-checks.ts";
+import { checkCommands, checkLibrary, LIBRARY_BUDGET_BYTES } from "./verify/library-checks.ts";
 import { checkManifests } from "./verify/manifest-checks.ts";
 import { checkPaths } from "./verify/path-checks.ts";
 import { checkRelease } from "./verify/release-checks.ts";
@@ -42,6 +44,11 @@ export function verifyBundle(dir: string): CheckResult[] {
     { name: "what Cursor reads holds no Claude-only construct, hooks in Cursor's format", problems: bundle.cursor ? checkCursorFiles(bundle.cursor, bundle.pluginDir) : [] },
     { name: "ml_utils.py compiles and defines the registry API", problems: runtime.problems },
     { name: "every ml_utils name used in code blocks exists", problems: runtime.inventory ? checkRuntimeReferences(bundle.documents, runtime.inventory) : [] },
+    {
+      name: `the library a project holds: at most ${LIBRARY_BUDGET_BYTES.toLocaleString("en-US")} bytes, stamped, no command in it`,
+      problems: checkLibrary(bundle.runtime, bundle.mirror, currentRelease.version, releaseCommandSections(currentRelease, repositoryRoot).map((section) => section.title).filter((title) => title !== "preamble")),
+    },
+    { name: "ml_automation.py, the plugin's commands: compiles, loads its own library, API page within budget", problems: checkCommands(bundle.commands, bundle.pluginDir) },
   ];
 }
 

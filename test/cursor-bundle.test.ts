@@ -55,7 +55,7 @@ describe("the session start hook and the runtime's launcher", () => {
     expect(started).toMatchObject({ status: 0, stdout: "{}\n", stderr: "" });
     const launch = (...args: string[]) => spawnSync("python3", [".cursor/ml_automation.py", ...args], { cwd, encoding: "utf8" });
     expect(launch("--plugin-root").stdout.trim()).toBe(plugin);
-    const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
+    const direct = spawnSync("python3", [join(plugin, "templates", "ml_automation.py"), "registry", "models"], { cwd, encoding: "utf8" });
     expect(launch("registry", "models")).toMatchObject({ status: 0, stdout: direct.stdout });
     expect(launch("registry", "lineage", "no_such_model").status).toBe(1);
     expect(launch("copy-runtime").stdout).toContain("copied ml_utils.py into .");
@@ -132,9 +132,9 @@ describe("/registry in Cursor, its step run as the model runs it", () => {
     expect(readdirSync(join(cwd, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
     // The same view as in a terminal; its status (3: damaged) is named on the last line, since the model sees no exit status.
     const views = spawnSync("sh", ["-c", registryStep("models")], { cwd, encoding: "utf8" });
-    const direct = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry", "models"], { cwd, encoding: "utf8" });
+    const direct = spawnSync("python3", [join(plugin, "templates", "ml_automation.py"), "registry", "models"], { cwd, encoding: "utf8" });
     expect(direct.status).toBe(3);
-    expect(views.stdout).toBe(`${direct.stderr}${direct.stdout}\n(ml_utils.py registry exited with status 3)\n`);
+    expect(views.stdout).toBe(`${direct.stderr}${direct.stdout}\n(python3 .cursor/ml_automation.py registry exited with status 3)\n`);
   });
 
   it("the launcher splits the arguments as typed: quotes keep a value whole, and ; && $( ) ` run nothing", () => {
@@ -149,7 +149,7 @@ describe("/registry in Cursor, its step run as the model runs it", () => {
       expect(existsSync(join(cwd, "PWNED")), typed).toBe(false);
     }
     const none = spawnSync("sh", ["-c", registryStep("")], { cwd, encoding: "utf8" });
-    const summary = spawnSync("python3", [join(plugin, "templates", "ml_utils.py"), "registry"], { cwd, encoding: "utf8" });
+    const summary = spawnSync("python3", [join(plugin, "templates", "ml_automation.py"), "registry"], { cwd, encoding: "utf8" });
     expect(none.stdout).toBe(summary.stdout);
   });
 });

@@ -17,7 +17,7 @@ const EDIT_ARGS = ["--permission-mode", "acceptEdits", "--allowedTools", "Read",
 
 /** Exit status and output of `registry` run by the runtime in `cwd` (3: a damaged registry file). */
 function registryStatus(cwd: string) {
-  const result = spawnSync("python3", [join(fixture.plugin, "templates", "ml_utils.py"), "registry"], { cwd, encoding: "utf8" });
+  const result = spawnSync("python3", [join(fixture.plugin, "templates", "ml_automation.py"), "registry"], { cwd, encoding: "utf8" });
   return { status: result.status, output: result.stdout + result.stderr };
 }
 

@@ -30,7 +30,7 @@ let mermaid: typeof import("mermaid").default;
 
 /** Runs `python3 ml_utils.py registry ARGS` in `cwd`. */
 function registry(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync("python3", [join(templates(), "ml_utils.py"), "registry", ...args], { cwd, encoding: "utf8" });
+  const result = spawnSync("python3", [join(templates(), "ml_automation.py"), "registry", ...args], { cwd, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

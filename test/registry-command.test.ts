@@ -14,7 +14,7 @@ import { userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 const fixture = useClientFixture();
-const runtime = () => join(fixture.plugin, "templates", "ml_utils.py");
+const runtime = () => join(fixture.plugin, "templates", "ml_automation.py");
 
 /** Runs the runtime's registry command directly, as a person would in a terminal. */
 function direct(args: string[], cwd = fixture.filled) {

@@ -71,7 +71,7 @@ async function inBrowser(file: string, colorScheme: "light" | "dark", check: (op
 
 /** The report of the registry in `project`, written by the runtime's own command. */
 function writeReport(project: string, ...args: string[]): string {
-  const result = spawnSync("python3", [join(templates(), "ml_utils.py"), "registry", "report", ...args], { cwd: project, encoding: "utf8" });
+  const result = spawnSync("python3", [join(templates(), "ml_automation.py"), "registry", "report", ...args], { cwd: project, encoding: "utf8" });
   expect(result.status, result.stderr).toBe(0);
   const path = /^Wrote the registry report: (.+?) \(/.exec(result.stdout)?.[1];
   expect(path).toBeTruthy();

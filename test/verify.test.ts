@@ -23,7 +23,7 @@ describe("npm run verify", () => {
     const result = runVerify(["--bundle", dist]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("passed 10 checks");
+    expect(result.stdout).toContain("passed 12 checks");
   });
 
   it.each([
@@ -81,6 +81,16 @@ describe("npm run verify", () => {
       /ml_utils\.py\n {2}does not define load_data_versions/],
     ["a runtime that does not compile", "templates/ml_utils.py", (t: string) => t.replace("def promote_model(", "def promote_model(("),
       /ml_utils\.py\n {2}line \d+: Python does not compile it/],
+    ["a library a project holds over 150,000 bytes", "templates/ml_utils.py", (t: string) => `${t}\n${"# padding\n".repeat(2000)}`,
+      /ml_utils\.py\n {2}is 1\d\d,\d{3} bytes; the library a project holds must stay within 150,000/],
+    ["a command section left in the library", "templates/ml_utils.py", (t: string) => `${t}\n# ${"=".repeat(20)}\n# REGISTRY COMMAND LINE\n# ${"=".repeat(20)}\n_COMMANDS = {}\n`,
+      /ml_utils\.py\n(?: {2}.*\n)* {2}line \d+: holds the command section "REGISTRY COMMAND LINE", which belongs in templates\/ml_automation\.py/],
+    ["a library edited after the build", "templates/ml_utils.py", (t: string) => t.replace("def load_data(", "def load_data_edited("),
+      /RUNTIME_STAMP is "1\.3\.0\+[0-9a-f]{16}", expected "1\.3\.0\+[0-9a-f]{16}" \(the bundle's version and the hash of the file\): it was edited after the build/],
+    ["a mirror client built for another library", "templates/ml_utils_mlflow.py", (t: string) => t.replace(/MIRROR_OF = "[^"]*"/, 'MIRROR_OF = "1.3.0+0000000000000000"'),
+      /ml_utils_mlflow\.py\n {2}MIRROR_OF is "1\.3\.0\+0000000000000000", not the library's stamp/],
+    ["a command module that loads no library", "templates/ml_automation.py", (t: string) => t.replace("ML_AUTOMATION_COMMAND_MODULE = True", "ML_AUTOMATION_COMMAND_MODULE = False"),
+      /ml_automation\.py\n {2}does not mark itself as the plugin's command module/],
   ])("fails on %s, naming the file", (_name, path, change, expected) => {
     const result = runVerify(["--bundle", broken(_name.replace(/\W+/g, "-"), path, change)]);
     expect(result.status).toBe(1);

@@ -150,15 +150,22 @@ export const release130: Release = {
     "team-coldstart": "starts a dozen agent runs over many minutes: a person decides when",
     "team-review": "four agents and an approval decision: a person asks for it before merging",
   },
-  runtimeSections: [
-    "ml_utils/09-mlops-registry.py",
-    "ml_utils/10-mlflow-mirror.py",
-    "ml_utils/lineage-graph.py",
-    "ml_utils/registry-report.py",
-    "ml_utils/registry-command.py",
-    "ml_utils/editor-command.py",
-    "ml_utils/runtime-copy.py",
-    "ml_utils/command-line.py",
+  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/10-mlflow-mirror.py", "ml_utils/plugin-commands.py"],
+  // The MLflow mirror's client side: loaded by the library when a project turns the mirror on.
+  mirrorSections: ["ml_utils_mlflow/preamble.py", "ml_utils_mlflow/mlflow-client.py"],
+  // What a person runs as a command: compiled into templates/ml_automation.py, which stays in the plugin.
+  commandSections: [
+    "ml_automation/preamble.py",
+    "ml_automation/registry-snapshot.py",
+    "ml_automation/registry-repair.py",
+    "ml_automation/mlflow-sync.py",
+    "ml_automation/lineage-graph.py",
+    "ml_automation/registry-report.py",
+    "ml_automation/registry-command.py",
+    "ml_automation/editor-command.py",
+    "ml_automation/runtime-copy.py",
+    "ml_automation/api-page.py",
+    "ml_automation/command-line.py",
   ],
   runtimeApi: [
     "save_model_entry",
@@ -172,6 +179,5 @@ export const release130: Release = {
     "save_data_version",
     "compute_data_fingerprint",
     "load_data_versions",
-    "mlflow_sync",
   ],
 };

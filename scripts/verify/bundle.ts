@@ -19,6 +19,10 @@ export interface Bundle {
   /** Every file of the plugin folder (paths inside it). */
   files: Set<string>;
   runtime: TextFile | null;
+  /** The plugin's command module, templates/ml_automation.py (null when the bundle has none). */
+  commands: TextFile | null;
+  /** The MLflow mirror's client side, templates/ml_utils_mlflow.py (null when the bundle has none). */
+  mirror: TextFile | null;
   /** What the build recorded writing (null for a bundle without a record). */
   record: BuildRecord | null;
 }
@@ -42,8 +46,10 @@ export function loadBundle(dir: string): Bundle {
     claude,
     cursor,
     documents: markdownDocuments(sources),
-    files: new Set([...sources.files.keys(), ...(sources.runtime ? ["templates/ml_utils.py"] : [])]),
+    files: new Set([...sources.files.keys(), ...(sources.runtime ? ["templates/ml_utils.py"] : []), ...(sources.commands ? ["templates/ml_automation.py"] : []), ...(sources.mirror ? ["templates/ml_utils_mlflow.py"] : [])]),
     runtime: sources.runtime?.kind === "file" ? sources.runtime.file : null,
+    commands: sources.commands?.kind === "file" ? sources.commands.file : null,
+    mirror: sources.mirror?.kind === "file" ? sources.mirror.file : null,
     record: readRecord(dir),
   };
 }

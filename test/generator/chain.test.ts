@@ -3,13 +3,16 @@
  * next release is one more data file anchored on 1.3.0's output. A small fixture release 1.3.1
  * (test/fixtures/releases/1.3.1) proves the chain and its idempotency.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildPlugin, releaseChain } from "../../generator/build.ts";
 import { sourceErrorsOf } from "../../generator/errors.ts";
 import type { Release } from "../../generator/release.ts";
 import { release130 } from "../../generator/releases/v1.3.0.ts";
+import { compileRuntime } from "../../generator/runtime.ts";
+import { runtimeParts } from "../../generator/runtime-build.ts";
+import { loadSources } from "../../generator/sources.ts";
 import { readTree, repoRoot, tempDir } from "../helpers.ts";
 
 /** Release 1.3.1 of the fixture: anchored on sections 1.3.0 inserts. */
@@ -63,6 +66,24 @@ describe("a chain of releases", () => {
     const forward = join(work, "forward");
     expect(build(at130, forward, [release130, release131]).applied).toEqual(["1.3.0", "1.3.1"]);
     expect(readTree(forward)).toEqual(readTree(chained));
+  });
+
+  it("moves a 1.3.0 bundle built before the split (one ml_utils.py holding the commands) to the same modules", () => {
+    const at130 = join(work, "at130-split");
+    build(repoRoot, at130, [release130]);
+    const templates = join(at130, "ml-automation", "templates");
+    const names = ["ml_utils.py", "ml_automation.py", "ml_utils_mlflow.py"];
+    const built = names.map((name) => readFileSync(join(templates, name), "utf8"));
+    const parts = runtimeParts(loadSources(repoRoot), release130, repoRoot);
+    // What every bundle held before: the library's sections, then the command sections it had (the
+    // snapshot, repair, sync and api were not sections of their own yet), in one file, nothing beside it.
+    const before = ["LINEAGE GRAPH", "REGISTRY REPORT", "REGISTRY COMMAND LINE", "EDITOR COMMANDS", "RUNTIME COPY", "COMMAND LINE"];
+    writeFileSync(join(templates, "ml_utils.py"), compileRuntime([...parts.library, ...parts.commands.filter((section) => before.includes(section.key))]));
+    rmSync(join(templates, "ml_automation.py"));
+    rmSync(join(templates, "ml_utils_mlflow.py"));
+    const forward = join(work, "forward-split");
+    build(at130, forward, [release130]);
+    expect(names.map((name) => readFileSync(join(forward, "ml-automation", "templates", name), "utf8"))).toEqual(built);
   });
 
   it("refuses sources newer than the last release", () => {

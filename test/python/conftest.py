@@ -39,6 +39,24 @@ def mu(ml_utils_path):
     return module
 
 
+@pytest.fixture(scope="session")
+def ml_automation_path(ml_utils_path):
+    """The plugin's command module built beside ml_utils.py (templates/ml_automation.py)."""
+    return ml_utils_path.parent / "ml_automation.py"
+
+
+@pytest.fixture(scope="session")
+def ma(mu, ml_automation_path):
+    """The compiled command module, imported as `ml_automation`; it uses the `mu` module itself (the
+    plugin's ml_utils.py, already imported), so both see the same classes and state."""
+    spec = importlib.util.spec_from_file_location("ml_automation", ml_automation_path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ml_automation"] = module
+    spec.loader.exec_module(module)
+    assert module._LIBRARY is mu
+    return module
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """An empty project folder as the working directory, with no registry or report overrides."""

@@ -86,14 +86,14 @@ def team(mu, project, mlflow_server, monkeypatch):
     return Team(mlflow_server.uri, name)
 
 
-def cli(ml_utils_path, cwd, *args, env=None):
+def cli(ml_automation_path, cwd, *args, env=None):
     """`python3 ml_utils.py registry ARGS` as a person runs it, with this process's environment."""
     full = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, str(ml_utils_path), "registry", *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, str(ml_automation_path), "registry", *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=300)
 
 
-def sync_json(ml_utils_path, cwd, *extra, env=None):
-    result = cli(ml_utils_path, cwd, "sync", "--json", *extra, env=env)
+def sync_json(ml_automation_path, cwd, *extra, env=None):
+    result = cli(ml_automation_path, cwd, "sync", "--json", *extra, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout)
 
@@ -116,7 +116,7 @@ FINGERPRINT = "sha256:" + "5e" * 32
 # --- A scikit-learn flow -----------------------------------------------------------------------
 
 
-def test_a_scikit_learn_flow_appears_as_dataset_run_model_version_and_champion(mu, team, ml_utils_path, project, tmp_path):
+def test_a_scikit_learn_flow_appears_as_dataset_run_model_version_and_champion(mu, team, ml_automation_path, project, tmp_path):
     from sklearn.datasets import load_diabetes
     from sklearn.ensemble import RandomForestRegressor
 
@@ -186,16 +186,16 @@ def test_a_scikit_learn_flow_appears_as_dataset_run_model_version_and_champion(m
     np.testing.assert_array_equal(restored.predict(parts["X_test"]), forest.predict(parts["X_test"]))
 
     # The team's view through the command line, and nothing left for sync to do.
-    summary = cli(ml_utils_path, project, "--from", "mlflow")
+    summary = cli(ml_automation_path, project, "--from", "mlflow")
     assert summary.returncode == 0, summary.stderr
     assert f"MLflow {team.uri}" in summary.stdout and "- Champion: model_forest (regression, RandomForestRegressor, rmse=" in summary.stdout
-    lineage = cli(ml_utils_path, project, "lineage", "model_forest", "--from", "mlflow")
+    lineage = cli(ml_automation_path, project, "lineage", "model_forest", "--from", "mlflow")
     assert lineage.returncode == 0, lineage.stderr
     assert "Experiment: exp_forest (RandomForestRegressor" in lineage.stdout and "Lineage: complete" in lineage.stdout
     assert "Features: 3 registered (bmi, bp, s5)" in lineage.stdout and "diabetes.csv" in lineage.stdout
-    feature_view = cli(ml_utils_path, project, "features", "--from", "mlflow", "--json")
+    feature_view = cli(ml_automation_path, project, "features", "--from", "mlflow", "--json")
     assert {f["feature_id"]: f["used_in_models"] for f in json.loads(feature_view.stdout)["features"]} == {f: ["model_forest"] for f in features}
-    report = sync_json(ml_utils_path, project)
+    report = sync_json(ml_automation_path, project)
     assert changed_nothing(report), report
     assert report["unchanged"] == 3 and len(team.runs()) == 2 and len(team.versions()) == 1
 
@@ -212,7 +212,7 @@ print(json.dumps(verdict))
 """
 
 
-def test_two_machines_promote_in_turn_and_each_sees_the_others_champion(ml_utils_path, mlflow_server, tmp_path, monkeypatch):
+def test_two_machines_promote_in_turn_and_each_sees_the_others_champion(ml_utils_path, ml_automation_path, mlflow_server, tmp_path, monkeypatch):
     name = unique("churn")
     monkeypatch.delenv("ML_AUTOMATION_MLFLOW_PROJECT", raising=False)  # the project is named after its folder
     machines = {}
@@ -240,15 +240,15 @@ def test_two_machines_promote_in_turn_and_each_sees_the_others_champion(ml_utils
     assert fourth["champion_id"] == "b1" and fourth["promote"] and team.champion() == "a3"
 
     for machine in ("a", "b"):
-        view = cli(ml_utils_path, machines[machine], "models", "--champion", "--from", "mlflow", env=env)
+        view = cli(ml_automation_path, machines[machine], "models", "--champion", "--from", "mlflow", env=env)
         assert view.returncode == 0 and view.stdout.startswith("Champion: a3"), view.stdout + view.stderr
-    table = json.loads(cli(ml_utils_path, machines["b"], "models", "--all", "--json", "--from", "mlflow", env=env).stdout)
+    table = json.loads(cli(ml_automation_path, machines["b"], "models", "--all", "--json", "--from", "mlflow", env=env).stdout)
     assert {m["model_id"]: m["status"] for m in table["models"]} == {"a1": "archived", "b1": "archived", "a2": "challenger", "a3": "champion"}
-    local = cli(ml_utils_path, machines["b"], "models", "--champion", env=env)
+    local = cli(ml_automation_path, machines["b"], "models", "--champion", env=env)
     assert local.stdout.startswith("Champion: b1")  # B's own folder still holds its promotion
 
     # B's sync pushes nothing new and leaves the team's champion (promoted later, on A) where it is.
-    report = sync_json(ml_utils_path, machines["b"], env=env)
+    report = sync_json(ml_automation_path, machines["b"], env=env)
     assert changed_nothing(report) and report["champion"].startswith("@champion kept on version"), report
     assert team.champion() == "a3" and sorted(team.model_ids()) == ["a1", "a2", "a3", "b1"]
     assert json.loads(team.client.get_model_version(name, team.versions()[1].version).tags["ml_automation.entry"])["model_id"] == "b1"
@@ -258,7 +258,7 @@ def test_two_machines_promote_in_turn_and_each_sees_the_others_champion(ml_utils
 # --- The server away ---------------------------------------------------------------------------
 
 
-def test_the_server_stopped_mid_flow_loses_nothing_and_sync_levels_it(mu, team, mlflow_server, ml_utils_path, project):
+def test_the_server_stopped_mid_flow_loses_nothing_and_sync_levels_it(mu, team, mlflow_server, ml_automation_path, project):
     queue = Path(".claude/mlops/.mlflow-queue.jsonl")
     mu.save_data_version({"fingerprint": FINGERPRINT, "source_path": "sales.csv", "rows": 120, "columns": 4})
     assert team.keys() == [f"data_version:{FINGERPRINT}"]
@@ -282,26 +282,26 @@ def test_the_server_stopped_mid_flow_loses_nothing_and_sync_levels_it(mu, team, 
         mlflow_server.start(timeout=120)
     mu._DOWN_UNTIL.clear()
     assert team.keys() == [f"data_version:{FINGERPRINT}"] and team.versions() == []
-    summary = cli(ml_utils_path, project)
+    summary = cli(ml_automation_path, project)
     assert "- MLflow: 4 write(s) not yet on the team's server" in summary.stdout and "registry sync" in summary.stdout
-    preview = sync_json(ml_utils_path, project, "--dry-run")
+    preview = sync_json(ml_automation_path, project, "--dry-run")
     assert created(preview) == {"experiment_runs": ["exp_1"], "model_versions": ["m1", "m2"]} and preview["queued_cleared"] == 0, preview
     assert preview["champion"] == "would move @champion to m1"
     assert team.keys() == [f"data_version:{FINGERPRINT}"] and team.versions() == [] and queue.exists()
 
-    first = sync_json(ml_utils_path, project)
+    first = sync_json(ml_automation_path, project)
     assert created(first) == {"experiment_runs": ["exp_1"], "model_versions": ["m1", "m2"]}, first
     assert first["queued_cleared"] == 4 and not queue.exists()
     assert first["champion"].startswith("@champion moved to version")
-    second = sync_json(ml_utils_path, project)
+    second = sync_json(ml_automation_path, project)
     assert changed_nothing(second) and second["unchanged"] == 4, second
     assert sorted(team.keys()) == sorted([f"data_version:{FINGERPRINT}", "experiment:exp_1"])
     assert team.model_ids() == ["m1", "m2"] and team.champion() == "m1"
     assert {v.run_id for v in team.versions()} == {team.run("experiment:exp_1").info.run_id}
-    assert "MLflow:" not in cli(ml_utils_path, project).stdout
+    assert "MLflow:" not in cli(ml_automation_path, project).stdout
 
 
-def test_four_processes_syncing_at_once_create_each_entry_once(mu, team, ml_utils_path, project, monkeypatch):
+def test_four_processes_syncing_at_once_create_each_entry_once(mu, team, ml_automation_path, project, monkeypatch):
     monkeypatch.setenv("ML_AUTOMATION_MLFLOW_URI", "off")  # recorded locally first, as on a machine without the server
     fingerprints = ["sha256:" + f"{i:x}" * 64 for i in (1, 2)]
     for fingerprint in fingerprints:
@@ -315,7 +315,7 @@ def test_four_processes_syncing_at_once_create_each_entry_once(mu, team, ml_util
     monkeypatch.delenv("ML_AUTOMATION_MLFLOW_URI")
     assert team.runs() == []
 
-    command = [sys.executable, str(ml_utils_path), "registry", "sync", "--json"]
+    command = [sys.executable, str(ml_automation_path), "registry", "sync", "--json"]
     processes = [subprocess.Popen(command, cwd=project, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [process.communicate(timeout=300) for process in processes]
     assert [p.returncode for p in processes] == [0, 0, 0, 0], [err for _, err in outputs]
@@ -335,7 +335,7 @@ def test_four_processes_syncing_at_once_create_each_entry_once(mu, team, ml_util
     assert {"ml_automation.feature.f0", "ml_automation.feature.f2"} <= set(run.data.tags)
 
 
-def test_a_lock_left_by_a_killed_holder_is_taken_over_and_a_live_one_waited_for(mu, team, ml_utils_path, project, monkeypatch):
+def test_a_lock_left_by_a_killed_holder_is_taken_over_and_a_live_one_waited_for(mu, team, ml_automation_path, project, monkeypatch):
     lock = team.project + LOCK_SUFFIX
     past = str(int(time.time() * 1000) - 1000)
     team.client.create_registered_model(lock, tags={"ml_automation.lock": "ghost-host:4242:dead", "ml_automation.lock_expires_ms": past})
@@ -350,21 +350,21 @@ def test_a_lock_left_by_a_killed_holder_is_taken_over_and_a_live_one_waited_for(
     with pytest.warns(mu.MirrorWarning, match="busy-host:77:live"):
         mu.save_model_entry(regression_model("m2", 1.0))
     assert [m["model_id"] for m in mu.load_model_registry()["models"]] == ["m1", "m2"]  # kept locally
-    blocked = cli(ml_utils_path, project, "sync")
+    blocked = cli(ml_automation_path, project, "sync")
     assert blocked.returncode == 1 and "busy-host:77:live" in blocked.stderr and "ML_AUTOMATION_MLFLOW_LOCK_WAIT" in blocked.stderr
     assert team.model_ids() == ["m1"]
     team.client.delete_registered_model(lock)
-    report = sync_json(ml_utils_path, project)
+    report = sync_json(ml_automation_path, project)
     assert created(report) == {"model_runs": ["m2"], "model_versions": ["m2"]} and report["queued_cleared"] == 1
     assert team.model_ids() == ["m1", "m2"] and not team.lock_held()
 
 
-def test_a_sync_killed_midway_is_completed_by_the_next_with_nothing_twice(mu, team, ml_utils_path, project, monkeypatch):
+def test_a_sync_killed_midway_is_completed_by_the_next_with_nothing_twice(mu, team, ml_automation_path, project, monkeypatch):
     monkeypatch.setenv("ML_AUTOMATION_MLFLOW_URI", "off")
     for i in range(24):
         mu.save_experiment({"experiment_id": f"exp_{i:02d}", "task_type": "regression", "metrics": {"test": {"rmse": 1.0 + i}}})
     monkeypatch.delenv("ML_AUTOMATION_MLFLOW_URI")
-    process = subprocess.Popen([sys.executable, str(ml_utils_path), "registry", "sync"], cwd=project, env=dict(os.environ),
+    process = subprocess.Popen([sys.executable, str(ml_automation_path), "registry", "sync"], cwd=project, env=dict(os.environ),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while len(team.runs()) < 3 and time.monotonic() < deadline and process.poll() is None:
@@ -375,18 +375,18 @@ def test_a_sync_killed_midway_is_completed_by_the_next_with_nothing_twice(mu, te
     assert 3 <= partial < 24, partial
     if team.lock_held():  # what the killed process held: its lease would run out; end it now
         team.client.delete_registered_model(team.project + LOCK_SUFFIX)
-    report = sync_json(ml_utils_path, project)
+    report = sync_json(ml_automation_path, project)
     assert len(report["created"]["experiment_runs"]) + report["unchanged"] + len(report["updated"]["experiment_runs"]) == 24
     keys = team.keys()
     assert len(keys) == len(set(keys)) == 24
     assert all(r.data.tags.get("ml_automation.entry") and r.info.status == "FINISHED" for r in team.runs())
-    assert changed_nothing(sync_json(ml_utils_path, project))
+    assert changed_nothing(sync_json(ml_automation_path, project))
 
 
 # --- Odd values, updates, the server's newer copy ---------------------------------------------
 
 
-def test_odd_values_from_notebooks_reach_mlflow_and_sync_stays_idempotent(mu, team, ml_utils_path, project):
+def test_odd_values_from_notebooks_reach_mlflow_and_sync_stays_idempotent(mu, team, ml_automation_path, project):
     from sklearn.linear_model import Ridge
 
     with warnings.catch_warnings():
@@ -407,12 +407,12 @@ def test_odd_values_from_notebooks_reach_mlflow_and_sync_stays_idempotent(mu, te
     entry = json.loads(run.data.tags["ml_automation.entry"])
     assert "notes" in entry["_clipped"] and len(run.data.tags["ml_automation.entry"]) <= 8000
     assert len(run.data.tags["mlflow.note.content"]) == 8000
-    assert changed_nothing(sync_json(ml_utils_path, project))
-    shown = cli(ml_utils_path, project, "experiments", "--from", "mlflow")
+    assert changed_nothing(sync_json(ml_automation_path, project))
+    shown = cli(ml_automation_path, project, "experiments", "--from", "mlflow")
     assert shown.returncode == 0 and "exp_mmm" in shown.stdout
 
 
-def test_local_updates_are_pushed_and_a_newer_copy_on_the_server_is_kept(mu, team, ml_utils_path, project, tmp_path, monkeypatch):
+def test_local_updates_are_pushed_and_a_newer_copy_on_the_server_is_kept(mu, team, ml_automation_path, project, tmp_path, monkeypatch):
     mu.save_experiment({"experiment_id": "exp_1", "task_type": "regression", "metrics": {"test": {"rmse": 5.0}}})
     mu.save_experiment({"experiment_id": "exp_1", "metrics": {"test": {"rmse": 4.0}}})  # updated here: the same run follows
     run = team.run("experiment:exp_1")
@@ -425,7 +425,7 @@ def test_local_updates_are_pushed_and_a_newer_copy_on_the_server_is_kept(mu, tea
     mu.save_experiment({"experiment_id": "exp_1", "metrics": {"test": {"rmse": 3.0}}})
     assert team.run("experiment:exp_1").data.metrics["test_rmse"] == 3.0
     monkeypatch.chdir(project)
-    report = sync_json(ml_utils_path, project)  # our copy is older: left as the server has it
+    report = sync_json(ml_automation_path, project)  # our copy is older: left as the server has it
     assert changed_nothing(report) and report["newer_on_server"] == ["experiment:exp_1"], report
     assert team.run("experiment:exp_1").data.metrics["test_rmse"] == 3.0 and len(team.runs()) == 1
 
@@ -442,10 +442,10 @@ def test_a_feature_updated_later_is_updated_on_the_runs_that_use_it(mu, team):
     assert len(team.runs()) == 1
 
 
-def test_a_project_experiment_deleted_on_the_server_is_named_not_recreated(mu, team, ml_utils_path, project):
+def test_a_project_experiment_deleted_on_the_server_is_named_not_recreated(mu, team, ml_automation_path, project):
     mu.save_experiment({"experiment_id": "exp_1", "task_type": "regression", "metrics": {"test": {"rmse": 2.0}}})
     team.client.delete_experiment(team.client.get_experiment_by_name(team.project).experiment_id)
-    refused = cli(ml_utils_path, project, "sync")
+    refused = cli(ml_automation_path, project, "sync")
     assert refused.returncode == 1 and f"the MLflow experiment {team.project!r}" in refused.stderr and "is deleted: restore it" in refused.stderr
     assert mu.load_experiments()[0]["experiment_id"] == "exp_1"
 
@@ -456,7 +456,8 @@ def test_a_project_experiment_deleted_on_the_server_is_named_not_recreated(mu, t
 def test_with_the_mirror_off_mlflow_is_never_imported(ml_utils_path, project):
     code = ("import sys, ml_utils\n"
             "ml_utils.save_model_entry({'model_id': 'm', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})\n"
-            "ml_utils.promote_model('m'); ml_utils.compare_with_champion('m'); ml_utils.registry_cli([])\n"
+            "ml_utils.promote_model('m'); ml_utils.compare_with_champion('m')\n"
+            "import ml_automation; ml_automation.registry_cli([])\n"
             "print('mlflow imported:', 'mlflow' in sys.modules)")
     result = run_python(ml_utils_path, code, project)
     assert result.returncode == 0 and result.stdout.strip().endswith("mlflow imported: False"), result.stdout + result.stderr
@@ -470,7 +471,7 @@ def test_without_mlflow_installed_writes_stay_local_and_the_message_says_what_to
             "ml_utils.save_model_entry({'model_id': 'm', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})\n"
             "ml_utils.save_model_entry({'model_id': 'n', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})\n"
             "print([m['model_id'] for m in ml_utils.load_model_registry()['models']])\n"
-            "print('sync status', ml_utils.registry_cli(['sync']))")
+            "import ml_automation; print('sync status', ml_automation.registry_cli(['sync']))")
     result = run_python(ml_utils_path, code, project, env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9"})
     assert result.returncode == 0, result.stderr
     assert "['m', 'n']" in result.stdout and "sync status 1" in result.stdout
@@ -479,15 +480,15 @@ def test_without_mlflow_installed_writes_stay_local_and_the_message_says_what_to
     assert len((project / "mlops" / ".mlflow-queue.jsonl").read_text().splitlines()) == 2
 
 
-def test_team_views_and_sync_refuse_what_they_cannot_do(ml_utils_path, project):
-    off = cli(ml_utils_path, project, "models", "--from", "mlflow")
+def test_team_views_and_sync_refuse_what_they_cannot_do(ml_automation_path, project):
+    off = cli(ml_automation_path, project, "models", "--from", "mlflow")
     assert off.returncode == 1 and "the MLflow mirror is off (MLFLOW_TRACKING_URI is not set): set MLFLOW_TRACKING_URI" in off.stderr
-    switched = cli(ml_utils_path, project, "models", "--from", "mlflow", env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9", "ML_AUTOMATION_MLFLOW_URI": "off"})
+    switched = cli(ml_automation_path, project, "models", "--from", "mlflow", env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9", "ML_AUTOMATION_MLFLOW_URI": "off"})
     assert switched.returncode == 1 and "the MLflow mirror is off (ML_AUTOMATION_MLFLOW_URI=off)" in switched.stderr
-    assert cli(ml_utils_path, project, "sync").returncode == 1
+    assert cli(ml_automation_path, project, "sync").returncode == 1
     for args in (["repair", "--from", "mlflow"], ["sync", "--from", "mlflow"]):
-        refused = cli(ml_utils_path, project, *args)
+        refused = cli(ml_automation_path, project, *args)
         assert refused.returncode == 2 and "works on the local registry folder" in refused.stderr
-    wrong = cli(ml_utils_path, project, "--from", "s3")
+    wrong = cli(ml_automation_path, project, "--from", "s3")
     assert wrong.returncode == 2 and "invalid choice: 's3'" in wrong.stderr
     assert not (project / "mlops").exists()

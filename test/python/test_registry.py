@@ -232,7 +232,7 @@ def test_promotion_archives_the_previous_champion(mu, project):
     assert [m["model_id"] for m in mu.load_model_registry()["models"] if m["status"] == "champion"] == ["m3"]
 
 
-def test_back_links_are_kept_whichever_side_is_written_first(mu, project):
+def test_back_links_are_kept_whichever_side_is_written_first(ma, mu, project):
     fingerprint = "sha256:" + "ab" * 32
     # features, data version and experiment first, model last
     mu.save_feature_entries([{"feature_id": "f1"}, {"feature_id": "f2"}])
@@ -249,7 +249,7 @@ def test_back_links_are_kept_whichever_side_is_written_first(mu, project):
     assert features == {"f1": ["m1", "m2"], "f2": ["m1"], "f3": ["m2"]}
     versions = {v["fingerprint"]: v["used_in_experiments"] for v in mu.load_data_versions()}
     assert versions == {fingerprint: ["e1"], other: ["e2"]}
-    assert mu.get_model_lineage("m1")["experiment"]["experiment_id"] == "e1"
+    assert ma.get_model_lineage("m1")["experiment"]["experiment_id"] == "e1"
 
 
 # --- task types ---------------------------------------------------------------------------
@@ -343,10 +343,10 @@ def test_an_entry_that_does_not_parse_hides_nothing_else_and_stops_every_write(m
     assert open(path).read() == broken
 
 
-def test_registry_times_read_the_same_everywhere(mu):
+def test_registry_times_read_the_same_everywhere(ma, mu):
     # The registry writes UTC; a hand-written time without an offset is read as UTC by the report and
     # by the MLflow mirror alike (the mirror read it as the machine's local time).
     assert mu._ms("2026-01-01T00:00:00") == mu._ms("2026-01-01T00:00:00+00:00") == mu._ms("2026-01-01T00:00:00Z") == 1767225600000
     assert mu._ms("2026-01-01T02:00:00+02:00") == 1767225600000
-    assert mu._when("2026-01-01T02:00:00+02:00") == "2026-01-01 00:00 UTC"
+    assert ma._when("2026-01-01T02:00:00+02:00") == "2026-01-01 00:00 UTC"
     assert mu._ms("yesterday") is None and mu._ms(None) is None

@@ -12,9 +12,9 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 
 
-def cli(ml_utils_path, cwd, *args):
+def cli(ml_automation_path, cwd, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ML_AUTOMATION_")}
-    return subprocess.run([sys.executable, str(ml_utils_path), "registry", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, str(ml_automation_path), "registry", *args], cwd=cwd, env=env, capture_output=True, text=True)
 
 
 @pytest.fixture
@@ -46,8 +46,8 @@ def recorded_project(mu, project):
     return {"fingerprint": fingerprint, "features": kinds["numeric"], "champion": mu.get_champion_model()["model_id"]}
 
 
-def test_the_flow_is_recorded_with_lineage(mu, recorded_project):
-    lineage = mu.get_model_lineage("model_forest")
+def test_the_flow_is_recorded_with_lineage(ma, mu, recorded_project):
+    lineage = ma.get_model_lineage("model_forest")
     assert lineage["complete"], lineage["gaps"]
     assert lineage["data_version"]["used_in_experiments"] == ["exp_ridge", "exp_forest"]
     assert {f["feature_id"] for f in lineage["features"]} == set(recorded_project["features"])
@@ -57,8 +57,8 @@ def test_the_flow_is_recorded_with_lineage(mu, recorded_project):
     assert champion["model_id"] == better["model_id"]
 
 
-def test_cli_summary_tables_and_lineage(ml_utils_path, recorded_project, project):
-    summary = cli(ml_utils_path, project)
+def test_cli_summary_tables_and_lineage(ml_automation_path, recorded_project, project):
+    summary = cli(ml_automation_path, project)
     assert summary.returncode == 0, summary.stderr
     assert f"MLOps registry: {os.path.join('.claude', 'mlops')}" in summary.stdout
     # ridge is registered first and becomes champion; the forest replaces it only if its rmse is lower
@@ -67,25 +67,25 @@ def test_cli_summary_tables_and_lineage(ml_utils_path, recorded_project, project
     assert f"- Champion: {recorded_project['champion']} (regression" in summary.stdout
     assert "- Lineage: 2 of 2 models complete" in summary.stdout
 
-    models = cli(ml_utils_path, project, "models").stdout.splitlines()
+    models = cli(ml_automation_path, project, "models").stdout.splitlines()
     assert models[0] == "| Model ID | Name | Task Type | Algorithm | Status | Key Metric | Created |"
     assert len(models) == 4 and any("| champion |" in row and "rmse=" in row for row in models)
 
-    champion = cli(ml_utils_path, project, "models", "--champion").stdout
+    champion = cli(ml_automation_path, project, "models", "--champion").stdout
     assert champion.startswith(f"Champion: {recorded_project['champion']}") and "theory_recommendation=" in champion
 
-    clinical = cli(ml_utils_path, project, "features", "--domain", "clinical").stdout.splitlines()
+    clinical = cli(ml_automation_path, project, "features", "--domain", "clinical").stdout.splitlines()
     assert len(clinical) == 4 and {row.split(" | ")[0].strip("| ") for row in clinical[2:]} == {"bmi", "bp"}
     assert "model_ridge, model_forest" in clinical[2]
 
-    experiments = cli(ml_utils_path, project, "experiments").stdout
+    experiments = cli(ml_automation_path, project, "experiments").stdout
     assert "exp_forest | regression | RandomForestRegressor | rmse=" in experiments
     assert "| completed | model_forest |" in experiments
 
-    data = cli(ml_utils_path, project, "data").stdout
+    data = cli(ml_automation_path, project, "data").stdout
     assert f"| {recorded_project['fingerprint'][7:19]} | diabetes.csv | 442 | 11 | regression | exp_ridge, exp_forest |" in data
 
-    lineage = cli(ml_utils_path, project, "lineage", "model_forest")
+    lineage = cli(ml_automation_path, project, "lineage", "model_forest")
     assert lineage.returncode == 0
     chain = lineage.stdout.splitlines()
     assert chain[0].startswith("Data: diabetes.csv (sha256:") and "442 rows" in chain[0]
@@ -94,35 +94,35 @@ def test_cli_summary_tables_and_lineage(ml_utils_path, recorded_project, project
     assert chain[3].startswith("      -> Model: model_forest (")
     assert chain[4] == "         Rationale: try forest" and chain[5] == "Lineage: complete"
 
-    as_json = json.loads(cli(ml_utils_path, project, "lineage", "model_ridge", "--json").stdout)
+    as_json = json.loads(cli(ml_automation_path, project, "lineage", "model_ridge", "--json").stdout)
     assert as_json["complete"] is True and as_json["experiment"]["experiment_id"] == "exp_ridge"
-    assert json.loads(cli(ml_utils_path, project, "--json").stdout)["champion"] == recorded_project["champion"]
+    assert json.loads(cli(ml_automation_path, project, "--json").stdout)["champion"] == recorded_project["champion"]
 
 
-def test_cli_reports_gaps_in_lineage(mu, ml_utils_path, project):
+def test_cli_reports_gaps_in_lineage(mu, ml_automation_path, project):
     mu.save_model_entry({"model_id": "lonely", "task_type": "regression", "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.1},
                          "feature_set": ["ghost_feature"], "training_experiment_id": "exp_missing"})
-    out = cli(ml_utils_path, project, "lineage", "lonely").stdout
+    out = cli(ml_automation_path, project, "lineage", "lonely").stdout
     assert "Experiment: not logged (exp_missing)" in out
     assert "- experiment exp_missing is not logged" in out and "ghost_feature" in out
-    assert "- Lineage: 0 of 1 models complete" in cli(ml_utils_path, project).stdout
+    assert "- Lineage: 0 of 1 models complete" in cli(ml_automation_path, project).stdout
 
 
-def test_cli_on_an_empty_project_and_unknown_ids(ml_utils_path, project):
-    empty = cli(ml_utils_path, project)
+def test_cli_on_an_empty_project_and_unknown_ids(ml_automation_path, project):
+    empty = cli(ml_automation_path, project)
     assert empty.returncode == 0 and "Nothing is registered yet" in empty.stdout
     assert os.listdir(project) == []
-    unknown = cli(ml_utils_path, project, "lineage", "nope")
+    unknown = cli(ml_automation_path, project, "lineage", "nope")
     assert unknown.returncode == 1 and "no model 'nope'" in unknown.stderr
-    usage = cli(ml_utils_path, project, "bogus")
+    usage = cli(ml_automation_path, project, "bogus")
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
 
 
-def test_cli_warns_about_an_unreadable_registry_and_shows_the_rest(mu, ml_utils_path, project):
+def test_cli_warns_about_an_unreadable_registry_and_shows_the_rest(mu, ml_automation_path, project):
     mu.save_feature_entries([{"feature_id": "f1"}])
     mu.save_model_entry({"model_id": "m1", "task_type": "regression", "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.1}})
     with open("mlops/model-registry.json", "a") as handle:
         handle.write("garbage")
-    result = cli(ml_utils_path, project, "features")
+    result = cli(ml_automation_path, project, "features")
     assert result.returncode == 3 and "| f1 |" in result.stdout
     assert "DAMAGED: mlops/model-registry.json:" in result.stdout and "unexpected text after the 'models' list" in result.stdout

@@ -41,28 +41,28 @@ VIEWS = [[], ["models"], ["models", "--champion"], ["features"], ["features", "-
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=[" ".join(v) or "summary" for v in VIEWS])
-def test_every_view_fits_4_kb_by_default_and_says_how_to_see_more(ml_utils_path, big_project, view):
+def test_every_view_fits_4_kb_by_default_and_says_how_to_see_more(ml_automation_path, big_project, view):
     for extra in ([], ["--json"]):
-        shown = cli(ml_utils_path, big_project, *view, *extra)
+        shown = cli(ml_automation_path, big_project, *view, *extra)
         assert shown.returncode == 0, shown.stderr
         assert len(shown.stdout.encode()) <= BUDGET, (view, extra, len(shown.stdout.encode()))
         if extra:
             json.loads(shown.stdout)
     if view in (["models"], ["experiments"], ["features"]):
-        assert "more: use --limit N or --all" in shown.stdout or "more" in cli(ml_utils_path, big_project, *view).stdout
+        assert "more: use --limit N or --all" in shown.stdout or "more" in cli(ml_automation_path, big_project, *view).stdout
 
 
-def test_summary_at_size_names_counts_champion_best_challengers_and_recent(ml_utils_path, big_project):
-    summary = cli(ml_utils_path, big_project).stdout
+def test_summary_at_size_names_counts_champion_best_challengers_and_recent(ml_automation_path, big_project):
+    summary = cli(ml_automation_path, big_project).stdout
     assert f"- Models: {N} (1 champion, {N - 1} challenger, 0 archived)" in summary
     assert "- Champion: model_01234" in summary and "- Best challengers: " in summary and "- Most recent models: model_02999" in summary
     assert f"- Experiments: {N}" in summary
-    table = cli(ml_utils_path, big_project, "models").stdout.splitlines()
+    table = cli(ml_automation_path, big_project, "models").stdout.splitlines()
     assert "| model_01234 |" in table[2] and f"Showing 15 of {N} models" in table[-1]
-    assert len(cli(ml_utils_path, big_project, "models", "--limit", "40").stdout.splitlines()) == 2 + 40 + 1
-    everything = cli(ml_utils_path, big_project, "models", "--all").stdout
+    assert len(cli(ml_automation_path, big_project, "models", "--limit", "40").stdout.splitlines()) == 2 + 40 + 1
+    everything = cli(ml_automation_path, big_project, "models", "--all").stdout
     assert everything.count("\n| model_") == N
-    listed = json.loads(cli(ml_utils_path, big_project, "models", "--json", "--all").stdout)
+    listed = json.loads(cli(ml_automation_path, big_project, "models", "--json", "--all").stdout)
     assert listed["total"] == N and len(listed["models"]) == N
 
 
@@ -72,19 +72,19 @@ ODD = [["bogus"], ["models", "--sideways"], ["models", "extra", "words"], ["mode
 
 
 @pytest.mark.parametrize("argv", ODD, ids=[repr(a) for a in ODD])
-def test_unknown_input_gets_the_usage_text_and_exit_2_never_a_traceback(ml_utils_path, project, argv):
-    shown = cli(ml_utils_path, project, *argv)
+def test_unknown_input_gets_the_usage_text_and_exit_2_never_a_traceback(ml_automation_path, project, argv):
+    shown = cli(ml_automation_path, project, *argv)
     assert shown.returncode == 2
     assert shown.stderr.startswith("usage: python3 ml_utils.py registry") and "error: " in shown.stderr
     assert "Traceback" not in shown.stdout + shown.stderr and shown.stdout == ""
     assert os.listdir(project) == []
 
 
-def test_registry_cli_returns_statuses_and_never_exits(mu, project, capsys):
-    assert mu.registry_cli(["--help"]) == 0 and "usage:" in capsys.readouterr().out
-    assert mu.registry_cli(["models", ";"]) == 2
-    assert mu.registry_cli(["lineage", "nope"]) == 1
-    assert mu.registry_cli([]) == 0
+def test_registry_cli_returns_statuses_and_never_exits(ma, project, capsys):
+    assert ma.registry_cli(["--help"]) == 0 and "usage:" in capsys.readouterr().out
+    assert ma.registry_cli(["models", ";"]) == 2
+    assert ma.registry_cli(["lineage", "nope"]) == 1
+    assert ma.registry_cli([]) == 0
     assert "Nothing is registered yet" in capsys.readouterr().out
 
 

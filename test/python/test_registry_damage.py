@@ -17,9 +17,9 @@ REG = {"rmse": 10.0, "mae": 8.0, "r2": 0.5}
 PATH = os.path.join("mlops", "model-registry.json")
 
 
-def cli(ml_utils_path, cwd, *args, timeout=60):
+def cli(ml_automation_path, cwd, *args, timeout=60):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ML_AUTOMATION_")}
-    return subprocess.run([sys.executable, str(ml_utils_path), "registry", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, str(ml_automation_path), "registry", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def tree_bytes(root="."):
@@ -68,7 +68,7 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
-def test_one_damaged_file_hides_nothing_else_and_names_the_damage(mu, five, ml_utils_path, project, kind):
+def test_one_damaged_file_hides_nothing_else_and_names_the_damage(mu, five, ml_automation_path, project, kind):
     change, readable, named = DAMAGE[kind]
     damaged = change(five)
     open(PATH, "wb").write(damaged)
@@ -78,7 +78,7 @@ def test_one_damaged_file_hides_nothing_else_and_names_the_damage(mu, five, ml_u
     assert any(named in problem for problem in loaded["damaged"]), loaded["damaged"]
     with pytest.warns(mu.RegistryWarning):
         assert mu.get_champion_model()["model_id"] == "m2"
-    shown = cli(ml_utils_path, project)
+    shown = cli(ml_automation_path, project)
     assert shown.returncode == 3
     assert f"DAMAGED: {PATH}" in shown.stdout and named in shown.stdout
     assert "- Champion: m2" in shown.stdout and f"- Models: {len(readable)}" in shown.stdout
@@ -89,32 +89,32 @@ def test_one_damaged_file_hides_nothing_else_and_names_the_damage(mu, five, ml_u
     assert tree_bytes() == before
 
 
-def test_a_byte_order_mark_is_read_and_written_like_the_file_without_it(mu, five, ml_utils_path, project):
+def test_a_byte_order_mark_is_read_and_written_like_the_file_without_it(mu, five, ml_automation_path, project):
     open(PATH, "wb").write(b"\xef\xbb\xbf" + five)
     assert [m["model_id"] for m in mu.load_model_registry()["models"]] == ["m0", "m1", "m2", "m3", "m4"]
-    assert cli(ml_utils_path, project).returncode == 0
+    assert cli(ml_automation_path, project).returncode == 0
     mu.save_model_entry({"model_id": "m5", "task_type": "regression", "metrics": REG})
     assert len(mu.load_model_registry()["models"]) == 6
 
 
-def test_a_registry_file_that_is_a_folder_or_a_registry_folder_that_is_a_file_is_named(mu, ml_utils_path, project):
+def test_a_registry_file_that_is_a_folder_or_a_registry_folder_that_is_a_file_is_named(mu, ml_automation_path, project):
     os.makedirs(PATH)
     with pytest.warns(mu.RegistryWarning, match="is a folder, not a file"):
         assert mu.load_model_registry()["damaged"]
-    shown = cli(ml_utils_path, project)
+    shown = cli(ml_automation_path, project)
     assert shown.returncode == 3 and f"DAMAGED: {PATH}: is a folder, not a file" in shown.stdout
     with pytest.raises(mu.RegistryDamagedError, match="is a folder, not a file"):
         mu.save_model_entry({"model_id": "m", "task_type": "regression", "metrics": REG})
     shutil.rmtree("mlops")
     open("mlops", "w").write("my notes")
-    shown = cli(ml_utils_path, project)
+    shown = cli(ml_automation_path, project)
     assert shown.returncode == 3 and "DAMAGED: mlops: is a file, so no registry can be kept there" in shown.stdout
     with pytest.raises(mu.RegistryDamagedError, match="mlops is a file, not a folder"):
         mu.save_model_entry({"model_id": "m", "task_type": "regression", "metrics": REG})
     assert open("mlops").read() == "my notes"
 
 
-def test_a_registry_file_that_is_a_symbolic_link_is_written_through_and_a_dangling_one_is_named(mu, ml_utils_path, project):
+def test_a_registry_file_that_is_a_symbolic_link_is_written_through_and_a_dangling_one_is_named(mu, ml_automation_path, project):
     # A registry file linked from a shared folder: writes reach the linked file and keep the link.
     mu.save_model_entry({"model_id": "shared1", "task_type": "regression", "metrics": REG}, output_dirs="shared")
     os.makedirs("mlops")
@@ -127,7 +127,7 @@ def test_a_registry_file_that_is_a_symbolic_link_is_written_through_and_a_dangli
     os.symlink(os.path.abspath("unmounted/model-registry.json"), PATH)
     with pytest.warns(mu.RegistryWarning, match="is a symbolic link to .*unmounted/model-registry.json, which does not exist"):
         assert mu.load_model_registry()["damaged"]
-    shown = cli(ml_utils_path, project)
+    shown = cli(ml_automation_path, project)
     assert shown.returncode == 3 and f"DAMAGED: {PATH}: is a symbolic link to" in shown.stdout, shown.stdout
     with pytest.raises(mu.RegistryDamagedError, match="which does not exist"):
         mu.save_model_entry({"model_id": "m", "task_type": "regression", "metrics": REG})
@@ -135,11 +135,11 @@ def test_a_registry_file_that_is_a_symbolic_link_is_written_through_and_a_dangli
     # The registry folder itself a link to nothing: named too.
     shutil.rmtree("mlops")
     os.symlink(os.path.abspath("unmounted"), "mlops")
-    shown = cli(ml_utils_path, project)
+    shown = cli(ml_automation_path, project)
     assert shown.returncode == 3 and "DAMAGED: mlops: is a symbolic link to" in shown.stdout, shown.stdout
 
 
-def test_a_damaged_experiment_file_is_named_and_the_others_are_read(mu, ml_utils_path, project):
+def test_a_damaged_experiment_file_is_named_and_the_others_are_read(mu, ml_automation_path, project):
     for name in ("e1", "e2"):
         mu.save_experiment({"experiment_id": name, "task_type": "regression"})
     open("mlops/experiments/e1.json", "w").write('{"experiment_id": "e1", "name": ')
@@ -147,20 +147,20 @@ def test_a_damaged_experiment_file_is_named_and_the_others_are_read(mu, ml_utils
         assert [e["experiment_id"] for e in mu.load_experiments()] == ["e2"]
     with pytest.raises(mu.RegistryDamagedError, match=r"e1\.json"):
         mu.save_experiment({"experiment_id": "e1", "notes": "again"})
-    shown = cli(ml_utils_path, project, "experiments")
+    shown = cli(ml_automation_path, project, "experiments")
     assert shown.returncode == 3 and "DAMAGED: mlops/experiments/e1.json:1" in shown.stdout and "| e2 |" in shown.stdout
 
 
 # --- hand-written entries -------------------------------------------------------------------------
 
 
-def test_hand_added_entries_the_runtime_cannot_use_are_kept_byte_for_byte(mu, five, ml_utils_path, project):
+def test_hand_added_entries_the_runtime_cannot_use_are_kept_byte_for_byte(mu, five, ml_automation_path, project):
     lines = five.decode().split("\n")
     odd = ['{"name": "no id, added by hand", "status": "challenger"}', '{"model_id": 42, "name": "numeric id"}']
     lines[7] = lines[7] + ","
     lines[8:8] = ["    " + odd[0] + ",", "    " + odd[1]]
     open(PATH, "w").write("\n".join(lines))
-    shown = cli(ml_utils_path, project, "models")
+    shown = cli(ml_automation_path, project, "models")
     assert shown.returncode == 3 and "NOT SHOWN: mlops/model-registry.json:9: this entry has no model_id" in shown.stdout
     mu.save_model_entry({"model_id": "m5", "task_type": "regression", "metrics": REG})
     mu.promote_model("m5")
@@ -169,7 +169,7 @@ def test_hand_added_entries_the_runtime_cannot_use_are_kept_byte_for_byte(mu, fi
     assert {m["model_id"] for m in mu.load_model_registry()["models"]} == {"m0", "m1", "m2", "m3", "m4", "m5"}
 
 
-def test_a_duplicated_entry_is_named_with_the_copy_actually_shown(mu, five, ml_utils_path, project):
+def test_a_duplicated_entry_is_named_with_the_copy_actually_shown(mu, five, ml_automation_path, project):
     lines = five.decode().split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith('    {"model_id": "m1"'))
     # A line copied to edit it (same timestamps), then one edited later (a newer updated_at).
@@ -189,7 +189,7 @@ def test_a_duplicated_entry_is_named_with_the_copy_actually_shown(mu, five, ml_u
     with pytest.warns(mu.RegistryWarning):
         loaded = mu.load_model_registry()
     assert [m["name"] for m in loaded["models"] if m["model_id"] == "m1"] == ["n1"]
-    shown = cli(ml_utils_path, project)
+    shown = cli(ml_automation_path, project)
     assert f"{PATH}:{copy}: model_id 'm1' appears again at line {first}, the copy shown" in shown.stdout
     assert f"{PATH}:{edited}: model_id 'm1' appears again at line {first}, the copy shown" in shown.stdout
 
@@ -340,11 +340,11 @@ def test_a_stopped_lock_holder_makes_writers_fail_naming_it_after_a_bounded_wait
     assert run_python(ml_utils_path, save, project, timeout=30).returncode == 0
 
 
-def test_a_fifo_among_the_experiments_does_not_hang_the_readers(mu, ml_utils_path, project):
+def test_a_fifo_among_the_experiments_does_not_hang_the_readers(mu, ml_utils_path, ml_automation_path, project):
     mu.save_experiment({"experiment_id": "e1", "task_type": "regression"})
     os.mkfifo("mlops/experiments/e2.json")
     try:
-        shown = cli(ml_utils_path, project, "experiments", timeout=30)
+        shown = cli(ml_automation_path, project, "experiments", timeout=30)
         loaded = run_python(ml_utils_path, "import ml_utils; print([e['experiment_id'] for e in ml_utils.load_experiments()])", project, timeout=30)
     except subprocess.TimeoutExpired:
         pytest.fail("reading the registry hangs on a FIFO")
@@ -352,12 +352,12 @@ def test_a_fifo_among_the_experiments_does_not_hang_the_readers(mu, ml_utils_pat
     assert loaded.stdout.strip() == "['e1']"
 
 
-def test_one_champion_across_platform_folders(mu, ml_utils_path, project):
+def test_one_champion_across_platform_folders(mu, ml_automation_path, project):
     os.mkdir(".claude")
     mu.save_model_entry({"model_id": "old", "task_type": "regression", "metrics": REG, "status": "champion"}, output_dirs=[".cursor/mlops"])
     mu.save_model_entry({"model_id": "new", "task_type": "regression", "metrics": REG, "status": "champion"}, output_dirs=[".claude/mlops"])
     assert mu.get_champion_model()["model_id"] == "new"
-    shown = cli(ml_utils_path, project).stdout
+    shown = cli(ml_automation_path, project).stdout
     assert "- Models: 2 (1 champion, 0 challenger, 1 archived)" in shown and "- Champion: new" in shown
     assert "also marked champion, counted as archived: old" in shown
 
@@ -365,7 +365,7 @@ def test_one_champion_across_platform_folders(mu, ml_utils_path, project):
 # --- repair -----------------------------------------------------------------------------------------
 
 
-def test_repair_gives_back_every_acknowledged_entry(mu, five, ml_utils_path, project):
+def test_repair_gives_back_every_acknowledged_entry(mu, five, ml_automation_path, project):
     mu.save_model_entry({"model_id": "m5", "task_type": "regression", "metrics": REG})
     mu.save_experiment({"experiment_id": "e1", "task_type": "regression", "registered_model_id": "m6", "model": {"algorithm": "Ridge"}})
     acknowledged = {m["model_id"]: m for m in mu.load_model_registry()["models"]}
@@ -374,41 +374,41 @@ def test_repair_gives_back_every_acknowledged_entry(mu, five, ml_utils_path, pro
     lines[8] = lines[8][:30]  # m5, the newest entry, cut by a hand edit
     damaged = b"\n".join(lines[:9])  # and the end of the file lost
     open(PATH, "wb").write(damaged)
-    dry = cli(ml_utils_path, project, "repair", "--dry-run")
+    dry = cli(ml_automation_path, project, "repair", "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "Would rebuild it with 7 models" in dry.stdout and "from the last generation (m5)" in dry.stdout and "experiment files (m6)" in dry.stdout
     assert open(PATH, "rb").read() == damaged
-    done = cli(ml_utils_path, project, "repair")
+    done = cli(ml_automation_path, project, "repair")
     assert done.returncode == 0 and "Rebuilt it with 7 models" in done.stdout
     repaired = {m["model_id"]: m for m in mu.load_model_registry()["models"]}
     assert {k: v for k, v in repaired.items() if k != "m6"} == acknowledged
     assert repaired["m6"]["rebuilt_from"] == "experiments/e1.json" and repaired["m6"]["algorithm"] == "Ridge"
     aside = [name for name in os.listdir("mlops") if name.startswith("model-registry.json.damaged-")]
     assert len(aside) == 1 and open(os.path.join("mlops", aside[0]), "rb").read() == damaged
-    assert cli(ml_utils_path, project).returncode == 0
+    assert cli(ml_automation_path, project).returncode == 0
     mu.save_model_entry({"model_id": "m7", "task_type": "regression", "metrics": REG})
 
 
-def test_a_repair_never_replaces_what_another_repair_and_a_write_put_there_meanwhile(mu, five, ml_utils_path, project, monkeypatch):
+def test_a_repair_never_replaces_what_another_repair_and_a_write_put_there_meanwhile(ma, mu, five, ml_utils_path, ml_automation_path, project, monkeypatch):
     import contextlib
 
     damaged = broken_line(five)
     open(PATH, "wb").write(damaged)
-    real_locked = mu._locked
+    real_locked = ma._locked  # the repair's own binding of the library's _locked
     save_m9 = "import ml_utils; ml_utils.save_model_entry({'model_id': 'm9', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})"
 
     @contextlib.contextmanager
     def others_first(folder):
         # Between this repair's reading of the damaged file and its lock: another process repairs
         # it, and a third registers m9 into the repaired file.
-        monkeypatch.setattr(mu, "_locked", real_locked)
-        assert cli(ml_utils_path, project, "repair").returncode == 0
+        monkeypatch.setattr(ma, "_locked", real_locked)
+        assert cli(ml_automation_path, project, "repair").returncode == 0
         assert run_python(ml_utils_path, save_m9, project).returncode == 0
         with real_locked(folder):
             yield
 
-    monkeypatch.setattr(mu, "_locked", others_first)
-    report = mu.repair_registry()
+    monkeypatch.setattr(ma, "_locked", others_first)
+    report = ma.repair_registry()
     assert any("changed while it was being repaired" in action for action in report["actions"]), report
     assert report["written"] == [] and report["kept_aside"] == []
     assert "m9" in [m["model_id"] for m in mu.load_model_registry()["models"]]
@@ -416,7 +416,7 @@ def test_a_repair_never_replaces_what_another_repair_and_a_write_put_there_meanw
     assert len(aside) == 1 and open(os.path.join("mlops", aside[0]), "rb").read() == damaged
 
 
-def test_a_writer_killed_before_its_generation_copy_still_leaves_the_generation_before(mu, five, ml_utils_path, project):
+def test_a_writer_killed_before_its_generation_copy_still_leaves_the_generation_before(mu, five, ml_utils_path, ml_automation_path, project):
     # Killed after renaming the new registry file into place, before copying it to .generations/:
     # only the generation before (.1) holds the entries; a later damage must still be repairable.
     code = (
@@ -434,21 +434,21 @@ def test_a_writer_killed_before_its_generation_copy_still_leaves_the_generation_
     assert not os.path.exists(os.path.join("mlops", ".generations", "model-registry.json")), os.listdir("mlops/.generations")
     damaged = broken_line(open(PATH, "rb").read())  # m1's line damaged by a hand edit
     open(PATH, "wb").write(damaged)
-    done = cli(ml_utils_path, project, "repair")
+    done = cli(ml_automation_path, project, "repair")
     assert done.returncode == 0 and "1 from the generation before (m1)" in done.stdout, done.stdout
     assert sorted(m["model_id"] for m in mu.load_model_registry()["models"]) == ["m0", "m1", "m2", "m3", "m4", "m5"]
 
 
-def test_repair_resolves_a_git_conflict_keeping_both_sides(mu, five, ml_utils_path, project):
+def test_repair_resolves_a_git_conflict_keeping_both_sides(ma, mu, five, project):
     open(PATH, "wb").write(conflict(five))
-    result = mu.repair_registry()
+    result = ma.repair_registry()
     assert len(result["actions"]) == 1 and not result["lost"]
     assert sorted(m["model_id"] for m in mu.load_model_registry()["models"]) == ["m0", "m1", "m2", "m3", "m4", "x9"]
-    assert mu.check_registry() == []
+    assert ma.check_registry() == []
 
 
-def test_repair_restores_a_damaged_experiment_from_its_kept_generation(mu, ml_utils_path, project):
+def test_repair_restores_a_damaged_experiment_from_its_kept_generation(mu, ml_automation_path, project):
     mu.save_experiment({"experiment_id": "e1", "task_type": "regression", "notes": "kept"})
     open("mlops/experiments/e1.json", "w").write("{ broken")
-    assert "restored from its last kept generation" in cli(ml_utils_path, project, "repair").stdout
+    assert "restored from its last kept generation" in cli(ml_automation_path, project, "repair").stdout
     assert [e["notes"] for e in mu.load_experiments()] == ["kept"]

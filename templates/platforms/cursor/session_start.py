@@ -18,7 +18,7 @@ from pathlib import Path
 
 PLUGIN_ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER = Path(".cursor") / "ml_automation.py"
-TEMPLATE = '''"""Launcher of the ml-automation plugin's runtime, written by the plugin at each Cursor session start.
+TEMPLATE = '''"""Launcher of the ml-automation plugin's commands, written by the plugin at each Cursor session start.
 
     python3 .cursor/ml_automation.py COMMAND [ARGS]   e.g. registry models, copy-runtime
     python3 .cursor/ml_automation.py --plugin-root     the plugin's folder
@@ -38,7 +38,7 @@ else:
 
 def launcher_text() -> str:
     """The launcher for this plugin folder."""
-    return TEMPLATE.format(root=str(PLUGIN_ROOT), runtime=os.sep + os.path.join("templates", "ml_utils.py"))
+    return TEMPLATE.format(root=str(PLUGIN_ROOT), runtime=os.sep + os.path.join("templates", "ml_automation.py"))
 
 
 def main() -> int:

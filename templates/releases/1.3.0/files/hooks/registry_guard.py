@@ -2,7 +2,7 @@
 
 A hook of the ml-automation plugin (Claude Code: PreToolUse on Write, Edit and MultiEdit; Cursor:
 preToolUse). It reads the hook's JSON input on stdin, works out what the file would hold after the
-write, and asks the plugin's runtime (`check_registry_text` in templates/ml_utils.py) whether it could
+write, and asks the plugin's runtime (`check_registry_text` in templates/ml_automation.py) whether it could
 read and use every entry. A write the runtime could not use is refused, with what is wrong and the
 runtime's functions to use instead; a valid one, or a file that is not a registry file, passes
 untouched. The hook never blocks because of itself: any failure of this script lets the write through
@@ -31,10 +31,11 @@ ADVICE = (
 
 
 def load_runtime() -> ModuleType:
-    """The plugin's ml_utils.py, imported from its templates folder (standard library only)."""
-    spec = importlib.util.spec_from_file_location("ml_utils_for_hooks", PLUGIN_ROOT / "templates" / "ml_utils.py")
+    """The plugin's command module (templates/ml_automation.py: check_registry_text, registry_file_kind),
+    imported by its path; it loads the plugin's own ml_utils.py beside it (standard library only)."""
+    spec = importlib.util.spec_from_file_location("ml_automation_for_hooks", PLUGIN_ROOT / "templates" / "ml_automation.py")
     if spec is None or spec.loader is None:
-        raise ImportError("templates/ml_utils.py cannot be loaded")
+        raise ImportError("templates/ml_automation.py cannot be loaded")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -66,7 +66,7 @@ def editor_main(
         except SystemExit as stop:
             status = stop.code if isinstance(stop.code, int) else 1
         except Exception:  # noqa: BLE001 - an editor command must still answer the model
-            print(f"error: ml_utils.py {name} failed unexpectedly:\n{traceback.format_exc(limit=3)}")
+            print(f"error: {_program()} {name} failed unexpectedly:\n{traceback.format_exc(limit=3)}")
     if status:
-        print(f"\n(ml_utils.py {name} exited with status {status})")
+        print(f"\n({_program()} {name} exited with status {status})")
     return 0

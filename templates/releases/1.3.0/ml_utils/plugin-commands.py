@@ -1,0 +1,111 @@
+# =============================================================================
+# PLUGIN COMMANDS
+# =============================================================================
+
+# This file is the library a project's code imports. What a person runs as a command (the registry
+# views, `registry report`, `repair`, `sync`, `--from mlflow`, `copy-runtime`, `api`) stays in the
+# ml-automation plugin, in its templates/ml_automation.py, and runs as `ml-automation COMMAND`
+# (Claude Code), `python3 .cursor/ml_automation.py COMMAND` (Cursor), or `python3 ml_utils.py
+# COMMAND` here: this copy finds the plugin and runs the plugin's command, or says what to run
+# instead. It never writes anything to do so.
+#
+# RUNTIME_STAMP is set by the build: the release and a hash of this file. The plugin compares it with
+# its own to tell a project, once, that its copy is older.
+
+import ast
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from typing import Optional
+
+RUNTIME_STAMP = "unbuilt"
+PLUGIN_ROOT_ENV = "ML_AUTOMATION_PLUGIN_ROOT"
+# The file of a project's registry folder where the plugin records its folder (see plugin_root).
+PLUGIN_RECORD_FILE = ".plugin.json"
+COMMAND_MODULE = os.path.join("templates", "ml_automation.py")
+# How the plugin's command module names itself (its first lines hold this).
+COMMAND_MODULE_MARK = "ML_AUTOMATION_COMMAND_MODULE = True"
+_CALLED_AS_ENV = "ML_AUTOMATION_CALLED_AS"
+
+
+def _command_module(root: Optional[str]) -> Optional[str]:
+    """The plugin's command module under `root` (a plugin folder), or None when `root` holds none."""
+    if not root:
+        return None
+    path = os.path.join(root, COMMAND_MODULE)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return os.path.abspath(path) if COMMAND_MODULE_MARK in head else None
+
+
+def _recorded_roots(search_dirs: Dirs = None) -> list[str]:
+    """Plugin folders this project names: the one the plugin recorded in a registry folder, and the
+    one Cursor's launcher (.cursor/ml_automation.py, written by the plugin) names. Read, never run."""
+    roots = []
+    for folder in _read_dirs(search_dirs):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            with open(os.path.join(folder, PLUGIN_RECORD_FILE), encoding="utf-8") as handle:
+                roots.append(str(json.load(handle).get("plugin_root") or ""))
+    with contextlib.suppress(OSError, ValueError, SyntaxError):
+        with open(os.path.join(".cursor", "ml_automation.py"), encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PLUGIN_ROOT" for t in node.targets):
+                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                    roots.append(node.value.value)
+    return [root for root in roots if root]
+
+
+def plugin_root(search_dirs: Dirs = None) -> Optional[str]:
+    """The folder of the ml-automation plugin whose commands this copy runs, or None: the first of
+    $ML_AUTOMATION_PLUGIN_ROOT, the plugin this file is part of, $CLAUDE_PLUGIN_ROOT or
+    $CURSOR_PLUGIN_ROOT, the `ml-automation` program on PATH, and the folder this project recorded
+    (see _recorded_roots) that holds the plugin's templates/ml_automation.py."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    program = shutil.which("ml-automation")
+    candidates = [os.environ.get(PLUGIN_ROOT_ENV), here, os.environ.get("CLAUDE_PLUGIN_ROOT"), os.environ.get("CURSOR_PLUGIN_ROOT"),
+                  os.path.dirname(os.path.dirname(os.path.realpath(program))) if program else None]
+    for root in candidates + _recorded_roots(search_dirs):
+        if _command_module(root):
+            return os.path.abspath(str(root))
+    return None
+
+
+def _plugin_command(argv: list[str]) -> int:
+    """`python3 ml_utils.py COMMAND ...`: run the plugin's command (see plugin_root) with these
+    arguments and return its exit status; when no plugin is found, say what to run instead (127)."""
+    module = _command_module(plugin_root())
+    if module:
+        env = dict(os.environ)
+        env.setdefault(_CALLED_AS_ENV, "python3 ml_utils.py")
+        try:
+            return subprocess.call([sys.executable, module] + argv, env=env)
+        except KeyboardInterrupt:  # the command got the same Ctrl-C and has stopped
+            return 130
+    asked = argv in ([], ["-h"], ["--help"])
+    words = shlex.join(argv or ["registry"])
+    given = os.environ.get(PLUGIN_ROOT_ENV)
+    lines = [
+        "ml_utils.py is the library your project's code imports (`from ml_utils import ...`). Its commands "
+        "(registry views, report, repair, sync, copy-runtime, api) run from the ml-automation plugin"
+        + (f"; {PLUGIN_ROOT_ENV}={given} holds no {COMMAND_MODULE}." if given else ", which was not found from here."),
+        "Run instead:",
+        f"  in Claude Code:  ml-automation {words}    (its Bash tool has the plugin's program; or /ml-automation:registry)",
+        f"  in Cursor:       python3 .cursor/ml_automation.py {words}",
+        f"  in a terminal:   python3 PLUGIN/{COMMAND_MODULE.replace(os.sep, '/')} {words}",
+        f"where PLUGIN is the plugin's folder (Claude Code keeps it under ~/.claude/plugins/). With {PLUGIN_ROOT_ENV}=PLUGIN set, "
+        f"`python3 ml_utils.py {words}` works here too.",
+    ]
+    print("\n".join(lines), file=sys.stdout if asked else sys.stderr)
+    return 0 if asked else 127
+
+
+if __name__ == "__main__":
+    sys.exit(_plugin_command(sys.argv[1:]))
