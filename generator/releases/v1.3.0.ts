@@ -115,6 +115,11 @@ export const release130: ReleaseData = {
     { file: "skills/team-analyze/SKILL.md", placement: { kind: "endOfDocument" }, template: "fragments/skill-team-analyze.md.hbs", optional: true },
     {
       file: "README.md",
+      placement: { kind: "before", heading: { depth: 2, text: /^Skills\b/ } },
+      template: "fragments/readme-registry.md.hbs",
+    },
+    {
+      file: "README.md",
       placement: { kind: "before", heading: { depth: 2, text: "What's New in v1.2.1" } },
       template: "fragments/readme-whats-new.md.hbs",
     },

@@ -83,8 +83,7 @@ PathArg = Union[str, "os.PathLike[str]"]
 Dirs = Union[PathArg, Sequence[PathArg], None]
 
 _ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
-# A feature id is a column's name as the data has it ("mean radius", "petal length (cm)"): 1-128
-# characters, no control character, quote or backslash, no space at either end.
+# A feature id is a column's name ("mean radius"): no control character, quote or backslash, no space at either end.
 _FEATURE_ID_PATTERN = re.compile(r'\A(?=\S)[^\x00-\x1f\x7f"\\]{1,128}(?<=\S)\Z')
 _FINGERPRINT_PATTERN = re.compile(r"\A(?:([a-z0-9]{1,16}):)?([0-9A-Za-z]{12,128})\Z")
 
@@ -159,26 +158,22 @@ def _as_dir_list(dirs: Dirs) -> Optional[list[str]]:
 
 def mlops_dir(output_dirs: Dirs = None) -> str:
     """Return the folder registry writes go to: the first of `output_dirs` when given, else
-    $ML_AUTOMATION_MLOPS_DIR, else the project's registry folder (see _project_registry), so code run
-    in a sub-folder (a notebook) uses the registry of its project. Never creates anything."""
+    $ML_AUTOMATION_MLOPS_DIR, else the project's (see _project_registry). Never creates anything."""
     explicit = _as_dir_list(output_dirs)
     if explicit:
         return explicit[0]
     return os.environ.get(MLOPS_DIR_ENV) or _project_registry()[0]
 
 
-# What marks a folder above the current one as a registry folder (an empty `mlops/` there is not one).
+# What marks a registry folder above the current one (an empty `mlops/` there is not one).
 _REGISTRY_NAMES = (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE, EXPERIMENTS_DIR, DATA_VERSIONS_DIR, GENERATIONS_DIR, LOCK_FILE, ".plugin.json")
 
 
 def _project_registry(start: str = "") -> tuple[str, str]:
-    """(registry folder, project folder) for code run in `start` (default: the current folder).
-    Walking up from it, no higher than a git root and never to the home folder: the first registry
-    folder found (PLATFORM_MLOPS_DIRS; above `start` only one holding registry files), so a registry
-    never moves and no second one is made below it. Else the project is the nearest folder holding a
-    platform folder (.claude, ...), else the git root, else `start`, and its registry folder the
-    first of its platform folders' (e.g. `.claude/mlops`), else `mlops`. Paths are relative when in
-    `start`, else absolute."""
+    """(registry folder, project folder) for code run in `start` (default: here). Walking up, to a git
+    root at most and never to the home folder: the first registry folder found, so none is made below
+    it; else the project is the nearest folder holding .claude (...), else the git root, else `start`,
+    with its first platform registry folder, else `mlops`. Relative in `start`, else absolute."""
     here = os.path.abspath(start or os.curdir)
     home = os.path.abspath(os.path.expanduser("~"))
     folder, root = here, None
@@ -222,13 +217,12 @@ def _same_dir(a: str, b: str) -> bool:
 
 def _check_id(kind: str, value: Any) -> str:
     """Return `value` if it is a safe registry id (1-128 letters, digits, '.', '_', '-', starting with
-    a letter or digit, nothing else: not even a final newline; a feature_id, see _FEATURE_ID_PATTERN);
+    a letter or digit, nothing else: not even a final newline; a feature_id: _FEATURE_ID_PATTERN);
     raise RegistryError otherwise."""
-    if kind == "feature_id":
-        if not isinstance(value, str) or not _FEATURE_ID_PATTERN.match(value):
-            raise RegistryError(f"invalid feature_id {value!r}: use the column's name, 1-128 characters without control characters, quotes or backslashes")
-    elif not isinstance(value, str) or not _ID_PATTERN.match(value):
-        raise RegistryError(f"invalid {kind} {value!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    feature = kind == "feature_id"
+    if not isinstance(value, str) or not (_FEATURE_ID_PATTERN if feature else _ID_PATTERN).match(value):
+        rule = "the column's name (1-128 characters, no control character, quote or backslash)" if feature else "1-128 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        raise RegistryError(f"invalid {kind} {value!r}: use {rule}")
     return value
 
 
