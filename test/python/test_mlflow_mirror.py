@@ -6,6 +6,7 @@ name, so tests never see each other's runs and versions."""
 import itertools
 import json
 import os
+import re
 import pickle
 import shutil
 import subprocess
@@ -283,7 +284,7 @@ def test_the_server_stopped_mid_flow_loses_nothing_and_sync_levels_it(mu, team, 
     mu._DOWN_UNTIL.clear()
     assert team.keys() == [f"data_version:{FINGERPRINT}"] and team.versions() == []
     summary = cli(ml_automation_path, project)
-    assert "- MLflow: 4 write(s) not yet on the team's server" in summary.stdout and "registry sync" in summary.stdout
+    assert "- MLflow: 4 writes not yet on the team's server" in summary.stdout and "registry sync" in summary.stdout
     preview = sync_json(ml_automation_path, project, "--dry-run")
     assert created(preview) == {"experiment_runs": ["exp_1"], "model_versions": ["m1", "m2"]} and preview["queued_cleared"] == 0, preview
     assert preview["champion"] == "would move @champion to m1"
@@ -440,6 +441,22 @@ def test_a_feature_updated_later_is_updated_on_the_runs_that_use_it(mu, team):
     after = json.loads(team.run("experiment:exp_1").data.tags["ml_automation.feature.tenure_log"])
     assert (after["leakage_risk"], after["description"], after["transformation"]) == ("high", "log of tenure, months", "log")
     assert len(team.runs()) == 1
+
+
+def test_features_named_as_their_columns_reach_the_runs_and_read_back_as_they_are(mu, team, ml_automation_path, project):
+    names = ["petal length (cm)", "mean radius", "ratio/area", "café"]  # MLflow refuses '(', ')' and 'é' in a tag's name
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mu.MirrorWarning)  # nothing queued: every call reached the server
+        mu.save_feature_entries([{"feature_id": name, "source_columns": [name]} for name in names])
+        mu.save_experiment({"experiment_id": "exp_1", "task_type": "regression", "dataset": {"features_used": names}, "metrics": {"test": {"rmse": 2.0}}})
+        mu.save_model_entry(regression_model("m1", 2.0, training_experiment_id="exp_1", feature_set=names))
+    tags = team.run("experiment:exp_1").data.tags
+    named = {key: json.loads(value)["feature_id"] for key, value in tags.items() if key.startswith("ml_automation.feature.")}
+    assert sorted(named.values()) == sorted(names) and named["ml_automation.feature.mean radius"] == "mean radius"
+    assert all(re.fullmatch(r"ml_automation\.feature\.[A-Za-z0-9_.\- ]+", key) for key in named)
+    shown = cli(ml_automation_path, project, "features", "--from", "mlflow", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert sorted(feature["feature_id"] for feature in json.loads(shown.stdout)["features"]) == sorted(names)
 
 
 def test_a_project_experiment_deleted_on_the_server_is_named_not_recreated(mu, team, ml_automation_path, project):
