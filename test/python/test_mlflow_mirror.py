@@ -6,8 +6,8 @@ name, so tests never see each other's runs and versions."""
 import itertools
 import json
 import os
-import re
 import pickle
+import re
 import shutil
 import subprocess
 import sys

@@ -14,7 +14,7 @@ def section(readme, heading):
     """The text of the README section under `heading` (up to the next heading of its level or above)."""
     level = heading.split(" ")[0]
     start = readme.index(f"\n{heading}\n")
-    ends = [match.start() for match in re.finditer(r"\n#{1,%d} " % len(level), readme[start + 1:])]
+    ends = [match.start() for match in re.finditer(rf"\n#{{1,{len(level)}}} ", readme[start + 1:])]
     return readme[start: start + 1 + ends[0]] if ends else readme[start:]
 
 
