@@ -4,6 +4,7 @@ the command as typed in a terminal (`python3 ml_utils.py ...`, from a sub-folder
 ../ml_utils.py ...`), both in the HTML report, which is read outside either."""
 
 import re
+import shutil
 import sys
 
 import pytest
@@ -83,3 +84,14 @@ def test_the_report_names_both_places_forms(churn):
     assert f"regenerate it with {both}</p>" in page and f"after the registry changes, with {both}.</footer>" in page
     assert "<h1>MLOps registry: churn</h1>" in page  # the project, not the folder the report was asked from
     assert not re.search(r"<code>ml-automation|python3 \.\./ml_utils\.py", page)  # (the generator tag names the plugin, not a command)
+
+
+def test_a_cursor_project_finds_the_plugin_from_a_sub_folder_through_its_launcher(plugin, tmp_path):  # noqa: F811
+    project = tmp_path / "cursor-project"
+    (project / ".cursor").mkdir(parents=True)
+    (project / "notebooks").mkdir()
+    shutil.copy(plugin / "templates" / "ml_utils.py", project / "ml_utils.py")  # no copy-runtime: nothing recorded in a registry folder
+    (project / ".cursor" / "ml_automation.py").write_text(f"PLUGIN_ROOT = {str(plugin)!r}\n")  # what Cursor's session start writes names it so
+    shown = run([sys.executable, "../ml_utils.py", "registry"], project / "notebooks")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"Registry: {project / '.cursor' / 'mlops'} (this project's, found above the current folder")

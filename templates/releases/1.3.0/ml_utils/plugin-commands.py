@@ -46,15 +46,15 @@ def _command_module(root: Optional[str]) -> Optional[str]:
 
 
 def _recorded_roots(search_dirs: Dirs = None) -> list[str]:
-    """Plugin folders this project names: the one the plugin recorded in a registry folder, and the
-    one Cursor's launcher (.cursor/ml_automation.py, written by the plugin) names. Read, never run."""
+    """Plugin folders this project names (also from a sub-folder): the one the plugin recorded in a
+    registry folder, and the one Cursor's launcher (.cursor/ml_automation.py) names. Read, never run."""
     roots = []
     for folder in _read_dirs(search_dirs):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             with open(os.path.join(folder, PLUGIN_RECORD_FILE), encoding="utf-8") as handle:
                 roots.append(str(json.load(handle).get("plugin_root") or ""))
     with contextlib.suppress(OSError, ValueError, SyntaxError):
-        with open(os.path.join(".cursor", "ml_automation.py"), encoding="utf-8") as handle:
+        with open(os.path.join(_project_registry()[1], ".cursor", "ml_automation.py"), encoding="utf-8") as handle:
             tree = ast.parse(handle.read())
         for node in tree.body:
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PLUGIN_ROOT" for t in node.targets):
