@@ -343,4 +343,5 @@ def mirror_bench():
 
 
 if __name__ == "__main__":
-    print(json.dumps({"operations": operations(), "discovery": discovery_bench(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench(), "hooks": hooks_bench(), "mirror": mirror_bench()}))
+    print(json.dumps({"operations": operations(), "discovery": discovery_bench(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(),
+                      "fingerprint": fingerprint_bench(), "hooks": hooks_bench(), "mirror": mirror_bench()}))

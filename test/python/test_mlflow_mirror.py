@@ -189,7 +189,7 @@ def test_a_scikit_learn_flow_appears_as_dataset_run_model_version_and_champion(m
     # The team's view through the command line, and nothing left for sync to do.
     summary = cli(ml_automation_path, project, "--from", "mlflow")
     assert summary.returncode == 0, summary.stderr
-    assert f"MLflow {team.uri}" in summary.stdout and "- Champion: model_forest (regression, RandomForestRegressor, rmse=" in summary.stdout
+    assert summary.stdout.startswith(f"Registry: MLflow {team.uri} ") and "- Champion: model_forest (regression, RandomForestRegressor, rmse (" in summary.stdout
     lineage = cli(ml_automation_path, project, "lineage", "model_forest", "--from", "mlflow")
     assert lineage.returncode == 0, lineage.stderr
     assert "Experiment: exp_forest (RandomForestRegressor" in lineage.stdout and "Lineage: complete" in lineage.stdout
@@ -242,11 +242,11 @@ def test_two_machines_promote_in_turn_and_each_sees_the_others_champion(ml_utils
 
     for machine in ("a", "b"):
         view = cli(ml_automation_path, machines[machine], "models", "--champion", "--from", "mlflow", env=env)
-        assert view.returncode == 0 and view.stdout.startswith("Champion: a3"), view.stdout + view.stderr
+        assert view.returncode == 0 and view.stdout.split("\n", 1)[1].startswith("Champion: a3"), view.stdout + view.stderr
     table = json.loads(cli(ml_automation_path, machines["b"], "models", "--all", "--json", "--from", "mlflow", env=env).stdout)
     assert {m["model_id"]: m["status"] for m in table["models"]} == {"a1": "archived", "b1": "archived", "a2": "challenger", "a3": "champion"}
     local = cli(ml_automation_path, machines["b"], "models", "--champion", env=env)
-    assert local.stdout.startswith("Champion: b1")  # B's own folder still holds its promotion
+    assert local.stdout.split("\n", 1)[1].startswith("Champion: b1")  # B's own folder still holds its promotion
 
     # B's sync pushes nothing new and leaves the team's champion (promoted later, on A) where it is.
     report = sync_json(ml_automation_path, machines["b"], env=env)

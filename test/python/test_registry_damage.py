@@ -216,6 +216,8 @@ def test_a_damaged_champion_entry_makes_the_champion_unknown_not_absent(mu, five
     summary = cli(ml_automation_path, project).stdout
     assert "- Champion: unknown: the model registry is damaged" in summary and "none yet" not in summary
     assert json.loads(cli(ml_automation_path, project, "models", "--champion", "--json").stdout)["view"]["champion"] == "unknown"
+    summary_json = json.loads(cli(ml_automation_path, project, "--json").stdout)["view"]
+    assert summary_json["champion"] is None and summary_json["champion_unknown"][0].startswith("mlops/model-registry.json:")
     # An intact registry without a champion still says so plainly.
     open(PATH, "wb").write(five)
     mu.save_model_entry({"model_id": "m2", "status": "archived"})

@@ -296,7 +296,7 @@ def _summary(snapshot: _Snapshot, limit: int, everything: bool) -> tuple[Any, li
             lines.append(f"  (also marked champion, counted as archived: {_id_list([str(m['model_id']) for m in others], 3)}; "
                          "the most recent promotion wins, and the next promote_model archives them)")
     elif snapshot.champion_unknown():
-        data["champion"] = {"unknown": [str(d) for d in snapshot.champion_unknown()]}
+        data["champion_unknown"] = [str(d) for d in snapshot.champion_unknown()]  # "champion" stays null: none can be read
         lines.append(f"- Champion: unknown: the model registry is damaged ({_clip(str(snapshot.champion_unknown()[0]), 200)}); "
                      f"the champion may be in what cannot be read. To rebuild: {run_form('registry repair')}")
     else:
