@@ -137,7 +137,7 @@ export const release130: Release = {
     "team-coldstart": "starts a dozen agent runs over many minutes: a person decides when",
     "team-review": "four agents and an approval decision: a person asks for it before merging",
   },
-  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/10-mlflow-mirror.py", "ml_utils/plugin-commands.py"],
+  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/10-mlflow-mirror.py", "ml_utils/11-artifacts.py", "ml_utils/plugin-commands.py"],
   // The MLflow mirror's client side: loaded by the library when a project turns the mirror on.
   mirrorSections: ["ml_utils_mlflow/preamble.py", "ml_utils_mlflow/mlflow-client.py"],
   // What a person runs as a command: compiled into templates/ml_automation.py, which stays in the plugin.
@@ -166,5 +166,11 @@ export const release130: Release = {
     "save_data_version",
     "compute_data_fingerprint",
     "load_data_versions",
+    "new_id",
+    "save_model_artifact",
+    "check_artifact",
+    "model_artifact",
+    "reproduction_facts",
+    "promote_if_better",
   ],
 };

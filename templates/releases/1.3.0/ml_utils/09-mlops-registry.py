@@ -199,9 +199,8 @@ def _check_id(kind: str, value: Any) -> str:
 
 
 def _new_id(prefix: str) -> str:
-    """A fresh id such as model_20260223_143022_9f3a1c2e: UTC time plus random hex, so two runs
-    started in the same second still get different ids."""
-    return f"{prefix}_{datetime.now(timezone.utc).strftime('%Y%m%d_%H%M%S')}_{secrets.token_hex(4)}"
+    """A fresh id (see new_id): UTC time to the microsecond plus random hex."""
+    return f"{prefix}_{datetime.now(timezone.utc).strftime('%Y%m%d_%H%M%S_%f')}_{secrets.token_hex(4)}"
 
 
 def _fingerprint_key(fingerprint: Any) -> str:
@@ -344,7 +343,7 @@ _DATA_VERSION_SCHEMA = {
     "column_schema": "dict", "statistics_hash": "str", "detected_task_type": "task_type?",
     "used_in_experiments": "id[]",
 }
-_MANAGED_FIELDS = ("created_at", "updated_at", "promoted_at", "archived_at")
+_MANAGED_FIELDS = ("created_at", "updated_at", "promoted_at", "archived_at", "artifact_sha256", "artifact_bytes")
 
 
 def _describe(value: Any) -> str:
@@ -1332,6 +1331,9 @@ def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, 
     base = {"model_id": model_id, "champion_id": champion["model_id"] if champion else None, "metric": metric, "direction": direction,
             "champion_source": source}
     new_value = _finite(_headline_metrics(model.get("metrics")).get(metric))
+    artifact = check_artifact(model, search_dirs)
+    if not artifact["ok"] and artifact["state"] != "none":
+        return dict(base, promote=False, challenger=new_value, champion=None, reason=artifact["problem"])
     if champion is None:
         return dict(base, promote=True, challenger=new_value, champion=None, reason="there is no champion yet")
     if champion["model_id"] == model_id:
@@ -1362,7 +1364,7 @@ _MODEL_DEFAULTS: Entry = {
 }
 
 
-def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> list[str]:
+def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> str:
     """Register a trained model, or update it when its `model_id` is already registered.
 
     `model_entry` is a dict with model_id (generated when absent), name, task_type (required for a
@@ -1375,7 +1377,8 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
 
     Metrics missing for the task type (TASK_TYPE_METRICS), and NaN or infinite metrics (stored as
     null), give a RegistryWarning naming them; with strict=True (or $ML_AUTOMATION_REGISTRY_STRICT=1)
-    they raise RegistryError instead. Returns the list of registry files written.
+    they raise RegistryError instead. The artifact's sha256 and size are recorded (artifact_sha256,
+    artifact_bytes), and `reproduction` (reproduction_facts) when not given. Returns the model_id.
     """
     strict = _strict(strict)
     model_id, what, values = _checked_entry(model_entry, "model_entry", "model_id", "model", "model", _MODEL_SCHEMA, strict)
@@ -1385,12 +1388,15 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
         existing = models.get(model_id)
         if existing is None and "task_type" not in values:
             raise RegistryError(f"{what}: a new model needs a task_type, one of {', '.join(TASK_TYPE_METRICS)}; nothing was written")
+        values.update(_artifact_fields(models, existing or {}, model_id, values.get("artifact_path"), registry.folder, strict))
         task_type = values.get("task_type", (existing or {}).get("task_type"))
         metrics = values.get("metrics", (existing or {}).get("metrics"))
         missing = missing_required_metrics(task_type, metrics)
         if missing:
             _complain(strict, f"{what} ({task_type}) is registered without required metrics: {', '.join(missing)}",
                       "Add them, or use strict=True to refuse such entries")
+        if "reproduction" not in values and not (existing or {}).get("reproduction"):
+            values["reproduction"] = _recorded_facts(values.get("artifact_path", (existing or {}).get("artifact_path")), registry.folder)
         now = _now()
         if existing is None:
             entry: Entry = {"model_id": model_id, "created_at": now}
@@ -1406,10 +1412,11 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
         models.add(entry)
         links = _plan_model_links(registry, entry, now)
         changed = [model_id] + sorted(models.changed - {model_id})
-        written = [models.save()]
-        written += [save() for save in links]
+        models.save()
+        for save in links:
+            save()
     _written("save_model_entry", {"models": changed}, registry.folder)
-    return written
+    return model_id
 
 
 def _archive_other_champions(models: _ListFile, champion_id: str, now: str) -> Optional[str]:
@@ -1511,6 +1518,9 @@ def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = N
         if model is None:
             known = _id_list(models.ids()) if models.ids() else "none"
             raise RegistryError(f"cannot promote {model_id!r}: no such model in {registry.folder} (registered: {known}); the champion is unchanged")
+        artifact = check_artifact(model, registry.folder)
+        if not artifact["ok"] and artifact["state"] != "none":
+            raise RegistryError(f"cannot promote {model_id!r}: {artifact['problem']}; the champion is unchanged")
         now = _now()
         replaced = _archive_other_champions(models, model_id, now)
         if model.get("status") != "champion" or replaced:
@@ -1552,7 +1562,7 @@ def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: D
     transformation, transformation_params, created_by, domain, task_type_relevance, tags, statistics
     and leakage_risk. Every field is checked before anything is written. A feature_id repeated in the
     batch is stored once (later values win). `used_in_models` is kept up to date from the model
-    registry. Returns the list of files written.
+    registry. Returns the feature ids stored.
     """
     if isinstance(features, dict):
         features = [features]
@@ -1583,9 +1593,9 @@ def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: D
                 if feature_id in (model.get("feature_set") or []):
                     _add_unique(links, model["model_id"])
             store.add(entry)
-        written = [store.save()]
+        store.save()
     _written("save_feature_entries", {"features": list(batch)}, registry.folder)
-    return written
+    return list(batch)
 
 
 def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
@@ -1601,14 +1611,15 @@ def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
 # --- Experiment tracking ---------------------------------------------------------------------
 
 
-def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> list[str]:
+def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> str:
     """Log a training run as experiments/<experiment_id>.json, or update it when it exists.
 
     `experiment_data` is a dict with experiment_id (generated when absent), name, task_type (one of
     TASK_TYPE_METRICS; none is assumed when absent), rationale, dataset (fingerprint, rows, target, split, ...), model
     (algorithm, framework, hyperparameters), metrics (per split), artifacts, notes, status and
     registered_model_id. Every field is checked before anything is written. The data version named
-    by dataset.fingerprint lists the experiment in `used_in_experiments`. Returns the files written.
+    by dataset.fingerprint lists the experiment in `used_in_experiments`. `reproduction`
+    (reproduction_facts) is recorded when not given. Returns the experiment_id.
     """
     strict = _strict(strict)
     experiment_id, what, values = _checked_entry(experiment_data, "experiment_data", "experiment_id", "experiment", "exp", _EXPERIMENT_SCHEMA, strict)
@@ -1617,6 +1628,9 @@ def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Op
         _check_field(what, "dataset.fingerprint", "fingerprint", fingerprint, strict)
     with _open_registry(output_dirs) as registry:
         entry, previous = registry.entry_file(EXPERIMENTS_DIR, experiment_id, "experiment_id")
+        if "reproduction" not in values and not (entry or {}).get("reproduction"):
+            models = [a.get("path") for a in values.get("artifacts") or [] if isinstance(a, dict) and a.get("type") == "model"]
+            values["reproduction"] = _recorded_facts(models[0] if models else None, registry.folder)
         now = _now()
         if entry is None:
             entry = {
@@ -1625,10 +1639,11 @@ def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Op
             }
         _merge_update(entry, values, now)
         links = _plan_data_version_link(registry, fingerprint, experiment_id, now) if fingerprint else []
-        written = [registry.save_entry_file(EXPERIMENTS_DIR, experiment_id, _id_entry(entry, "experiment_id"), previous)]
-        written += [save() for save in links]
+        registry.save_entry_file(EXPERIMENTS_DIR, experiment_id, _id_entry(entry, "experiment_id"), previous)
+        for save in links:
+            save()
     _written("save_experiment", {"experiments": [experiment_id]}, registry.folder)
-    return written
+    return experiment_id
 
 
 def load_experiments(search_dirs: Dirs = None) -> list[Entry]:
@@ -1655,14 +1670,14 @@ def _data_version_entry(registry: _Registry, fingerprint: str) -> tuple[Optional
     return entry, previous
 
 
-def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> list[str]:
+def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> str:
     """Record a dataset version as data-versions/<hash of the fingerprint>.json, or update it when it
     exists.
 
     `data_version` is a dict with fingerprint (required, from compute_data_fingerprint), source_path,
     rows, columns, column_schema, statistics_hash and detected_task_type. Every field is checked
     before anything is written. `used_in_experiments` is kept up to date from the experiments and
-    models that name this fingerprint. Returns the list of files written.
+    models that name this fingerprint. Returns the fingerprint.
     """
     if not isinstance(data_version, dict):
         raise RegistryError(f"data_version must be a dict, got {type(data_version).__name__}")
@@ -1690,9 +1705,9 @@ def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> list[str
         for model in models.containing(f'"{fingerprint}"') if models is not None else []:
             if model.get("data_fingerprint") == fingerprint and isinstance(model.get("training_experiment_id"), str) and model["training_experiment_id"]:
                 _add_unique(links, model["training_experiment_id"])
-        written = [registry.save_entry_file(DATA_VERSIONS_DIR, key, _id_entry(entry, "fingerprint"), previous)]
+        registry.save_entry_file(DATA_VERSIONS_DIR, key, _id_entry(entry, "fingerprint"), previous)
     _written("save_data_version", {"data_versions": [str(fingerprint)]}, registry.folder)
-    return written
+    return str(fingerprint)
 
 
 def load_data_versions(search_dirs: Dirs = None) -> list[Entry]:
