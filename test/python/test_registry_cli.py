@@ -92,7 +92,8 @@ def test_cli_summary_tables_and_lineage(ml_automation_path, recorded_project, pr
     assert chain[1].startswith("  -> Features: 10 registered")
     assert chain[2].startswith("    -> Experiment: exp_forest (RandomForestRegressor, test rmse=")
     assert chain[3].startswith("      -> Model: model_forest (")
-    assert chain[4] == "         Rationale: try forest" and chain[5] == "Lineage: complete"
+    assert chain[4] == "         Rationale: try forest" and chain[5] == "         Artifact: - (none)"
+    assert chain[6].startswith("         Reproduce: ") and "; python 3." in chain[6] and "scikit-learn " in chain[6] and chain[7] == "Lineage: complete"
 
     as_json = json.loads(cli(ml_automation_path, project, "lineage", "model_ridge", "--json").stdout)
     assert as_json["complete"] is True and as_json["experiment"]["experiment_id"] == "exp_ridge"

@@ -372,11 +372,31 @@ def _lineage_text(lineage: dict[str, Any]) -> list[str]:
     status = lineage.get("status") or model.get("status")
     lines = [data, feats, exp, f"      -> Model: {model['model_id']} ({_cell(status, 20)}, {_key_metric(model)})"]
     lines.append(f"         Rationale: {_cell(reason, 300)}" if reason else "         Rationale: none recorded")
+    artifact = lineage["artifact"]
+    sha = model.get("artifact_sha256")
+    lines.append(f"         Artifact: {_cell(artifact['path'] or '-', 120)} ({artifact['state']}" + (f", sha256 {_cell(sha, 64)}, {_cell(model.get('artifact_bytes'))} bytes)" if sha else ")"))
+    lines.append(f"         Reproduce: {_reproduction_text(lineage['reproduction'])}")
     if lineage["complete"]:
         lines.append("Lineage: complete")
     else:
         lines += ["Lineage gaps:"] + [f"- {_clip(gap, 300)}" for gap in lineage["gaps"]]
     return lines
+
+
+def _reproduction_text(facts: Any) -> str:
+    """The reproduction facts of a run on one line: commit, Python, packages, estimator, seeds."""
+    facts = _as_dict(facts)
+    if not facts:
+        return "not recorded"
+    commit = facts.get("git_commit")
+    parts = [f"git {_cell(commit, 40)}" + (" (dirty tree)" if facts.get("git_dirty") else "") if commit else "no git commit",
+             f"python {_cell(facts.get('python'), 20)}"]
+    parts += [f"{_cell(name, 40)} {_cell(version, 20)}" for name, version in list(_as_dict(facts.get("packages")).items())[:8]]
+    if facts.get("estimator"):
+        parts.append(f"estimator {_cell(facts['estimator'], 80)}")
+    seeds = _as_dict(facts.get("seeds"))
+    parts.append("seeds " + (", ".join(f"{_cell(k, 40)}={_cell(v, 20)}" for k, v in list(seeds.items())[:6]) if seeds else "none"))
+    return "; ".join(parts)
 
 
 def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[Damage]]:
@@ -404,9 +424,9 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
             known = _id_list([str(m.get("model_id")) for m in _recent(snapshot.models)], 10) if snapshot.models else "none"
             message = f"no model {args.model_id!r} in the registry (registered, most recent first: {known})"
             return {"error": message}, [f"Error: {message}"], EXIT_NOT_FOUND, damage
-        lineage = snapshot.lineage(model)
+        lineage = snapshot.lineage(model, quick=False)
         lineage["status"] = snapshot.status(model)
-        ordered = {key: lineage[key] for key in ("complete", "gaps", "status", "missing_features", "model", "experiment", "data_version", "features")}
+        ordered = {key: lineage[key] for key in ("complete", "gaps", "status", "missing_features", "artifact", "reproduction", "model", "experiment", "data_version", "features")}
         return ordered, _lineage_mermaid_text(snapshot, model, lineage) if args.mermaid else _lineage_text(lineage), EXIT_OK, damage
     if snapshot.empty():
         text = (f"Nothing else could be read (registry folder: {snapshot.folder})." if damage else
@@ -432,6 +452,8 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
         chosen = [f for f in snapshot.features if domain is None or str(f.get("domain", "")).lower() == domain]
         if not chosen:
             domains = sorted({str(f.get("domain")) for f in snapshot.features})
+            if domain is None:
+                return ("features", [], 0), ["No features registered yet (save_feature_entries records them)."], EXIT_OK, damage
             return ("features", [], 0), [f"No features in domain {args.domain!r}; domains: {_id_list(domains, 20) if domains else 'none'}."], EXIT_OK, damage
         rows = chosen if everything else _recent(chosen)[:limit]
         table = _table(["Feature ID", "Transformation", "Source", "Domain", "Used In Models", "Leakage Risk"],

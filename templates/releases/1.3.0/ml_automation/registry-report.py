@@ -413,7 +413,7 @@ def _metrics_table(metrics: Any) -> str:
     return f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>" + _more_html(min(30, len(metrics)), len(metrics), "metrics")
 
 
-def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str]]) -> str:
+def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str]], lineage: Optional[dict[str, Any]] = None) -> str:
     champion = snapshot.champion
     head = '<section id="champion"><h2>Champion</h2>'
     if champion is None:
@@ -440,7 +440,8 @@ def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str
     else:
         facts.append(("Predecessor", "none (the first champion)"))
     facts += [("Experiment", champion.get("training_experiment_id") or "–"), ("Data", champion.get("data_fingerprint") or "–"),
-              ("Artifact", champion.get("artifact_path") or "–"), ("Features", f"{len(_as_list(champion.get('feature_set')))} in its feature set")]
+              ("Artifact", _artifact_text(champion, (lineage or snapshot.lineage(champion))["artifact"])),
+              ("Reproduce", _reproduction_text(champion.get("reproduction"))), ("Features", f"{len(_as_list(champion.get('feature_set')))} in its feature set")]
     parts.append("<dl>" + "".join(f"<dt>{name}</dt><dd>{_h(value, 200)}</dd>" for name, value in facts) + "</dl>")
     used = {str(name) for name in _as_list(champion.get("feature_set"))}
     risky = [f for f in snapshot.features if str(f.get("feature_id")) in used and _risk(f) in _FLAGGED_RISKS]
@@ -459,6 +460,13 @@ def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str
     return "".join(parts)
 
 
+def _artifact_text(model: Entry, artifact: dict[str, Any]) -> str:
+    """The artifact of a model with what its check found: path, state, recorded sha256 and size."""
+    sha = model.get("artifact_sha256")
+    recorded = f", sha256 {sha}, {model.get('artifact_bytes')} bytes" if sha else ""
+    return f"{artifact['path'] or '–'} ({artifact['state']}{recorded})" + (f": {artifact['problem']}" if artifact["state"] in ("missing", "changed") else "")
+
+
 def _gap_kinds(lineage: dict[str, Any]) -> list[str]:
     """The kinds of gap in one model's lineage, as 'with ...' phrases."""
     kinds = []
@@ -473,6 +481,10 @@ def _gap_kinds(lineage: dict[str, Any]) -> list[str]:
         kinds.append("features missing from the store")
     if missing_required_metrics(model.get("task_type"), model.get("metrics")):
         kinds.append("required metrics missing")
+    if lineage["artifact"]["state"] in ("missing", "changed"):
+        kinds.append("an artifact missing or changed")
+    if not lineage["reproduction"]:
+        kinds.append("no reproduction facts")
     return kinds
 
 
@@ -621,7 +633,7 @@ def _report_html(snapshot: "_Snapshot", limit: Optional[int] = None, everything:
         parts.append('<section class="damaged" id="damaged"><h2>Damaged registry files</h2><p>What follows was read from the intact entries; nothing was changed. '
                      'To rebuild: <code>python3 ml_utils.py registry repair --dry-run</code>, then without --dry-run.</p><ul>'
                      + "".join(f"<li><code>{_h(str(d), 400)}</code></li>" for d in listed) + "</ul>" + _more_html(len(listed), len(damage), "problems") + "</section>")
-    parts += [_champion_section(snapshot, focus), _challengers_section(snapshot, focus, cap("challengers")),
+    parts += [_champion_section(snapshot, focus, lineages.get(id(snapshot.champion))), _challengers_section(snapshot, focus, cap("challengers")),
               _over_time_section(snapshot, focus, cap("points")),
               _lineage_section(snapshot, lineages, cap("lineage")), _models_section(snapshot, lineages, cap("models")),
               _features_section(snapshot, cap("features")), _data_section(snapshot, cap("data"))]

@@ -7,7 +7,7 @@
 # MLflow sync pushes. A project's code saves and loads through the library; these read it whole.
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 
 class _Snapshot:
@@ -52,8 +52,9 @@ class _Snapshot:
             return "archived"
         return status if isinstance(status, str) else "?"
 
-    def lineage(self, model: Entry) -> dict[str, Any]:
-        """The lineage of one registered model (see get_model_lineage)."""
+    def lineage(self, model: Entry, quick: Optional[bool] = None) -> dict[str, Any]:
+        """The lineage of one registered model (see get_model_lineage); its artifact is hashed when
+        it is the champion or `quick` is False, else only its size is compared."""
         gaps = []
         experiment_id = model.get("training_experiment_id")
         experiment = self._experiments.get(experiment_id) if isinstance(experiment_id, str) else None
@@ -76,12 +77,20 @@ class _Snapshot:
         lacking = missing_required_metrics(model.get("task_type"), model.get("metrics"))
         if lacking:
             gaps.append(f"required {model.get('task_type')} metrics missing: {', '.join(lacking)}")
+        artifact = check_artifact(model, self.folder, model is not self.champion if quick is None else quick)
+        if artifact["state"] in ("missing", "changed"):
+            gaps.append(artifact["problem"])
+        reproduction = _as_dict(model.get("reproduction"))
+        if not reproduction:
+            gaps.append("no reproduction facts (python, packages, git commit, seeds) recorded")
         return {
             "model": model,
             "experiment": experiment,
             "data_version": data_version,
             "features": [self._features[name] for name in feature_set if name in self._features],
             "missing_features": missing,
+            "artifact": artifact,
+            "reproduction": reproduction,
             "gaps": gaps,
             "complete": not gaps,
         }
@@ -98,7 +107,7 @@ def get_model_lineage(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]
     if model is None:
         known = _id_list([str(m.get("model_id")) for m in snapshot.models]) if snapshot.models else "none"
         raise RegistryError(f"no model {model_id!r} in the registry (registered: {known})")
-    return snapshot.lineage(model)
+    return snapshot.lineage(model, quick=False)
 
 
 def check_registry(search_dirs: Dirs = None) -> list[str]:

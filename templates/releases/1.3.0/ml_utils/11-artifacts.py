@@ -34,12 +34,14 @@ def _root(folder: Optional[str] = None) -> str:
     return ""
 
 
-def _hash_file(path: str) -> Optional[dict[str, Any]]:
-    """{'sha256', 'bytes'} of a file, or of a folder's files; None when it is missing."""
+def _hash_file(path: str, quick: bool = False) -> Optional[dict[str, Any]]:
+    """{'sha256', 'bytes'} of a file, or of a folder's files (quick: the size alone); None when missing."""
     digest, size = hashlib.sha256(), 0
     files = sorted(os.path.join(d, f) for d, _, names in os.walk(path) for f in names) if os.path.isdir(path) else [path]
     if not os.path.exists(path):
         return None
+    if quick:
+        return {"sha256": "", "bytes": sum(os.path.getsize(name) for name in files)}
     for name in files:
         if name != path:
             digest.update(os.path.relpath(name, path).encode() + b"\0")
@@ -84,19 +86,20 @@ def _artifact_fields(models: Any, old: Entry, model_id: str, given: Any, folder:
     return {"artifact_path": path, "artifact_sha256": (now or {}).get("sha256", ""), "artifact_bytes": (now or {}).get("bytes")}
 
 
-def check_artifact(model: Union[str, Entry], search_dirs: Dirs = None) -> dict[str, Any]:
-    """Check a model's artifact (model id or entry) against its registration: {'model_id', 'path'
-    (usable from here), 'state': ok, unrecorded (no hash), none (no artifact_path), missing or changed,
-    'ok' (False for missing and changed), 'problem' (a sentence, or None)}."""
+def check_artifact(model: Union[str, Entry], search_dirs: Dirs = None, quick: bool = False) -> dict[str, Any]:
+    """Check a model's artifact (model id or entry) against its registration (quick: its size only):
+    {'model_id', 'path' (usable from here), 'state': ok, unrecorded (no hash), none (no artifact_path),
+    missing or changed, 'ok' (False for none, missing and changed), 'problem' (a sentence or None)}."""
     entry = model if isinstance(model, dict) else next((m for m in _read_lists("models", search_dirs)[0] or [] if m.get("model_id") == model), None)
     if entry is None:
         raise RegistryError(f"no model {model!r} in the registry")
     name, recorded, sha = entry.get("model_id"), entry.get("artifact_path"), entry.get("artifact_sha256")
     path = os.path.join(_root(mlops_dir(search_dirs)), recorded) if isinstance(recorded, str) and recorded else None
-    now = _hash_file(path) if path else None
-    state = "none" if not path else "missing" if not now else "unrecorded" if not sha else "ok" if now == {"sha256": sha, "bytes": entry.get("artifact_bytes")} else "changed"
+    now = _hash_file(path, quick) if path else None
+    same = now and now["bytes"] == entry.get("artifact_bytes") and (quick or now["sha256"] == sha)
+    state = "none" if not path else "missing" if not now else "unrecorded" if not sha else "ok" if same else "changed"
     problem = {"none": f"model {name} records no artifact_path", "missing": f"the artifact of model {name}, {path}, is missing",
-               "changed": f"the artifact of model {name}, {path}, changed since it was registered (sha256 {str(sha)[:12]}, now {(now or {}).get('sha256', '')[:12]})"}
+               "changed": f"the artifact of model {name}, {path}, changed since it was registered (recorded {entry.get('artifact_bytes')} bytes, sha256 {str(sha)[:12]}; now {(now or {}).get('bytes')} bytes)"}
     return {"model_id": name, "path": path, "state": state, "ok": state in ("ok", "unrecorded"), "problem": problem.get(state)}
 
 

@@ -138,6 +138,20 @@ def _rationale_text(rationale: Any) -> str:
 _COLSPEC_TYPES = (("bool", "boolean"), ("int", "long"), ("float", "double"), ("datetime", "datetime"), ("date", "datetime"))
 
 
+def _reproduction_tags(entry: Entry) -> dict[str, str]:
+    """A run's reproduction facts as MLflow tags: the git commit under MLflow's own name
+    (mlflow.source.git.commit), the rest under ml_automation.reproduce.*."""
+    facts = _as_dict(entry.get("reproduction"))
+    tags = {"mlflow.source.git.commit": str(facts["git_commit"])} if facts.get("git_commit") else {}
+    for key in ("git_dirty", "python", "estimator"):
+        if key in facts:
+            tags[f"ml_automation.reproduce.{key}"] = str(facts[key])
+    for group in ("packages", "seeds"):
+        for name, value in list(_as_dict(facts.get(group)).items())[:20]:
+            tags[_clip_text(f"ml_automation.reproduce.{group}.{name}", _KEY_LIMIT)] = _clip_text(str(value), 500)
+    return tags
+
+
 def _colspec(column_schema: Any) -> Optional[str]:
     """A data version's column_schema ({column: dtype}) as MLflow's dataset schema JSON, or None."""
     columns = []
@@ -553,6 +567,7 @@ class _Mirror:
             tags["mlflow.note.content"] = _clip_text(entry["notes"], _RUN_TAG_LIMIT)
         if entry.get("registered_model_id"):
             tags["ml_automation.registered_model_id"] = str(entry["registered_model_id"])
+        tags.update(_reproduction_tags(entry))
         tags.update(self._feature_tags(dataset.get("features_used"), local))
         params = {k: _clip_text(model[k], _PARAM_LIMIT) for k in ("algorithm", "framework") if isinstance(model.get(k), str) and model[k]}
         params.update(_flat_params(model.get("hyperparameters")))
@@ -583,7 +598,7 @@ class _Mirror:
                         "ml_automation.placeholder": f"created for model {model['model_id']}: experiment {experiment_id} is not logged in its registry"}
                 run = self._push_run(f"experiment:{experiment_id}", experiment_id, None, tags, {}, {}, [], "FINISHED", "experiment_runs", report, dry_run)
         else:
-            tags = {"task_type": str(model.get("task_type") or ""), "agent": "mlops-engineer", "ml_automation.kind": "model"}
+            tags = dict(_reproduction_tags(model), **{"task_type": str(model.get("task_type") or ""), "agent": "mlops-engineer", "ml_automation.kind": "model"})
             run = self._push_run(f"model:{model['model_id']}", str(model["model_id"]), None, tags, {}, _flat_metrics(model.get("metrics")), [],
                                  "FINISHED", "model_runs", report, dry_run)
         if run is not None and not dry_run:
@@ -602,7 +617,9 @@ class _Mirror:
         }
         if status != "champion":
             tags["status"] = status
-        return tags
+        if model.get("artifact_sha256"):
+            tags.update({"ml_automation.artifact_sha256": str(model["artifact_sha256"]), "ml_automation.artifact_bytes": str(model.get("artifact_bytes"))})
+        return dict(_reproduction_tags(model), **tags)
 
     def push_model(self, model: Entry, local: _LocalEntries, report: _Report, dry_run: bool) -> Optional[Any]:
         """Create the model version of `model`, linked to its training run, or update its tags."""
