@@ -63,6 +63,11 @@ export const release130: Release = {
     copyRuntime(analyze, commandTitle("team-analyze", /^Team Analyze\b/)),
     copyRuntime("commands/eda.md", commandTitle("eda", /^EDA\b/)),
     copyRuntime("commands/status.md", commandTitle("status", /^Status\b/)),
+    // Every other workflow and agent that imports ml_utils makes sure it is there first.
+    ...["deploy", "evaluate", "preprocess", "report", "team-review", "test", "train"].map((name) =>
+      copyRuntime(`commands/${name}.md`, commandTitle(name, new RegExp(`^${name.replace("-", " ")}\\b`, "i")))),
+    ...["brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst", "ml-theory-advisor",
+      "mlops-engineer", "orchestrator", "pr-approver"].map((agent) => copyRuntime(`agents/${agent}.md`, { depth: 2, text: /^Agent Report Bus\b/ })),
   ],
   insertions: [
     { file: "agents/mlops-engineer.md", placement: agentSection, template: "fragments/mlops-engineer.md.hbs" },

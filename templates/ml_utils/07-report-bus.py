@@ -47,21 +47,20 @@ def save_agent_report(agent_name: str, report: dict[str, Any], output_dir: Optio
     """Save an agent's report (a dict: status, summary, findings, recommendations, artifacts, and the
     ids it recorded: data_fingerprint, experiment_id, model_id, artifact) as `<agent>_report.json` in
     the project's report folder, or `output_dir`; with a `stage` (argument or key, e.g. 'stage-4') as
-    `<agent>@<stage>_report.json`. Adds `agent`, `saved_at` (UTC) and a default `status` of
-    'completed'. Returns the path written. Raises ValueError for an invalid name or a non-dict."""
+    `<agent>@<stage>_report.json`, and saved again for that stage it adds to it (the keys given
+    replace theirs). Adds `agent`, `saved_at` (UTC) and a default `status` of 'completed'. Returns the
+    path written. Raises ValueError for an invalid name or a non-dict."""
     _check_name("agent name", agent_name)
     if not isinstance(report, dict):
         raise ValueError(f"report must be a dict, got {type(report).__name__}")
-    entry = dict(report)
-    stage = stage or entry.get("stage")
-    entry.setdefault("status", "completed")
-    entry["agent"] = agent_name
-    entry["saved_at"] = _utc_now()
+    stage = stage or report.get("stage")
     folder = output_dir or _platform_subdir("reports", "ML_AUTOMATION_REPORTS_DIR")
-    name = agent_name + (f"@{_check_name('stage', stage)}" if stage else "")
-    if stage:
-        entry["stage"] = stage
-    return _write_json_atomic(os.path.join(folder, name + REPORT_SUFFIX), entry)
+    path = os.path.join(folder, agent_name + (f"@{_check_name('stage', stage)}" if stage else "") + REPORT_SUFFIX)
+    earlier = _read_json(path) if stage else None
+    entry = {**(earlier if isinstance(earlier, dict) else {}), **report}
+    entry.setdefault("status", "completed")
+    entry.update(agent=agent_name, saved_at=_utc_now(), **({"stage": stage} if stage else {}))
+    return _write_json_atomic(path, entry)
 
 
 def _report_keys(folders: Sequence[str]) -> list[str]:
