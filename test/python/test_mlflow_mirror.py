@@ -6,6 +6,7 @@ name, so tests never see each other's runs and versions."""
 import itertools
 import json
 import os
+import platform
 import pickle
 import shutil
 import subprocess
@@ -179,6 +180,15 @@ def test_a_scikit_learn_flow_appears_as_dataset_run_model_version_and_champion(m
     assert version.source == f"runs:/{run.info.run_id}/models/model_forest"
     assert (version.tags["task_type"], version.tags["algorithm"], version.tags["feature_set"]) == ("regression", "RandomForestRegressor", "bmi, bp, s5")
     assert version.tags["rationale"] == "forest over ridge for the bmi curve"
+    # What it takes to reproduce the run, as tags: on the run and on the version (the estimator's seed there).
+    import hashlib
+    import sklearn
+
+    assert tags["ml_automation.reproduce.python"] == platform.python_version()
+    assert tags["ml_automation.reproduce.packages.scikit-learn"] == sklearn.__version__
+    assert version.tags["ml_automation.reproduce.seeds.random_state"] == "0"
+    assert version.tags["ml_automation.reproduce.estimator"] == "sklearn.ensemble._forest.RandomForestRegressor"
+    assert version.tags["ml_automation.artifact_sha256"] == hashlib.sha256(Path("models/forest.pkl").read_bytes()).hexdigest()
     assert team.champion() == "model_forest"
     downloaded = team.client.download_artifacts(run.info.run_id, "models/model_forest/forest.pkl", str(tmp_path))
     with open(downloaded, "rb") as handle:

@@ -16,7 +16,7 @@ import time
 from typing import Any, Optional, Union
 
 _FACTS: dict[str, Any] = {}  # estimator facts by artifact path (this process's saves)
-_ENV: dict[str, Any] = {"at": -9.0}  # the environment's facts, kept 5 s
+_ENV: dict[str, Any] = {"at": -9.0}  # the environment's facts of one project folder, kept 5 s
 
 
 def new_id(kind: str) -> str:
@@ -139,7 +139,7 @@ def reproduction_facts(model: Any = None) -> dict[str, Any]:
     """What it takes to reproduce a run: git_commit and git_dirty (in a git repository, registry
     changes aside), python, the versions of scikit-learn, pandas, numpy and the estimator's package,
     the estimator and its seeds. save_experiment and save_model_entry record it unasked."""
-    if time.monotonic() - _ENV["at"] > 5:
+    if time.monotonic() - _ENV["at"] > 5 or _ENV.get("root") != os.path.abspath(_root() or "."):
         facts: dict[str, Any] = {"python": platform.python_version(), "packages": {}}
         if _git("rev-parse", "HEAD"):
             facts["git_commit"] = _git("rev-parse", "HEAD")
@@ -147,7 +147,7 @@ def reproduction_facts(model: Any = None) -> dict[str, Any]:
         for name in ("scikit-learn", "pandas", "numpy"):
             with contextlib.suppress(_metadata.PackageNotFoundError):
                 facts["packages"][name] = _metadata.version(name)
-        _ENV.update(facts=facts, at=time.monotonic())
+        _ENV.update(facts=facts, at=time.monotonic(), root=os.path.abspath(_root() or "."))
     facts = json.loads(json.dumps(_ENV["facts"]))
     own = _estimator_facts(model) if model is not None else {}
     facts["packages"].update(own.pop("packages", {}))
