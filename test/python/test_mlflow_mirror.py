@@ -6,8 +6,8 @@ name, so tests never see each other's runs and versions."""
 import itertools
 import json
 import os
-import platform
 import pickle
+import platform
 import shutil
 import subprocess
 import sys
@@ -182,6 +182,7 @@ def test_a_scikit_learn_flow_appears_as_dataset_run_model_version_and_champion(m
     assert version.tags["rationale"] == "forest over ridge for the bmi curve"
     # What it takes to reproduce the run, as tags: on the run and on the version (the estimator's seed there).
     import hashlib
+
     import sklearn
 
     assert tags["ml_automation.reproduce.python"] == platform.python_version()

@@ -3,7 +3,6 @@ a team-coldstart (then a second /train, /evaluate and /deploy) runs them, execut
 fresh project on a real data set. Only the placeholders a block declares itself (`NAME = value  #
 placeholder: ...`) are filled in. Afterwards the registry must tell the truth (see check_invariants)."""
 
-import json
 import re
 import subprocess
 import sys
@@ -11,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+import workflow_invariants  # noqa: E402
 
 PLACEHOLDER = re.compile(r"^([A-Z][A-Z0-9_]*) = (.+?)\s+# placeholder: (.+)$", re.MULTILINE)
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -35,6 +37,7 @@ ONE_STEP = [("agents/developer.md", ["train", "evaluate", "evaluate"]), ("agents
 EXPECTED_REPORTS = {"eda-analyst@stage-2a", "feature-engineering-analyst@stage-2b", "frontend-ux-analyst@stage-2b", "ml-theory-advisor@stage-2b",
                     "developer@stage-4", "developer@stage-5", "brutal-code-reviewer@stage-5b", "mlops-engineer@stage-5c", "mlops-engineer@stage-7",
                     "pr-approver@stage-9", "orchestrator@final", "developer@train", "developer@evaluate", "mlops-engineer@deploy"}
+REPORTS_WITH_IDS = ("developer@stage-4", "developer@stage-5", "developer@train")
 
 
 def blocks_of(path: Path) -> list[str]:
@@ -67,56 +70,9 @@ def run_block(code: str, project: Path, where: str) -> str:
     return done.stdout
 
 
-def registry(ml_automation_path: Path, project: Path, *args: str):
-    done = subprocess.run([sys.executable, str(ml_automation_path), "registry", *args, "--json", "--all"], cwd=project, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(done.stdout)
-
-
 def check_invariants(project: Path, ml_automation_path: Path) -> list[str]:
-    """What must hold after a whole workflow, whatever the wording: a list of what does not."""
-    script = r"""
-import json, ml_utils
-models = ml_utils.load_model_registry()["models"]
-champion = ml_utils.get_champion_model()
-print(json.dumps({"models": models, "champion": champion, "experiments": ml_utils.load_experiments(),
-                  "artifacts": [ml_utils.check_artifact(m) for m in models], "reports": ml_utils.load_agent_reports(stages=True)}))
-"""
-    state = json.loads(run_block(script, project, "the invariant check"))
-    problems = []
-    models, champion = state["models"], state["champion"]
-    if not models or champion is None:
-        return [f"{len(models)} model(s) registered, champion {champion and champion['model_id']}"]
-    for artifact in state["artifacts"]:
-        if artifact["state"] != "ok":
-            problems.append(f"model {artifact['model_id']}: artifact {artifact['path']} is {artifact['state']} ({artifact['problem']})")
-    metric, direction = {"regression": ("rmse", min), "classification": ("f1", max)}[champion["task_type"]]
-    scores = {m["model_id"]: (m["metrics"].get("test") or m["metrics"]).get(metric) for m in models}
-    best = direction(scores.values())
-    if scores[champion["model_id"]] != best:
-        problems.append(f"the champion {champion['model_id']} has {metric} {scores[champion['model_id']]}, the best registered {best}")
-    served = project / "serve" / "model.json"
-    if not served.exists():
-        problems.append("nothing was deployed (serve/model.json)")
-    else:
-        deployed = json.loads(served.read_text())
-        if (deployed.get("model_id"), deployed.get("artifact"), deployed.get("artifact_sha256")) != (champion["model_id"], champion["artifact_path"], champion.get("artifact_sha256")):
-            problems.append(f"deploy serves {deployed}, not the champion's artifact {champion['artifact_path']}")
-    for model in models:
-        lineage = registry(ml_automation_path, project, "lineage", model["model_id"])
-        if not lineage["complete"] or not lineage["reproduction"].get("packages"):
-            problems.append(f"lineage of {model['model_id']}: {lineage['gaps'] or 'no reproduction facts'}")
-    ids = [m["model_id"] for m in models] + [e["experiment_id"] for e in state["experiments"]]
-    if len(ids) != len(set(ids)):
-        problems.append(f"ids used twice: {sorted({i for i in ids if ids.count(i) > 1})}")
-    missing = EXPECTED_REPORTS - set(state["reports"])
-    if missing:
-        problems.append(f"reports missing from the bus: {sorted(missing)}")
-    for key in ("developer@stage-4", "developer@train", "developer@stage-5"):
-        report = state["reports"].get(key) or {}
-        if not all(report.get(name) for name in ("data_fingerprint", "experiment_id", "model_id", "artifact")):
-            problems.append(f"the {key} report does not carry the ids it recorded: {sorted(report)}")
-    return problems
+    """What must hold after a whole workflow, whatever the wording (test/fixtures/workflow_invariants.py)."""
+    return workflow_invariants.problems(str(project), str(ml_automation_path), EXPECTED_REPORTS, REPORTS_WITH_IDS)
 
 
 def run_workflow(bundle: Path, project: Path, data: str) -> None:

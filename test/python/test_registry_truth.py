@@ -127,7 +127,7 @@ def test_reproduction_facts_are_recorded_unasked_and_shown(mu, diabetes, ml_util
     with open("diabetes.csv", "a") as handle:
         handle.write("\n")
     code = ("import ml_utils, warnings; warnings.simplefilter('ignore');"
-            f"ml_utils.save_model_entry({{'model_id': 'later', 'task_type': 'regression', 'artifact_path': 'elsewhere.joblib'}});"
+            "ml_utils.save_model_entry({'model_id': 'later', 'task_type': 'regression', 'artifact_path': 'elsewhere.joblib'});"
             "print(ml_utils.load_model_registry()['models'][-1]['reproduction'])")
     import joblib
 

@@ -10,7 +10,7 @@ import hashlib
 import importlib.metadata as _metadata
 import json
 import os
-import platform
+import platform as _platform
 import subprocess
 import time
 from typing import Any, Optional, Union
@@ -140,7 +140,7 @@ def reproduction_facts(model: Any = None) -> dict[str, Any]:
     changes aside), python, the versions of scikit-learn, pandas, numpy and the estimator's package,
     the estimator and its seeds. save_experiment and save_model_entry record it unasked."""
     if time.monotonic() - _ENV["at"] > 5 or _ENV.get("root") != os.path.abspath(_root() or "."):
-        facts: dict[str, Any] = {"python": platform.python_version(), "packages": {}}
+        facts: dict[str, Any] = {"python": _platform.python_version(), "packages": {}}
         if _git("rev-parse", "HEAD"):
             facts["git_commit"] = _git("rev-parse", "HEAD")
             facts["git_dirty"] = bool(_git("status", "--porcelain", "-uno", "--", ".", f":(exclude){os.path.abspath(mlops_dir())}"))
