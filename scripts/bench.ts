@@ -22,7 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPlugin } from "../generator/build.ts";
-import { releases } from "../generator/releases/index.ts";
+import { loadReleases } from "../generator/release-loader.ts";
+import { releaseEntries, releases } from "../generator/releases/index.ts";
 import { measureContextCost } from "../test/harness/context-cost.ts";
 import { installAndDescribe } from "./claude-cli.ts";
 
@@ -44,8 +45,9 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-function benchBuild(runs = 7): { buildMs: number; copyMs: number; upstreamMs: number; upstreamCopyMs: number } {
+function benchBuild(runs = 7): { buildMs: number; copyMs: number; upstreamMs: number; upstreamCopyMs: number; loadMs: number } {
   const builds: number[] = [];
+  const loads: number[] = [];
   const copies: number[] = [];
   const upstream: number[] = [];
   const upstreamCopies: number[] = [];
@@ -55,8 +57,9 @@ function benchBuild(runs = 7): { buildMs: number; copyMs: number; upstreamMs: nu
     copies.push(time(() => SOURCE_FOLDERS.forEach((folder) => cpSync(join(root, folder), join(work, `copy-${run}`, folder), { recursive: true }))));
     upstream.push(time(() => buildPlugin({ source: checkout, out: join(work, `upstream-${run}`), releases, templateRoot: root })));
     upstreamCopies.push(time(() => cpSync(checkout, join(work, `upstream-copy-${run}`), { recursive: true })));
+    loads.push(time(() => loadReleases(releaseEntries, root)));
   }
-  return { buildMs: median(builds), copyMs: median(copies), upstreamMs: median(upstream), upstreamCopyMs: median(upstreamCopies) };
+  return { buildMs: median(builds), copyMs: median(copies), upstreamMs: median(upstream), upstreamCopyMs: median(upstreamCopies), loadMs: median(loads) };
 }
 
 function python(): string {
@@ -75,7 +78,8 @@ try {
   console.log(`  npm run build:plugin (in-process)  ${build.buildMs.toFixed(0)} ms`);
   console.log(`  copying the same source tree       ${build.copyMs.toFixed(0)} ms`);
   console.log(`  build / copy                       ${(build.buildMs / build.copyMs).toFixed(1)}x (the build also renders, anchors, re-parses and runs Python to check ml_utils.py)`);
-  console.log(`  build of the upstream-style checkout (test/fixtures)  ${build.upstreamMs.toFixed(0)} ms; copying it ${build.upstreamCopyMs.toFixed(1)} ms; ${(build.upstreamMs / build.upstreamCopyMs).toFixed(1)}x\n`);
+  console.log(`  build of the upstream-style checkout (test/fixtures)  ${build.upstreamMs.toFixed(0)} ms; copying it ${build.upstreamCopyMs.toFixed(1)} ms; ${(build.upstreamMs / build.upstreamCopyMs).toFixed(1)}x`);
+  console.log(`  checking the release data when it is loaded (schema, templates, versions)  ${build.loadMs.toFixed(1)} ms; ${((build.loadMs / build.buildMs) * 100).toFixed(1)}% of the build\n`);
 
   const bundle = join(work, "build-0");
   const runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");

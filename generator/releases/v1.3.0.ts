@@ -3,7 +3,7 @@
  * experiment tracking, data versioning, /registry). Data only: the engine applies it.
  * Templates are in templates/releases/1.3.0/.
  */
-import type { HeadingRef, Placement, Release, Rewrite } from "../release.ts";
+import type { HeadingRef, Placement, ReleaseData, Rewrite } from "../release.ts";
 
 const coldstart = "commands/team-coldstart.md";
 const analyze = "commands/team-analyze.md";
@@ -49,7 +49,7 @@ function copyRuntime(file: string, section: HeadingRef | HeadingRef[]): Rewrite 
   };
 }
 
-export const release130: Release = {
+export const release130: ReleaseData = {
   version: "1.3.0",
   templateDir: "templates/releases/1.3.0",
   description: {
@@ -58,7 +58,13 @@ export const release130: Release = {
   },
   rewrites: [
     { file: coldstart, section: commandTitle("team-coldstart", /^Team Coldstart\b/), from: "5b → 6", to: "5b → 5c → 6" },
-    { file: coldstart, section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" },
+    // Upstream's own checkout words it "before proceeding to Stage 6".
+    {
+      file: coldstart,
+      section: { depth: 3, text: /^Stage 5b:/ },
+      from: ["continue with Stage 6", "before proceeding to Stage 6"],
+      to: ["continue with Stage 5c", "before proceeding to Stage 5c"],
+    },
     copyRuntime(coldstart, { depth: 3, text: /^Stage 1:/ }),
     copyRuntime(analyze, commandTitle("team-analyze", /^Team Analyze\b/)),
     copyRuntime("commands/eda.md", commandTitle("eda", /^EDA\b/)),
@@ -179,3 +185,5 @@ export const release130: Release = {
     "promote_if_better",
   ],
 };
+
+export default release130;
