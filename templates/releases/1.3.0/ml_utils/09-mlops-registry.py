@@ -2,22 +2,14 @@
 # 9. MLOPS REGISTRY
 # =============================================================================
 
-# Four registries record what the agents produce: the model registry (champion / challenger /
-# archived), the feature store, experiment logs and data versions. They live in ONE folder per
-# project: $ML_AUTOMATION_MLOPS_DIR if set, else the first of PLATFORM_MLOPS_DIRS whose platform
-# folder (.claude, .cursor, ...) exists, else the universal `mlops/`. Reads merge every folder, the
-# newest copy of each entry winning.
-#
-# What was recorded is never hidden or dropped:
-# - Readers return every entry that can be read and name each damaged file and line (a
-#   RegistryWarning, the `damaged` list of load_model_registry / load_feature_store, check_registry()).
-# - Writers validate every value first (types, ids, finite metrics) and refuse a damaged file,
-#   naming it, before anything is written. They hold a cross-process lock (bounded wait), write a
-#   temporary file, fsync and rename, and keep the last two good generations of every file in
-#   `.generations/`, from which `repair_registry` (`python3 ml_utils.py registry repair`) rebuilds.
-# - Entries a person wrote by hand that the runtime cannot use are kept byte for byte.
-# This section needs only the standard library (pandas only to fingerprint a DataFrame), and
-# imports everything it uses itself.
+# Four registries (models with champion / challenger / archived, features, experiments, data
+# versions) in ONE folder per project: $ML_AUTOMATION_MLOPS_DIR, else the first of PLATFORM_MLOPS_DIRS
+# whose platform folder exists, else `mlops/`. Reads merge every folder, the newest copy winning.
+# Nothing recorded is hidden or dropped: readers return every readable entry and name each damaged
+# file and line; writers check every value and refuse a damaged file before writing, under a
+# cross-process lock, atomically, keeping two good generations in `.generations/` for `registry
+# repair`; hand-written entries the runtime cannot use are kept byte for byte. Standard library only
+# (pandas to fingerprint a DataFrame).
 
 import contextlib
 import decimal
@@ -87,8 +79,7 @@ _FINGERPRINT_PATTERN = re.compile(r"\A(?:([a-z0-9]{1,16}):)?([0-9A-Za-z]{12,128}
 
 
 class RegistryError(Exception):
-    """A registry operation was refused: unknown or invalid id, a value of the wrong type, a
-    registry file that cannot be read, or a lock that stays taken. Nothing was written."""
+    """A registry operation was refused (bad id or value, unreadable file, lock held); nothing was written."""
 
 
 class RegistryDamagedError(RegistryError):
@@ -105,9 +96,8 @@ class RegistryWarning(UserWarning):
 
 
 class Damage(NamedTuple):
-    """One problem in a registry file: where (path, 1-based line or None), what, and its kind:
-    'damaged' (the file is not what the registry writes: writers refuse it), 'kept' (a value that is
-    not a usable entry, kept byte for byte but not shown) or 'skipped' (not a regular file)."""
+    """One problem in a registry file: path, 1-based line (or None), problem, and kind: 'damaged'
+    (writers refuse the file), 'kept' (an unusable value kept byte for byte) or 'skipped' (not a file)."""
 
     path: str
     line: Optional[int]
@@ -119,7 +109,7 @@ class Damage(NamedTuple):
         return f"{where}: {self.problem}"
 
 
-# --- Hooks for a shared registry ----------------------------------------------------------
+# --- Hooks for a shared registry
 
 # Called after every successful registry write as hook(operation, changed, folder): `operation` is
 # the public function's name, `changed` maps 'models' / 'features' / 'experiments' / 'data_versions'
@@ -142,7 +132,7 @@ def _written(operation: str, changed: dict[str, list[str]], folder: str) -> None
         hook(operation, changed, folder)
 
 
-# --- Folders, ids and values -------------------------------------------------------------
+# --- Folders, ids and values
 
 
 def _as_dir_list(dirs: Dirs) -> Optional[list[str]]:
@@ -155,11 +145,8 @@ def _as_dir_list(dirs: Dirs) -> Optional[list[str]]:
 
 
 def mlops_dir(output_dirs: Dirs = None) -> str:
-    """Return the folder registry writes go to: the first of `output_dirs` when given, else
-    $ML_AUTOMATION_MLOPS_DIR, else the first registry folder that already exists (a registry never
-    moves because a platform folder appeared later), else the first platform registry folder whose
-    platform folder exists (e.g. `.claude/mlops` when the project has `.claude/`), else `mlops`.
-    Never creates anything."""
+    """The folder registry writes go to: `output_dirs`[0], else $ML_AUTOMATION_MLOPS_DIR, else the first
+    registry folder that exists, else that of the first platform folder present, else `mlops`. Creates nothing."""
     explicit = _as_dir_list(output_dirs)
     if explicit:
         return explicit[0]
@@ -175,8 +162,7 @@ def mlops_dir(output_dirs: Dirs = None) -> str:
 
 
 def _read_dirs(search_dirs: Dirs = None) -> list[str]:
-    """Folders to read: `search_dirs` when given, else $ML_AUTOMATION_MLOPS_DIR alone when set, else
-    every platform registry folder (the write folder first)."""
+    """Folders to read: `search_dirs`, else $ML_AUTOMATION_MLOPS_DIR alone, else every platform registry folder."""
     explicit = _as_dir_list(search_dirs)
     if explicit:
         return explicit
@@ -191,8 +177,7 @@ def _same_dir(a: str, b: str) -> bool:
 
 
 def _check_id(kind: str, value: Any) -> str:
-    """Return `value` if it is a safe registry id (1-128 letters, digits, '.', '_', '-', starting with
-    a letter or digit, nothing else: not even a final newline); raise RegistryError otherwise."""
+    """`value` if it is a safe id (1-128 letters, digits, '.', '_', '-', starting alphanumeric), else RegistryError."""
     if not isinstance(value, str) or not _ID_PATTERN.match(value):
         raise RegistryError(f"invalid {kind} {value!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")
     return value
@@ -204,8 +189,7 @@ def _new_id(prefix: str) -> str:
 
 
 def _fingerprint_key(fingerprint: Any) -> str:
-    """The file key of a data fingerprint: its whole hash ('sha256:<hex>' -> '<hex>'; another
-    algorithm keeps its name: 'md5-<hex>'). Raises RegistryError for anything that is not one."""
+    """The file key of a fingerprint ('sha256:<hex>' -> '<hex>', 'md5:<hex>' -> 'md5-<hex>'); RegistryError if none."""
     match = _FINGERPRINT_PATTERN.match(fingerprint) if isinstance(fingerprint, str) else None
     if not match:
         raise RegistryError(f"invalid data fingerprint {fingerprint!r}: expected e.g. 'sha256:<hex>' from compute_data_fingerprint")
@@ -226,8 +210,7 @@ def _stamp(entry: Any) -> str:
 
 
 def _registry_time(value: Any) -> Optional[datetime]:
-    """A time as the registry stores it (ISO 8601), aware; a time without an offset is UTC, as the
-    registry writes every time in UTC. None for anything else."""
+    """An ISO 8601 registry time as an aware datetime (no offset: UTC), or None."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -241,8 +224,7 @@ _FLOAT_MAX = 1.7976931348623157e308
 
 
 def _number(value: Any) -> Optional[Union[int, float]]:
-    """`value` as a Python int or float when it is a real number (numpy and Decimal included; bool,
-    strings and everything else are not); None otherwise. NaN and infinity come back as floats."""
+    """`value` as an int or float if it is a real number (numpy, Decimal; not bool or str), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -268,9 +250,8 @@ def _finite(value: Any) -> Optional[Union[int, float]]:
 
 
 def _to_json(value: Any, field: str) -> Any:
-    """A JSON-ready copy of `value`: numpy and Decimal numbers become Python numbers, arrays and
-    tuples lists, sets sorted lists, dates ISO strings; NaN and infinity become None; other objects
-    (an estimator inside hyperparameters) their repr. Dict keys must be strings."""
+    """A JSON-ready copy: numpy/Decimal numbers as numbers, arrays and tuples as lists, sets sorted, dates
+    ISO, NaN/infinity None, other objects their repr. Dict keys must be strings."""
     if value is None or isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):
@@ -316,7 +297,7 @@ def _complain(strict: bool, message: str, advice: str) -> None:
     warnings.warn(f"{message}. {advice}", RegistryWarning, stacklevel=4)
 
 
-# --- Schemas: every field the readers use, checked before anything is written -------------
+# --- Schemas: every field the readers use, checked before anything is written
 
 # Field kinds: "str", "id", "id?" (an id or ""), "id|None", "str[]", "id[]", "dict", "list",
 # "metrics", "count" (an int >= 0), "status", "task_type", "task_type?" (a task type or "unknown"),
@@ -352,9 +333,8 @@ def _describe(value: Any) -> str:
 
 
 def _check_metrics(what: str, metrics: Any, strict: bool, path: str = "metrics", depth: int = 0) -> Any:
-    """A JSON-ready copy of `metrics`: a dict of metric name -> number (or None), or of split /
-    channel -> such a dict. NaN and infinity: RegistryError when strict, else a RegistryWarning
-    naming the metric and null stored. Any other value (a string, a bool, a list) is refused."""
+    """A JSON-ready copy of `metrics` (name -> number or None, or split -> such a dict). NaN/infinity:
+    RegistryError when strict, else a RegistryWarning and null. Other values are refused."""
     if not isinstance(metrics, dict):
         raise RegistryError(f"{what}: {path} must be a dict of metric name -> number, got {_describe(metrics)}")
     checked: dict[str, Any] = {}
@@ -436,8 +416,7 @@ def _check_field(what: str, field: str, kind: str, value: Any, strict: bool) -> 
 
 
 def _validate(what: str, values: Entry, schema: dict[str, str], strict: bool) -> Entry:
-    """A JSON-ready copy of `values` with every field of `schema` checked (managed timestamps are
-    dropped: the registry sets them). Raises RegistryError naming the first wrong field."""
+    """A JSON-ready copy of `values`, every field of `schema` checked, managed fields dropped."""
     checked: Entry = {}
     for field, value in values.items():
         if not isinstance(field, str):
@@ -453,9 +432,8 @@ def _validate(what: str, values: Entry, schema: dict[str, str], strict: bool) ->
 
 
 def _checked_entry(data: Any, argument: str, id_key: str, kind: str, prefix: str, schema: dict[str, str], strict: bool) -> tuple[str, str, Entry]:
-    """Check one entry handed to a save function before anything is written: a dict, a valid id
-    (a fresh one from `prefix` when absent), every field of the type `schema` gives. Returns (id,
-    how messages name the entry: "`kind` 'id'", the checked fields without the id)."""
+    """Check an entry before any write: a dict, an id (fresh from `prefix` when absent), typed fields.
+    Returns (id, how messages name it, the checked fields without the id)."""
     if not isinstance(data, dict):
         raise RegistryError(f"{argument} must be a dict, got {type(data).__name__}")
     raw_id = data.get(id_key)
@@ -464,14 +442,13 @@ def _checked_entry(data: Any, argument: str, id_key: str, kind: str, prefix: str
     return entry_id, what, _validate(what, {k: v for k, v in data.items() if k != id_key}, schema, strict)
 
 
-# --- Reading files: tolerant, naming every damaged line --------------------------------------
+# --- Reading files: tolerant, naming every damaged line
 
 _CONFLICT_MARK = re.compile(r"\A(<{7}|\|{7}|={7}|>{7})(?:[ \t]+(.*?))?[ \t]*\r?\Z")
 
 
 class _Item:
-    """One JSON value found in a list registry file: decoded `data`, its exact source text, the
-    1-based line it starts on, its id (None when it is not a usable entry) and its git conflict side."""
+    """One JSON value of a list file: `data`, its source text, start line, id (None if unusable), conflict side."""
 
     __slots__ = ("data", "raw", "line", "key", "side")
 
@@ -584,8 +561,7 @@ def _sniff_id(text: str, id_key: str) -> str:
 
 
 def _blank_conflicts(path: str, text: str, id_key: str) -> tuple[str, list[Optional[str]], list[dict[str, Any]]]:
-    """Blank out git conflict marker lines (and the merge base of diff3 conflicts), keeping every
-    offset; return the text, the side of each line (None outside conflicts) and the conflicts."""
+    """Blank git conflict markers (and diff3 bases) keeping offsets; return the text, each line's side, the conflicts."""
     lines = text.split("\n")
     sides: list[Optional[str]] = [None] * len(lines)
     conflicts: list[dict[str, Any]] = []
@@ -617,8 +593,8 @@ def _blank_conflicts(path: str, text: str, id_key: str) -> tuple[str, list[Optio
 
 
 def _scan_list(path: str, text: str, list_key: str, id_key: str, result: _ListRead, bad_lines: set[int]) -> None:
-    """Recover every JSON value of the file's `list_key` list, entry by entry, naming each damaged
-    place: syntax errors, truncation, text outside the list, git conflicts, a wrong top-level shape."""
+    """Recover every value of the file's `list_key` list, naming each damaged place (syntax, truncation,
+    text outside the list, conflicts, a wrong shape)."""
     text, sides, conflicts = _blank_conflicts(path, text, id_key)
     starts = _line_starts(text)
     line_of = lambda offset: bisect_right(starts, offset)  # noqa: E731
@@ -806,14 +782,13 @@ def _read_entry_file(path: str, id_key: str) -> tuple[Optional[Entry], list[Dama
     return value, []
 
 
-# --- Reading across folders ------------------------------------------------------------------
+# --- Reading across folders
 
 _LIST_FILES = {"models": (MODEL_REGISTRY_FILE, "model_id"), "features": (FEATURE_STORE_FILE, "feature_id")}
 
 
 def _folder_problem(folder: str, is_write_folder: bool) -> Optional[Damage]:
-    """A registry folder that exists as something else than a folder (reported only for the
-    folder writes go to, or one asked for explicitly: a file named `mlops` elsewhere is not ours)."""
+    """A registry folder that is not a folder (reported for the write folder or one asked for explicitly)."""
     reason = _stat_regular(folder)
     if reason is None and is_write_folder:
         return Damage(folder, None, "is a file, so no registry can be kept there: move it, or set " + MLOPS_DIR_ENV)
@@ -848,8 +823,8 @@ def _read_lists(kind: str, search_dirs: Dirs) -> tuple[Optional[list[Entry]], li
 
 
 def _read_entry_files(subdir: str, id_key: str, search_dirs: Dirs) -> tuple[list[Entry], list[Damage]]:
-    """Every experiment or data-version file across the read folders (newest copy of each id,
-    oldest first), and every problem found. Hidden files and non-regular files are skipped."""
+    """Every experiment or data-version file of the read folders (newest copy per id, oldest first) and
+    the problems found; hidden and non-regular files are skipped."""
     items: list[_Item] = []
     damage: list[Damage] = []
     for folder in _read_dirs(search_dirs):
@@ -882,7 +857,7 @@ def _warn_damage(damage: Sequence[Damage]) -> None:
         )
 
 
-# --- Writing: lock, atomic replace, generations ------------------------------------------
+# --- Writing: lock, atomic replace, generations
 
 
 def _lock_timeout() -> float:
@@ -917,9 +892,8 @@ def _process_state(pid: int) -> str:
 
 @contextlib.contextmanager
 def _locked(folder: str) -> Iterator[None]:
-    """Hold the registry folder's lock for a read-modify-write, across processes on Linux, macOS
-    (flock) and Windows (msvcrt). Waits at most $ML_AUTOMATION_LOCK_TIMEOUT seconds (60 by default),
-    then raises RegistryError naming the process that holds it. Not re-entrant."""
+    """Hold the registry folder's cross-process lock (flock, msvcrt) for a read-modify-write; waits at most
+    $ML_AUTOMATION_LOCK_TIMEOUT s (60), then RegistryError naming the holder. Not re-entrant."""
     _ensure_folder(folder)
     path = os.path.join(folder, LOCK_FILE)
     handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666), "r+b", buffering=0)
@@ -984,9 +958,8 @@ def _remove_orphan_temp_files(folder: str) -> None:
 
 
 def _write_atomic(path: str, data: bytes, sync: bool = True) -> str:
-    """Write `data` to `path` via a temporary file in the same folder (fsync'd when `sync`), then
-    rename it over `path`: readers and a crash at any point see the old file or the new one. When
-    `path` is a symbolic link, the file it links to is replaced and the link kept."""
+    """Write `data` through a temporary file (fsync'd when `sync`) renamed over `path`: readers see the old
+    file or the new one. A link's target is replaced, the link kept."""
     target = os.path.realpath(path) if os.path.islink(path) else path
     folder = os.path.dirname(target) or "."
     os.makedirs(folder, exist_ok=True)
@@ -1011,11 +984,8 @@ def _generation_path(folder: str, relative: str) -> str:
 
 
 def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], trusted: bool, sync: bool = True) -> str:
-    """Replace `folder/relative` with `data`, keeping the good generations in .generations/:
-    `relative` (a copy of what is written now) and `relative.1` (what the file held before). The file
-    is fsync'd before the rename when `sync` (a new experiment or data-version file replaces nothing,
-    so it is only renamed into place: a killed process never leaves half of it, and what it
-    replaces is never at risk)."""
+    """Replace `folder/relative` with `data`, keeping .generations/ `relative` (this write) and
+    `relative.1` (the one before). fsync'd before the rename when `sync` (new entry files are only renamed in)."""
     path = os.path.join(folder, relative)
     copy = _generation_path(folder, relative)
     os.makedirs(os.path.dirname(copy), exist_ok=True)
@@ -1044,11 +1014,9 @@ _LINE_ID = re.compile(r'    \{"([a-z_]+)": "([A-Za-z0-9][A-Za-z0-9._-]{0,127})",
 
 
 class _ListFile:
-    """A list registry (models or features) of the write folder, held under the lock for one
-    operation. When the file is exactly the copy the registry last wrote (.generations/), its lines
-    are used as they are and only the entries an operation touches are decoded; otherwise it is
-    read whole and checked: any damage stops the write, entries that are not usable are kept byte
-    for byte. Entries of the same file in other read folders are merged in (newest copy wins)."""
+    """A list registry (models or features) of the write folder, under the lock for one operation. A file
+    the registry last wrote is used line by line, decoding only touched entries; any other is read whole
+    and checked (damage stops the write, unusable entries are kept). Other read folders are merged in."""
 
     def __init__(self, folder: str, others: Sequence[str], filename: str, list_key: str, id_key: str) -> None:
         self.folder, self.filename, self.list_key, self.id_key = folder, filename, list_key, id_key
@@ -1183,8 +1151,7 @@ def _id_entry(entry: Entry, id_key: str) -> Entry:
 
 
 class _Registry:
-    """The registries of one write folder, read (merged with the other `sources`) and written under
-    its lock: `models` and `features` (loaded on first use), and the entry files."""
+    """The registries of one write folder under its lock: `models`, `features` (lazy) and the entry files."""
 
     def __init__(self, folder: str, sources: Sequence[str]) -> None:
         self.folder = folder
@@ -1206,8 +1173,8 @@ class _Registry:
         return self._list("features")
 
     def entry_file(self, subdir: str, key: str, id_key: str) -> tuple[Optional[Entry], Optional[bytes]]:
-        """An experiment or data-version entry (newest copy across folders) and the bytes of the
-        write folder's own file. RegistryDamagedError when the write folder's copy is damaged."""
+        """An experiment or data-version entry (newest copy across folders) and the write folder's own bytes;
+        RegistryDamagedError when that copy is damaged."""
         path = os.path.join(self.folder, subdir, key + ".json")
         own, damage = _read_entry_file(path, id_key)
         if damage:
@@ -1239,7 +1206,7 @@ def _merge_update(existing: Entry, updates: Entry, now: str) -> Entry:
     return existing
 
 
-# --- Task types and metrics ----------------------------------------------------------------
+# --- Task types and metrics
 
 
 def _headline_metrics(metrics: Any) -> dict[str, Any]:
@@ -1250,8 +1217,7 @@ def _headline_metrics(metrics: Any) -> dict[str, Any]:
 
 
 def missing_required_metrics(task_type: Any, metrics: Any) -> list[str]:
-    """List the metrics `task_type` requires that `metrics` lacks (or holds as None). Metrics given per
-    split are judged on the 'test' split. Unknown task types require nothing."""
+    """The metrics `task_type` requires that `metrics` lacks or holds as None (per split: the 'test' split)."""
     if not isinstance(task_type, str):
         return []
     flat = _headline_metrics(metrics)
@@ -1268,11 +1234,8 @@ def primary_metric(task_type: str) -> tuple[str, str]:
 
 
 def compare_metrics(task_type: str, challenger_metrics: Any, champion_metrics: Any) -> dict[str, Any]:
-    """Compare two models of `task_type` by its primary metric. Returns a dict: `better` (True when the
-    challenger is strictly better, False when not, None when either value is missing or not a finite
-    number: NaN, infinity, a bool or a string never win), `metric`, `direction`, `challenger`,
-    `champion` (the two values as Python numbers, or None) and `reason` (one sentence). numpy and
-    Decimal values compare as numbers."""
+    """Compare two models of `task_type` by its primary metric: {`better` (True, False, or None when either
+    value is missing or not a finite number), `metric`, `direction`, `challenger`, `champion`, `reason`}."""
     metric, direction = primary_metric(task_type)
     raw_new = _headline_metrics(challenger_metrics).get(metric)
     raw_old = _headline_metrics(champion_metrics).get(metric)
@@ -1293,16 +1256,15 @@ def _promotion_stamp(model: Entry) -> str:
 
 
 def _champion_of(models: Sequence[Entry]) -> Optional[Entry]:
-    """The champion among `models`. The rule when several are marked champion (copies in two platform
-    folders, a hand edit): the most recently promoted one (promoted_at, else updated_at, else
-    created_at); the others count as archived, and the next promotion archives them."""
+    """The champion among `models`: of several marked champion, the most recently promoted; the others
+    count as archived."""
     champions = [m for m in models if m.get("status") == "champion"]
     return max(champions, key=_promotion_stamp) if champions else None
 
 
 def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:
-    """The champion to compare against: a shared registry's (see _CHAMPION_HOOKS) when one is
-    configured and readable, else `local`; and a sentence naming where it was read."""
+    """The champion to compare against (a shared registry's when configured and readable, else `local`)
+    and a sentence naming where it was read."""
     for hook in _CHAMPION_HOOKS:
         try:
             found = hook()
@@ -1314,11 +1276,9 @@ def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:
 
 
 def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]:
-    """Decide whether registered model `model_id` should replace the current champion, by its task
-    type's primary metric and direction (lower rmse, higher f1, ...). Returns a dict with `promote`
-    (bool), `model_id`, `champion_id` (or None), `metric`, `direction`, `challenger`, `champion`,
-    `reason` and `champion_source` (where the champion was read: the local registry, or the team's
-    MLflow server when the mirror is on). Raises RegistryError when the model is not registered."""
+    """Decide whether registered model `model_id` should replace the champion, by its task type's primary
+    metric. Returns {`promote`, `model_id`, `champion_id`, `metric`, `direction`, `challenger`, `champion`,
+    `reason`, `champion_source`}; a changed or missing artifact never promotes. RegistryError if unknown."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     models = models or []
@@ -1345,7 +1305,7 @@ def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, 
     return dict(base, promote=verdict["better"] is True, challenger=verdict["challenger"], champion=verdict["champion"], reason=verdict["reason"])
 
 
-# --- Model registry ------------------------------------------------------------------------
+# --- Model registry
 
 _MODEL_DEFAULTS: Entry = {
     "name": "unnamed_model",
@@ -1365,20 +1325,16 @@ _MODEL_DEFAULTS: Entry = {
 
 
 def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> str:
-    """Register a trained model, or update it when its `model_id` is already registered.
+    """Register a trained model, or update it when its `model_id` is registered; returns the model_id.
 
-    `model_entry` is a dict with model_id (generated when absent), name, task_type (required for a
-    new model), algorithm, framework, metrics, hyperparameters, artifact_path, data_fingerprint,
-    feature_set, training_experiment_id, predecessor_id, rationale, tags and status ('challenger' by
-    default; 'champion' archives the previous champion). Every field is checked before anything is
-    written (a wrong type raises RegistryError naming it). Keeps the back-links: each feature of
-    `feature_set` lists the model in `used_in_models`; the data version of `data_fingerprint` lists
-    the training experiment in `used_in_experiments`.
-
-    Metrics missing for the task type (TASK_TYPE_METRICS), and NaN or infinite metrics (stored as
-    null), give a RegistryWarning naming them; with strict=True (or $ML_AUTOMATION_REGISTRY_STRICT=1)
-    they raise RegistryError instead. The artifact's sha256 and size are recorded (artifact_sha256,
-    artifact_bytes), and `reproduction` (reproduction_facts) when not given. Returns the model_id.
+    Fields: model_id (generated when absent), name, task_type (required when new), algorithm,
+    framework, metrics, hyperparameters, artifact_path, data_fingerprint, feature_set,
+    training_experiment_id, predecessor_id, rationale, tags, status ('challenger'; 'champion' archives
+    the previous one). Every field is checked first (RegistryError names a wrong one). Features list
+    the model in `used_in_models`, the data version the experiment in `used_in_experiments`. The
+    artifact's sha256 and size are recorded, and `reproduction` (reproduction_facts) unless given.
+    Missing required or non-finite metrics (stored as null) warn; strict=True (or
+    $ML_AUTOMATION_REGISTRY_STRICT=1) refuses them.
     """
     strict = _strict(strict)
     model_id, what, values = _checked_entry(model_entry, "model_entry", "model_id", "model", "model", _MODEL_SCHEMA, strict)
@@ -1420,8 +1376,7 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
 
 
 def _archive_other_champions(models: _ListFile, champion_id: str, now: str) -> Optional[str]:
-    """Archive every champion of `models` except `champion_id` (whatever the spacing of a hand edit);
-    return the id of the most recently promoted one it replaces, if any."""
+    """Archive every champion but `champion_id`; return the most recently promoted one replaced, if any."""
     replaced: Optional[Entry] = None
     for model in models.containing('"champion"'):
         if model.get("status") == "champion" and model.get("model_id") != champion_id:
@@ -1435,8 +1390,7 @@ def _archive_other_champions(models: _ListFile, champion_id: str, now: str) -> O
 
 
 def _models_for_links(registry: _Registry) -> Optional[_ListFile]:
-    """The model list to derive back-links from, or None when the model registry is damaged (the
-    back-links then wait for `registry repair`; a damaged model file never blocks other writes)."""
+    """The model list for back-links, or None when it is damaged (the links wait for `registry repair`)."""
     try:
         return registry.models
     except RegistryDamagedError:
@@ -1444,8 +1398,8 @@ def _models_for_links(registry: _Registry) -> Optional[_ListFile]:
 
 
 def _plan_model_links(registry: _Registry, model: Entry, now: str) -> list[Callable[[], str]]:
-    """Record `model` in the back-links of its features and data version. Everything is read (and a
-    damaged file refused) before anything is written; returns the writes still to do."""
+    """Record `model` in its features' and data version's back-links; read (and refuse damage) first,
+    return the writes still to do."""
     saves: list[Callable[[], str]] = []
     feature_set = model.get("feature_set") or []
     if feature_set:
@@ -1486,10 +1440,8 @@ def _plan_data_version_link(registry: _Registry, fingerprint: str, experiment_id
 
 
 def load_model_registry(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
-    """Return {'version', 'models': [...], 'damaged': [...]} merged from every registry folder (newest
-    copy of each model, in order of registration), or None when no model registry exists yet.
-    `damaged` names each damaged file and line (also given as a RegistryWarning); the models of the
-    intact entries are returned all the same."""
+    """Return {'version', 'models', 'damaged'} merged from every registry folder (newest copy of each
+    model), or None when there is none. `damaged` names damaged files and lines; intact models are returned."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     if models is None and not damage:
@@ -1498,18 +1450,16 @@ def load_model_registry(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
 
 
 def get_champion_model(search_dirs: Dirs = None) -> Optional[Entry]:
-    """Return the current champion model entry, or None. When several entries are marked champion
-    (e.g. in two platform folders), the most recently promoted one is the champion."""
+    """Return the champion model entry (of several, the most recently promoted), or None."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     return _champion_of(models or [])
 
 
 def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = None) -> list[str]:
-    """Make `model_id` the champion and archive every other champion (the one replaced is recorded as
-    the new champion's `predecessor_id` when it has none). Writes where it reads: into `output_dirs`,
-    else the first of `search_dirs`, else the project's registry folder. Raises RegistryError,
-    changing nothing, when the model is not registered there. Returns the list of files written."""
+    """Make `model_id` the champion and archive every other (the one replaced becomes its `predecessor_id`).
+    Writes into `output_dirs`, else the first of `search_dirs`, else the registry folder. RegistryError,
+    changing nothing, for an unregistered model or a changed or missing artifact. Returns the files written."""
     _check_id("model_id", model_id)
     target = output_dirs if _as_dir_list(output_dirs) else search_dirs
     with _open_registry(target, search_dirs) as registry:
@@ -1537,7 +1487,7 @@ def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = N
     return written
 
 
-# --- Feature store -------------------------------------------------------------------------
+# --- Feature store
 
 _FEATURE_DEFAULTS: Entry = {
     "description": "",
@@ -1556,13 +1506,10 @@ _FEATURE_DEFAULTS: Entry = {
 
 
 def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: Dirs = None) -> list[str]:
-    """Register features in the feature store, updating those already there.
-
-    `features` is a list of dicts with feature_id (or name), name, description, dtype, source_columns,
-    transformation, transformation_params, created_by, domain, task_type_relevance, tags, statistics
-    and leakage_risk. Every field is checked before anything is written. A feature_id repeated in the
-    batch is stored once (later values win). `used_in_models` is kept up to date from the model
-    registry. Returns the feature ids stored.
+    """Register features (dicts with feature_id or name, description, dtype, source_columns,
+    transformation, transformation_params, created_by, domain, task_type_relevance, tags, statistics,
+    leakage_risk), updating those there; every field checked first, a repeated id stored once (later
+    values win), `used_in_models` kept from the model registry. Returns the feature ids stored.
     """
     if isinstance(features, dict):
         features = [features]
@@ -1599,8 +1546,7 @@ def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: D
 
 
 def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
-    """Return {'version', 'features': [...], 'damaged': [...]} merged from every registry folder, or
-    None when there is no feature store yet (see load_model_registry for `damaged`)."""
+    """Return {'version', 'features', 'damaged'} merged from every registry folder, or None."""
     features, damage = _read_lists("features", search_dirs)
     _warn_damage(damage)
     if features is None and not damage:
@@ -1608,18 +1554,16 @@ def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
     return {"version": MLOPS_SCHEMA_VERSION, "features": features or [], "damaged": [str(d) for d in damage]}
 
 
-# --- Experiment tracking ---------------------------------------------------------------------
+# --- Experiment tracking
 
 
 def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> str:
-    """Log a training run as experiments/<experiment_id>.json, or update it when it exists.
+    """Log a training run as experiments/<experiment_id>.json, or update it; returns the experiment_id.
 
-    `experiment_data` is a dict with experiment_id (generated when absent), name, task_type (one of
-    TASK_TYPE_METRICS; none is assumed when absent), rationale, dataset (fingerprint, rows, target, split, ...), model
-    (algorithm, framework, hyperparameters), metrics (per split), artifacts, notes, status and
-    registered_model_id. Every field is checked before anything is written. The data version named
-    by dataset.fingerprint lists the experiment in `used_in_experiments`. `reproduction`
-    (reproduction_facts) is recorded when not given. Returns the experiment_id.
+    Fields: experiment_id (generated when absent), name, task_type, rationale, dataset (fingerprint,
+    rows, target, split, ...), model (algorithm, framework, hyperparameters), metrics (per split),
+    artifacts, notes, status, registered_model_id; every field checked first. The data version of
+    dataset.fingerprint lists it in `used_in_experiments`; `reproduction` is recorded unless given.
     """
     strict = _strict(strict)
     experiment_id, what, values = _checked_entry(experiment_data, "experiment_data", "experiment_id", "experiment", "exp", _EXPERIMENT_SCHEMA, strict)
@@ -1647,19 +1591,18 @@ def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Op
 
 
 def load_experiments(search_dirs: Dirs = None) -> list[Entry]:
-    """Return every logged experiment (newest copy of each id), oldest first. Damaged files are named
-    in a RegistryWarning (`registry` lists them); the others are returned."""
+    """Return every logged experiment (newest copy of each id), oldest first; damaged files are warned of."""
     experiments, damage = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", search_dirs)
     _warn_damage(damage)
     return experiments
 
 
-# --- Data versioning -------------------------------------------------------------------------
+# --- Data versioning
 
 
 def _data_version_entry(registry: _Registry, fingerprint: str) -> tuple[Optional[Entry], Optional[bytes]]:
-    """The data version of `fingerprint` (its own file, else a file of the earlier 12-character
-    layout holding the same fingerprint) and the bytes of the write folder's own file."""
+    """The data version of `fingerprint` (its file, else one of the older 12-character layout) and the
+    bytes of the write folder's own file."""
     key = _fingerprint_key(fingerprint)
     entry, previous = registry.entry_file(DATA_VERSIONS_DIR, key, "fingerprint")
     if entry is None:
@@ -1671,13 +1614,11 @@ def _data_version_entry(registry: _Registry, fingerprint: str) -> tuple[Optional
 
 
 def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> str:
-    """Record a dataset version as data-versions/<hash of the fingerprint>.json, or update it when it
-    exists.
+    """Record a dataset version as data-versions/<fingerprint hash>.json, or update it; returns the fingerprint.
 
-    `data_version` is a dict with fingerprint (required, from compute_data_fingerprint), source_path,
-    rows, columns, column_schema, statistics_hash and detected_task_type. Every field is checked
-    before anything is written. `used_in_experiments` is kept up to date from the experiments and
-    models that name this fingerprint. Returns the fingerprint.
+    Fields: fingerprint (required, compute_data_fingerprint), source_path, rows, columns, column_schema,
+    statistics_hash, detected_task_type; every field checked first. `used_in_experiments` is kept from
+    the experiments and models naming this fingerprint.
     """
     if not isinstance(data_version, dict):
         raise RegistryError(f"data_version must be a dict, got {type(data_version).__name__}")
@@ -1711,8 +1652,7 @@ def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> str:
 
 
 def load_data_versions(search_dirs: Dirs = None) -> list[Entry]:
-    """Return every recorded data version (newest copy of each fingerprint), oldest first. Damaged
-    files are named in a RegistryWarning (`registry` lists them); the others are returned."""
+    """Return every recorded data version (newest copy of each), oldest first; damaged files are warned of."""
     versions, damage = _read_entry_files(DATA_VERSIONS_DIR, "fingerprint", search_dirs)
     _warn_damage(damage)
     return versions
@@ -1754,8 +1694,7 @@ def compute_data_fingerprint(data: Any, chunk_rows: int = 1_000_000) -> str:
 
 
 def _dtype_text(dtype: Any) -> str:
-    """A column's dtype as text; a categorical's with its categories and order (str() says only
-    'category', so two frames whose categories differ would look alike)."""
+    """A column's dtype as text; a categorical's with its categories and order."""
     import pandas as pd
 
     if isinstance(dtype, pd.CategoricalDtype):
@@ -1765,8 +1704,7 @@ def _dtype_text(dtype: Any) -> str:
 
 
 def _needs_typed_hash(column: Any) -> bool:
-    """True for an object column holding anything but strings (and missing values), and for a
-    pyarrow list, struct or map column (pandas cannot hash those cells itself)."""
+    """True for an object column holding non-strings, and a pyarrow nested column."""
     import pandas as pd
 
     if isinstance(column.dtype, pd.ArrowDtype):
@@ -1804,8 +1742,7 @@ def _typed_text(value: Any) -> str:
 
 
 def _row_hashes(frame: Any, typed: Sequence[int]) -> bytes:
-    """pandas' 64-bit hash of every row of `frame` as little-endian bytes; the columns at positions
-    `typed` are hashed through _typed_text, and every object column's missing-value mask too."""
+    """pandas' 64-bit hash of every row as bytes; `typed` columns via _typed_text, object columns' NaN masks too."""
     import pandas as pd
 
     columns: dict[str, Any] = {}
@@ -1822,7 +1759,7 @@ def _row_hashes(frame: Any, typed: Sequence[int]) -> bytes:
     return hashes.to_numpy(dtype="<u8").tobytes()
 
 
-# --- Loose values ------------------------------------------------------------------------------
+# --- Loose values
 
 
 def _as_list(value: Any) -> list[Any]:
