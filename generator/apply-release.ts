@@ -152,7 +152,7 @@ export function applyRelease(documentOf: (path: string) => TextFile | undefined,
       const { text, added } = addHookHandlers(source?.file ?? HOOKS_FILE, source?.text, handlers);
       handlers.forEach((handler, index) => {
         const line = pointOfOffset(text, Math.max(0, text.indexOf(JSON.stringify(handler.command)))).line;
-        edits.push({ file: HOOKS_FILE, line, action: added[index] ? "inserted" : "unchanged", label: `${handler.event} hook: ${handler.command}`, release: release.version });
+        edits.push({ file: HOOKS_FILE, line, action: added[index] ? "inserted" : "unchanged", label: `${handler.event}${handler.matcher ? ` (${handler.matcher})` : ""} hook: ${handler.command}`, release: release.version });
       });
       if (!source) created.push(HOOKS_FILE);
       if (!source || text !== source.text) released.set(HOOKS_FILE, text);

@@ -11,6 +11,7 @@ import { applyRelease, type AppliedEdit } from "./apply-release.ts";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { editJson, type JsonFile } from "./json-file.ts";
+import { drawIcon, ICON_PATH, ICON_SOURCE } from "./icon.ts";
 import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts";
 import { checkDestination, pathConflicts, readRecord, writeBundle, type BundleFiles, type Protected } from "./output.ts";
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
@@ -72,6 +73,8 @@ export interface BundlePlan {
   executables: Set<string>;
   /** Source files not in the bundle, by plugin path: the workflow commands merged into their skills. */
   removed: Map<string, SourceFile>;
+  /** Bundle paths of files the build draws from a source of another kind (the icon from its SVG): nothing in the sources to patch. */
+  derived: Set<string>;
   protect: Protected;
 }
 
@@ -180,13 +183,21 @@ export function planBuild(options: BuildOptions, { destination = true }: { desti
   add(`${root}/.claude-plugin/plugin.json`, withoutMergedCommands(manifests.claude, parsed?.claude.data.commands, workflows.merged), sources.manifests.claude);
   add(`${root}/.cursor-plugin/plugin.json`, editJson(manifests.cursor, cursor.manifest), sources.manifests.cursor);
   add(MARKETPLACE_PATH, manifests.marketplace, sources.manifests.marketplace);
+  const ownIcon = sources.files.get(ICON_PATH);
+  if (ownIcon && sources.files.has(ICON_SOURCE)) {
+    errors.push(new SourceError(ownIcon.file, `and ${ICON_SOURCE} are both the plugin's icon (the build draws ${ICON_PATH} from ${ICON_SOURCE}): keep one`, undefined, { ruleId: "icon-twice" }));
+  }
   const merged = new Set(workflows.merged);
+  const derived = new Set<string>();
   const removed = new Map([...sources.files].filter(([path]) => merged.has(path)));
   for (const [path, file] of sources.files) {
     if (merged.has(path)) continue;
     const skill = workflows.skills.get(path);
     const edited = current.get(path);
-    add(`${root}/${path}`, skill !== undefined ? encodeText(skill, edited?.bom ?? decodeText(file).bom) : edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
+    if (path === ICON_SOURCE) {
+      attempt(() => add(`${root}/${ICON_PATH}`, drawIcon(file.file, file.bytes), file));
+      derived.add(`${root}/${ICON_PATH}`);
+    } else add(`${root}/${path}`, skill !== undefined ? encodeText(skill, edited?.bom ?? decodeText(file).bom) : edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
     if (file.executable) executables.add(`${root}/${path}`);
   }
   for (const path of created) {
@@ -229,7 +240,7 @@ export function planBuild(options: BuildOptions, { destination = true }: { desti
     workflows: { skills: workflows.names.length, merged: workflows.merged, personOnly: workflows.personOnly },
     cursor: { files: cursor.files.size, notes: cursor.notes },
   };
-  return { result, root: sources.root, files, origins, executables, protect, removed };
+  return { result, root: sources.root, files, origins, executables, protect, removed, derived };
 }
 
 /**

@@ -70,6 +70,10 @@ export function sourcePatch(plan: BundlePlan, source: string): Patch {
   const files: PatchFile[] = [];
   const built: string[] = [];
   for (const [path, content] of plan.files) {
+    if (plan.derived.has(path)) {
+      built.push(path);
+      continue;
+    }
     const after = bytesOf(content);
     const origin = plan.origins.get(path) ?? null;
     if (origin && origin.bytes.equals(after)) continue;

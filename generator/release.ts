@@ -151,7 +151,12 @@ const hookHandler = record({
   event: z.string().regex(/^[A-Z][A-Za-z]+$/, { error: 'a hook event is a Claude Code event name such as "PreToolUse"' }),
   /** For tool events: the tools it runs for, e.g. "Write|Edit|MultiEdit". */
   matcher: z.string().min(1).optional(),
-  /** The command; `${CLAUDE_PLUGIN_ROOT}` is the plugin folder. Its identity: a handler with the same command is not added again. */
+  /**
+   * For tool events: a permission rule the call must match for the command to start at all, e.g.
+   * "Write(**\/mlops/**)" (Claude Code's hook `if`, a rule of the tool's own name).
+   */
+  if: z.string().min(1).optional(),
+  /** The command; `${CLAUDE_PLUGIN_ROOT}` is the plugin folder. Its identity, with the event, matcher and `if`: such a handler is not added again. */
   command: z.string().min(1),
   /** Seconds before Claude Code gives up on it. */
   timeout: z.number().positive().optional(),

@@ -66,7 +66,7 @@ const VCS_FOLDERS = new Set([".git", ".hg", ".svn", ".bzr", ".jj"]);
 const COMPONENT_FOLDERS = ["agents", "commands", "skills", "hooks"];
 
 /** Folders of this repository whose files make up the plugin (beside plugin-manifests/). */
-export const REPOSITORY_PLUGIN_FOLDERS = ["agents", "commands", "skills", "hooks", "bin", "rules"];
+export const REPOSITORY_PLUGIN_FOLDERS = ["agents", "commands", "skills", "hooks", "bin", "rules", "assets", "evals"];
 
 /** Manifest file names in plugin-manifests/ and where each goes in the plugin. */
 const REPOSITORY_MANIFESTS = { claude: "claude-plugin.json", cursor: "cursor-plugin.json", marketplace: "marketplace.json" };

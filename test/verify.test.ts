@@ -50,7 +50,12 @@ describe("npm run verify", () => {
     ["a frontmatter key Claude Code ignores", "skills/registry/SKILL.md", (t: string) => t.replace("allowed-tools:", "argument_name: sub\nallowed-tools:"),
       /skills\/registry\/SKILL\.md\n {2}line 5: frontmatter key "argument_name" is not one Claude Code reads/],
     ["a release hook handler removed", "hooks/hooks.json", (t: string) => JSON.stringify({ hooks: { SubagentStop: JSON.parse(t).hooks.SubagentStop } }),
-      /hooks\/hooks\.json\n {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse/],
+      /hooks\/hooks\.json\n(?: {2}.*\n)* {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse \(Edit, if Edit\(\*\*\/mlops\/\*\*\)\)/],
+    ["the guard's Edit handler removed (the Write one still runs the same command)", "hooks/hooks.json", (t: string) => {
+      const data = JSON.parse(t);
+      data.hooks.PreToolUse = data.hooks.PreToolUse.filter((group: { matcher?: string }) => group.matcher !== "Edit");
+      return JSON.stringify(data, null, 2);
+    }, /hooks\/hooks\.json\n {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse \(Edit, if Edit\(\*\*\/mlops\/\*\*\)\), which release 1\.3\.0 adds\s/],
     ["a `!` line left in what Cursor reads", "cursor/skills/status/SKILL.md", (t: string) => `${t}\n!\`git status\`\n`,
       /cursor\/skills\/status\/SKILL\.md\n {2}line \d+: holds a `!` line \(Cursor runs none\)/],
     ["a frontmatter key Cursor does not read in a skill", "cursor/skills/eda/SKILL.md", (t: string) => t.replace("name: eda", "name: eda\nallowed-tools: Bash"),

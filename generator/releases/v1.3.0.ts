@@ -3,6 +3,7 @@
  * experiment tracking, data versioning, /registry). Data only: the engine applies it.
  * Templates are in templates/releases/1.3.0/.
  */
+import { REGISTRY_PATH_PATTERN } from "../constants.ts";
 import type { HeadingRef, Placement, ReleaseData, Rewrite } from "../release.ts";
 
 const coldstart = "commands/team-coldstart.md";
@@ -135,11 +136,23 @@ export const release130: ReleaseData = {
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },
     { file: "bin/ml-automation", template: "files/bin/ml-automation", executable: true },
     { file: "hooks/registry_guard.py", template: "files/hooks/registry_guard.py" },
+    { file: "hooks/plugin_options.py", template: "files/hooks/plugin_options.py" },
   ],
   hooks: [
+    // The team-server options a person sets with `claude plugin configure` (userConfig) become the
+    // runtime's settings for the session's shell commands.
+    { event: "SessionStart", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/plugin_options.py"', timeout: 10 },
     // A hand-made write to a registry file is checked before it lands (the runtime refuses to touch
-    // a file it cannot read, so a broken one would stop every later registry call).
-    { event: "PreToolUse", matcher: "Write|Edit|MultiEdit", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"', timeout: 10 },
+    // a file it cannot read, so a broken one would stop every later registry call). The guard starts
+    // only for a file below a registry folder (`if`: a rule of each tool's own name), so every other
+    // write costs nothing.
+    ...(["Write", "Edit", "MultiEdit"] as const).map((tool) => ({
+      event: "PreToolUse",
+      matcher: tool,
+      if: `${tool}(${REGISTRY_PATH_PATTERN})`,
+      command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"',
+      timeout: 10,
+    })),
   ],
   personOnly: {
     registry: "a view of the registries for the person; agents read them through ml_utils",

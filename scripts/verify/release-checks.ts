@@ -15,7 +15,7 @@ import { askedBy } from "../../generator/remark-release.ts";
 import { originOf } from "../../generator/release-loader.ts";
 import { alternatives, rewritePhrases, type Insertion, type Release, type Rewrite } from "../../generator/release.ts";
 import type { PythonInventory } from "../../generator/python.ts";
-import { commandsOf, HOOKS_FILE } from "../../generator/hook-handlers.ts";
+import { HOOKS_FILE, registers } from "../../generator/hook-handlers.ts";
 import { checkRewrite, isAbsentTarget, locateRewrite } from "../../generator/rewrite.ts";
 import type { TextFile } from "../../generator/sources.ts";
 import { releaseForTree, workflowFile } from "../../generator/workflow-skills.ts";
@@ -115,8 +115,9 @@ export function checkRelease(
   if (release.hooks?.length) {
     const registered = parseHooks(readFile?.(HOOKS_FILE));
     for (const handler of release.hooks) {
-      if (!commandsOf(registered, handler.event).includes(handler.command)) {
-        problems.push(name(new SourceError(HOOKS_FILE, `does not run ${handler.command} on ${handler.event}, which release ${release.version} adds`, undefined, { ruleId: "bundle-missing-hook", actual: handler.command }), handler));
+      if (!registers(registered, handler)) {
+        const on = `${handler.event}${handler.matcher ? ` (${handler.matcher}${handler.if ? `, if ${handler.if}` : ""})` : ""}`;
+        problems.push(name(new SourceError(HOOKS_FILE, `does not run ${handler.command} on ${on}, which release ${release.version} adds`, undefined, { ruleId: "bundle-missing-hook", actual: handler.command }), handler));
       }
     }
   }

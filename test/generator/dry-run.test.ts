@@ -46,7 +46,7 @@ describe("npm run build:plugin -- --dry-run", () => {
     expect(result.stdout).toContain("diff --git a/commands/eda.md b/commands/eda.md\ndeleted file mode 100644\n--- a/commands/eda.md\n+++ /dev/null\n");
     expect(result.stdout).toContain("diff --git a/skills/registry/SKILL.md b/skills/registry/SKILL.md\nnew file mode 100644\n--- /dev/null\n+++ b/skills/registry/SKILL.md\n");
     // What the build makes with no source file to patch is named, not printed.
-    expect(preamble(result.stdout)).toMatch(/Made by the build, with no source file to patch: cursor\/ \(\d+ files\), templates\/ \(3 files\)\./);
+    expect(preamble(result.stdout)).toMatch(/Made by the build, with no source file to patch: assets\/icon\.png, cursor\/ \(\d+ files\), templates\/ \(3 files\)\./);
 
     const applied = gitApply(source, result.stdout);
     expect(applied.output).not.toMatch(/error|warning/i);
