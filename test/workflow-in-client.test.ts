@@ -96,7 +96,14 @@ function blocksFor(agent: string, system: string, stage: string, gate: string | 
  * one without (the reviewers); then its last words.
  */
 function agentTurns(agent: string): Turn[] {
-  const plan = (request: MessagesRequest): Array<ReplyBlock[] | string> => {
+  // Planned once per agent run (its prompt), from what the project held when it started.
+  const plans = new Map<string, Array<ReplyBlock[] | string>>();
+  const plan = (request: MessagesRequest) => {
+    const prompt = firstUserText(request);
+    if (!plans.has(prompt)) plans.set(prompt, planOf(request));
+    return plans.get(prompt) ?? [];
+  };
+  const planOf = (request: MessagesRequest): Array<ReplyBlock[] | string> => {
     const system = systemText(request);
     const { stage, gate, dummyOnly } = task(request);
     const blocks = blocksFor(agent, system, stage, gate, dummyOnly);
@@ -105,7 +112,12 @@ function agentTurns(agent: string): Turn[] {
       return [bash(copyCommand(system)), ...blocks.map(({ code }) => bash(`python3 -c '${code.replace(/'/g, `'"'"'`)}'`)), last];
     }
     const run = blocks.map(({ file }) => `python3 -m ${file.slice(0, -3).replace("/", ".")}`).join(" && ");
-    return [bash(copyCommand(system)), ...blocks.map(({ file, code }) => write(join(project, file), `${code}\n`)), bash(run), last];
+    // A file already there (src/train.py of an earlier run) is read before it is written, as the client requires.
+    const writes = blocks.flatMap(({ file, code }) => [
+      ...(existsSync(join(project, file)) ? [[{ type: "tool_use", name: "Read", input: { file_path: join(project, file) } }] as ReplyBlock[]] : []),
+      write(join(project, file), `${code}\n`),
+    ]);
+    return [bash(copyCommand(system)), ...writes, bash(run), last];
   };
   return Array.from({ length: 8 }, (_unused, turn) => (request: MessagesRequest) => plan(request)[turn] ?? "(nothing left to do)");
 }

@@ -92,6 +92,19 @@ def run_workflow(bundle: Path, project: Path, data: str) -> None:
     assert everywhere - ran == set(), "Python blocks the workflow order does not run"
 
 
+def test_whatever_imports_ml_utils_first_puts_it_in_place_and_bash_is_limited(ml_utils_path):
+    """Every agent and workflow whose code uses ml_utils says how to get it first; no workflow lets
+    every shell command run unasked (Bash without a pattern in allowed-tools)."""
+    bundle = ml_utils_path.parent.parent
+    for path in sorted((bundle / "agents").glob("*.md")) + sorted((bundle / "skills").glob("*/SKILL.md")):
+        text = path.read_text(encoding="utf-8")
+        if "ml_utils" in text:
+            assert "ml-automation copy-runtime" in text, f"{path.relative_to(bundle)} uses ml_utils without putting it in place"
+        tools = re.search(r"^allowed-tools: (.*)$", text, re.MULTILINE)
+        if tools:
+            assert "Bash" not in [tool.strip() for tool in tools.group(1).split(",")], f"{path.relative_to(bundle)} allows every shell command"
+
+
 @pytest.mark.parametrize("data", ["diabetes", "iris"])
 def test_every_python_block_runs_as_written_and_the_registry_tells_the_truth(ml_utils_path, ml_automation_path, tmp_path, data):
     bundle = ml_utils_path.parent.parent

@@ -144,6 +144,12 @@ def test_reproduction_facts_are_recorded_unasked_and_shown(mu, diabetes, ml_util
     assert f"git {head}" in page and "seeds random_state=7" in page
 
 
+def test_an_empty_feature_store_says_so(mu, ml_automation_path, project):
+    mu.save_model_entry({"model_id": "m1", "task_type": "regression"})
+    shown = cli(ml_automation_path, project, "features")
+    assert shown.returncode == 0 and shown.stdout.strip() == "No features registered yet (save_feature_entries records them)."
+
+
 def test_reports_are_kept_per_stage_and_added_to_within_one(mu, project):
     mu.save_agent_report("developer", {"summary": "split", "split": "stratified"}, stage="stage-3")
     mu.save_agent_report("developer", {"model_id": "m1", "experiment_id": "e1"}, stage="stage-4")
