@@ -1030,6 +1030,84 @@ def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], 
     return path
 
 
+# --- The journal: every acknowledged write, append-only ------------------------------------
+
+# Each entry a write stores is appended to JOURNAL_FILE in the registry folder once its file is
+# written, one JSON line (kind, id, time, the whole entry), fsync'd before the write returns (so a
+# reader that reads the journal first finds each journaled entry in the files, unless it was lost). Whatever happens to the files
+# afterwards (a hand rewrite, a deleted file, a merge), the next write to a list file that lacks an
+# entry puts it back, and `registry repair` rebuilds every file from it. A new journal starts with
+# the entries already there; it is compacted (the newest line of each entry) once it has doubled.
+JOURNAL_FILE = ".journal.jsonl"
+_JOURNAL_KINDS = {"models": "model_id", "features": "feature_id", "experiments": "experiment_id", "data_versions": "fingerprint"}
+
+
+def _journal_line(kind: str, key: str, at: str, encoded: str) -> str:
+    return f'{{"kind":"{kind}","id":{json.dumps(key)},"at":"{at}","entry":{encoded}}}\n'
+
+
+def journal_entries(folder: str, kind: Optional[str] = None) -> dict[tuple[str, str], tuple[str, Entry]]:
+    """The newest journaled copy of each entry of the registry `folder` (of one `kind` when given:
+    models, features, experiments, data_versions): {(kind, id): (time written, entry)}, in order of
+    first record. Lines that cannot be read (a write killed mid-line) are skipped."""
+    found: dict[tuple[str, str], tuple[str, Entry]] = {}
+    prefix = f'{{"kind":"{kind}",'.encode() if kind else b'{"kind":'
+    data = b""
+    with contextlib.suppress(OSError):
+        data = _read_bytes(os.path.join(folder, JOURNAL_FILE)) or b""
+    for line in data.split(b"\n"):
+        if line.startswith(prefix):
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record.get("entry"), dict) and record["kind"] in _JOURNAL_KINDS and isinstance(record.get("id"), str):
+                    found[(record["kind"], record["id"])] = (str(record.get("at")), record["entry"])
+    return found
+
+
+def _journal_seed(folder: str) -> str:
+    """The first lines of a new journal: a header, then every entry the folder's files hold now."""
+    lines = ['{"journal":1,"compacted":0}\n']
+    for kind, (filename, id_key) in _LIST_FILES.items():
+        read = _read_list_file(os.path.join(folder, filename), kind, id_key)
+        lines += [_journal_line(kind, e[id_key], _stamp(e), _ENCODER.encode(e)) for e in (read.entries() if read else [])]
+    for kind, subdir in (("experiments", EXPERIMENTS_DIR), ("data_versions", DATA_VERSIONS_DIR)):
+        lines += [_journal_line(kind, e[_JOURNAL_KINDS[kind]], _stamp(e), _ENCODER.encode(e)) for e in _read_entry_files(subdir, _JOURNAL_KINDS[kind], [folder])[0]]
+    return "".join(lines)
+
+
+def _journal(folder: str, kind: str, records: Sequence[tuple[str, str]]) -> None:
+    """Append (id, entry as JSON) `records` of `kind` to the folder's journal and fsync it; compact
+    it once it is twice its size after the last compaction (and 256 KB or more)."""
+    path = os.path.join(folder, JOURNAL_FILE)
+    at = _now()
+    text = "".join(_journal_line(kind, key, at, encoded) for key, encoded in records)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError as error:
+        raise RegistryDamagedError(f"cannot append to the registry journal {path} ({error.strerror or error}); nothing was written") from error
+    with os.fdopen(fd, "r+b", buffering=0) as handle:
+        size = os.fstat(fd).st_size
+        if size:
+            handle.seek(size - 1)
+            text = ("" if handle.read(1) == b"\n" else "\n") + text  # after a line a killed writer left unfinished
+            handle.seek(0)
+            head = re.match(rb'\{"journal":1,"compacted":(\d+)\}', handle.read(40))
+        else:
+            text, head = _journal_seed(folder) + text, None
+        handle.write(text.encode("utf-8"))
+        getattr(os, "fdatasync", os.fsync)(fd)
+    if size > max(2 * int(head.group(1)) if head else 0, 1 << 18):
+        _compact_journal(folder)
+
+
+def _compact_journal(folder: str) -> None:
+    """Rewrite the journal with the newest line of each entry (under the registry's lock)."""
+    lines = [_journal_line(kind, key, at, _ENCODER.encode(entry)) for (kind, key), (at, entry) in journal_entries(folder).items()]
+    body = "".join(lines).encode("utf-8")
+    head = f'{{"journal":1,"compacted":{len(body)}}}\n'.encode()
+    _write_atomic(os.path.join(folder, JOURNAL_FILE), head + body)
+
+
 def _refuse_damaged(path: str, damage: Sequence[Damage]) -> RegistryDamagedError:
     bad = [d for d in damage if d.kind == "damaged"]
     first = "; ".join(str(d) for d in bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
@@ -1110,6 +1188,12 @@ class _ListFile:
                         self.raw.append(item.raw or json.dumps(item.data, ensure_ascii=False))
                     else:
                         self.add(item.data)
+        lost = [entry for (_, key), (_, entry) in journal_entries(self.folder, self.list_key).items() if key not in self.index]
+        for entry in lost:
+            self.add(entry)
+        if lost:
+            warnings.warn(f"{_id_list([e[self.id_key] for e in lost])} (recorded earlier) were missing from {self.path} (a hand edit, a merge, a deleted file?): "
+                          f"put back from the registry's journal ({JOURNAL_FILE})", RegistryWarning, stacklevel=6)
         for path in other_paths:
             read = _read_list_file(path, self.list_key, self.id_key)
             for entry in read.entries() if read else []:
@@ -1160,16 +1244,18 @@ class _ListFile:
 
     def save(self) -> str:
         """Write the file: changed entries encoded one per line, the others as they were read."""
-        lines = []
+        lines, records = [], []
         for position, key in enumerate(self.order):
             if key is not None and key in self.changed:
-                lines.append("    " + _ENCODER.encode(_id_entry(self.decoded[key], self.id_key)))
+                records.append((key, _ENCODER.encode(_id_entry(self.decoded[key], self.id_key))))
+                lines.append("    " + records[-1][1])
             else:
                 lines.append("    " + self.raw[position])
         body = "\n" + ",\n".join(lines) + "\n  " if lines else ""
         text = "{\n" + f'  "version": {json.dumps(MLOPS_SCHEMA_VERSION)},\n  "{self.list_key}": [{body}]\n' + "}\n"
         data = text.encode("utf-8")
         path = _commit(self.folder, self.filename, data, self.previous, self.trusted)
+        _journal(self.folder, self.list_key, records)
         self.previous, self.trusted, self.changed = data, True, set()
         self.raw = [line[4:] for line in lines]
         self.index = {key: position for position, key in enumerate(self.order) if key is not None}
@@ -1220,7 +1306,10 @@ class _Registry:
 
     def save_entry_file(self, subdir: str, key: str, entry: Entry, previous: Optional[bytes]) -> str:
         data = (json.dumps(entry, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
-        return _commit(self.folder, os.path.join(subdir, key + ".json"), data, previous, trusted=False, sync=previous is not None)
+        path = _commit(self.folder, os.path.join(subdir, key + ".json"), data, previous, trusted=False, sync=previous is not None)
+        kind = "experiments" if subdir == EXPERIMENTS_DIR else "data_versions"
+        _journal(self.folder, kind, [(entry[_JOURNAL_KINDS[kind]], _ENCODER.encode(entry))])
+        return path
 
 
 @contextlib.contextmanager
