@@ -80,8 +80,8 @@ def _server_down(folder: str, uri: str) -> Optional[str]:
     with contextlib.suppress(ValueError, OSError, TypeError):
         state = _read_json(os.path.join(folder, MLFLOW_STATE_FILE))
         if isinstance(state, dict) and state.get("uri") == uri and float(state["retry_at"]) > time.time():
-            return (f"MLflow at {uri} failed at {state.get('failed_at')} ({_clip_text(state.get('error'), 200)}); saves do not call it "
-                    f"before {datetime.fromtimestamp(float(state['retry_at']), timezone.utc).isoformat(timespec='seconds')} ({MLFLOW_STATE_FILE})")
+            return (f"MLflow at {uri} failed at {str(state.get('failed_at'))[:19]}; saves do not call it before "
+                    f"{datetime.fromtimestamp(float(state['retry_at']), timezone.utc).isoformat(timespec='seconds')} ({MLFLOW_STATE_FILE}): {_clip_text(state.get('error'), 120)}")
     return None
 
 
