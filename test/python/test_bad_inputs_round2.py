@@ -196,7 +196,7 @@ BIDI = "\u202e\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u200e\u200f\u061c
 
 def test_bidi_controls_never_reach_the_page(mu, ml_automation_path, project):
     mu.save_data_version({"fingerprint": "sha256:" + "ab" * 32, "source_path": f"data/{BIDI}gpj.exe", "rows": 1, "columns": 1})
-    mu.save_model_entry({"model_id": "a", "task_type": "regression", "metrics": REG, "name": f"ridge\u202eevil", "algorithm": f"Ridge{BIDI}",
+    mu.save_model_entry({"model_id": "a", "task_type": "regression", "metrics": REG, "name": "ridge\u202eevil", "algorithm": f"Ridge{BIDI}",
                          "data_fingerprint": "sha256:" + "ab" * 32})
     assert registry_cli(ml_automation_path, project, "report").returncode == 0
     page = Path("mlops/report.html").read_text(encoding="utf-8")

@@ -109,7 +109,7 @@ def test_a_registry_made_before_the_journal_is_journaled_whole_at_its_first_writ
     MODELS.write_text(json.dumps({"version": "1.0", "models": entries}))
     Path("mlops/experiments/e0.json").write_text(json.dumps({"experiment_id": "e0", "task_type": "regression"}))
     mu.save_feature_entries([{"feature_id": "f1"}])
-    assert sorted(mu.journal_entries("mlops")) == [("experiments", "e0"), ("features", "f1"), ("models", "old0"), ("models", "old1"), ("models", "old2")]
+    assert sorted(mu._journal_entries("mlops")) == [("experiments", "e0"), ("features", "f1"), ("models", "old0"), ("models", "old1"), ("models", "old2")]
     MODELS.write_text(json.dumps({"version": "1.0", "models": []}))
     os.unlink("mlops/experiments/e0.json")
     with pytest.warns(mu.RegistryWarning, match="old0, old1, old2"):
@@ -177,7 +177,7 @@ def test_the_journal_is_compacted_to_the_newest_copy_of_each_entry(mu, project):
     assert size < 600_000, size
     head = JOURNAL.read_text().split("\n", 1)[0]
     assert json.loads(head)["journal"] == 1
-    latest = mu.journal_entries("mlops")
+    latest = mu._journal_entries("mlops")
     assert sorted(latest) == [("models", "m0"), ("models", "m1"), ("models", "m2")]
     assert latest[("models", "m2")][1]["metrics"]["rmse"] == 149.0
 
@@ -187,7 +187,7 @@ def test_a_journal_line_cut_by_a_killed_writer_is_skipped_and_the_next_starts_on
     with open(JOURNAL, "ab") as handle:
         handle.write(b'{"kind":"models","id":"half","at":"2026')
     mu.save_model_entry(model("b"))
-    assert sorted(key for _, key in mu.journal_entries("mlops")) == ["a", "b"]
+    assert sorted(key for _, key in mu._journal_entries("mlops")) == ["a", "b"]
     assert JOURNAL.read_bytes().count(b"\n") == JOURNAL.read_bytes().count(b'"kind"') + 1
 
 
@@ -338,7 +338,7 @@ def test_a_write_killed_after_its_file_and_before_its_journal_line_is_not_acknow
             "ml_utils._journal = lambda *args: os._exit(9)\n"
             "ml_utils.save_model_entry({'model_id': 'b', 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})\n")
     assert run_python(ml_utils_path, code, project).returncode == 9
-    assert ids(mu) == ["a", "b"] and sorted(key for _, key in mu.journal_entries("mlops")) == ["a"]
+    assert ids(mu) == ["a", "b"] and sorted(key for _, key in mu._journal_entries("mlops")) == ["a"]
     MODELS.write_bytes(MODELS.read_bytes()[:-20])
     ma.repair_registry()
     assert ids(mu) == ["a", "b"]

@@ -185,7 +185,7 @@ def _file_name(kind: str, key: str) -> str:
 
 def _journaled(folder: str, kind: str, name: str) -> dict[str, Entry]:
     """The entries of the registry file `name` of `kind` that the folder's journal records, by id."""
-    logged = {key: entry for (_, key), (_, entry) in journal_entries(folder, _JOURNAL_KIND_OF[kind]).items()}
+    logged = {key: entry for (_, key), (_, entry) in _journal_entries(folder, _JOURNAL_KIND_OF[kind]).items()}
     if kind in (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE):
         return logged
     return {key: entry for key, entry in logged.items() if _file_name(kind, key) == name}
@@ -274,7 +274,7 @@ def repair_registry(search_dirs: Dirs = None, dry_run: bool = False) -> dict[str
             continue
         if not os.path.isdir(folder):
             continue
-        journal = journal_entries(folder)
+        journal = _journal_entries(folder)
         experiments, _ = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", [folder])
         for kind, (filename, id_key) in _LIST_FILES.items():
             path = os.path.join(folder, filename)

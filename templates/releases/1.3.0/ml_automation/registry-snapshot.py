@@ -19,7 +19,7 @@ class _Snapshot:
         self.folder = mlops_dir(search_dirs)
         # The journals first: an entry is journaled once its file is written, so each one read here is
         # in the files read next, unless it has been lost since.
-        journals = {folder: journal_entries(folder) for folder in _read_dirs(search_dirs)}
+        journals = {folder: _journal_entries(folder) for folder in _read_dirs(search_dirs)}
         models, model_damage = _read_lists("models", search_dirs)
         features, feature_damage = _read_lists("features", search_dirs)
         self.experiments, experiment_damage = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", search_dirs)

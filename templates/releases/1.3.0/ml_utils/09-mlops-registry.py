@@ -1030,14 +1030,12 @@ def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], 
     return path
 
 
-# --- The journal: every acknowledged write, append-only ------------------------------------
+# --- The journal ------------------------------------------------------------------------------
 
-# Each entry a write stores is appended to JOURNAL_FILE in the registry folder once its file is
-# written, one JSON line (kind, id, time, the whole entry), fsync'd before the write returns (so a
-# reader that reads the journal first finds each journaled entry in the files, unless it was lost). Whatever happens to the files
-# afterwards (a hand rewrite, a deleted file, a merge), the next write to a list file that lacks an
-# entry puts it back, and `registry repair` rebuilds every file from it. A new journal starts with
-# the entries already there; it is compacted (the newest line of each entry) once it has doubled.
+# Each entry a write stores is appended to JOURNAL_FILE once its file is written (a JSON line: kind,
+# id, time, entry; fsync'd before the write returns). A write to a list file lacking a journaled
+# entry puts it back; `registry repair` rebuilds from it. A new journal starts with the folder's
+# entries; it is compacted to the newest line of each entry once it has doubled.
 JOURNAL_FILE = ".journal.jsonl"
 _JOURNAL_KINDS = {"models": "model_id", "features": "feature_id", "experiments": "experiment_id", "data_versions": "fingerprint"}
 
@@ -1046,54 +1044,42 @@ def _journal_line(kind: str, key: str, at: str, encoded: str) -> str:
     return f'{{"kind":"{kind}","id":{json.dumps(key)},"at":"{at}","entry":{encoded}}}\n'
 
 
-def journal_entries(folder: str, kind: Optional[str] = None) -> dict[tuple[str, str], tuple[str, Entry]]:
-    """The newest journaled copy of each entry of the registry `folder` (of one `kind` when given:
-    models, features, experiments, data_versions): {(kind, id): (time written, entry)}, in order of
-    first record. Lines that cannot be read (a write killed mid-line) are skipped."""
+def _journal_entries(folder: str, kind: Optional[str] = None) -> dict[tuple[str, str], tuple[str, Entry]]:
+    """{(kind, id): (time written, entry)}: the newest journaled copy of each entry of the registry
+    `folder` (of one kind: models, features, experiments, data_versions), in order of first record."""
     found: dict[tuple[str, str], tuple[str, Entry]] = {}
-    prefix = f'{{"kind":"{kind}",'.encode() if kind else b'{"kind":'
+    prefix = f'{{"kind":"{kind or ""}'.encode()
     data = b""
     with contextlib.suppress(OSError):
         data = _read_bytes(os.path.join(folder, JOURNAL_FILE)) or b""
     for line in data.split(b"\n"):
         if line.startswith(prefix):
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError):  # a line a killed writer left unfinished
                 record = json.loads(line)
                 if isinstance(record.get("entry"), dict) and record["kind"] in _JOURNAL_KINDS and isinstance(record.get("id"), str):
                     found[(record["kind"], record["id"])] = (str(record.get("at")), record["entry"])
     return found
 
 
-def _journal_seed(folder: str) -> str:
-    """The first lines of a new journal: a header, then every entry the folder's files hold now."""
-    lines = ['{"journal":1,"compacted":0}\n']
-    for kind, (filename, id_key) in _LIST_FILES.items():
-        read = _read_list_file(os.path.join(folder, filename), kind, id_key)
-        lines += [_journal_line(kind, e[id_key], _stamp(e), _ENCODER.encode(e)) for e in (read.entries() if read else [])]
-    for kind, subdir in (("experiments", EXPERIMENTS_DIR), ("data_versions", DATA_VERSIONS_DIR)):
-        lines += [_journal_line(kind, e[_JOURNAL_KINDS[kind]], _stamp(e), _ENCODER.encode(e)) for e in _read_entry_files(subdir, _JOURNAL_KINDS[kind], [folder])[0]]
-    return "".join(lines)
-
-
 def _journal(folder: str, kind: str, records: Sequence[tuple[str, str]]) -> None:
-    """Append (id, entry as JSON) `records` of `kind` to the folder's journal and fsync it; compact
-    it once it is twice its size after the last compaction (and 256 KB or more)."""
+    """Append `records` (id, entry as JSON) of `kind` to the folder's journal, fsync'd (under the lock)."""
     path = os.path.join(folder, JOURNAL_FILE)
-    at = _now()
-    text = "".join(_journal_line(kind, key, at, encoded) for key, encoded in records)
+    text = "".join(_journal_line(kind, key, _now(), encoded) for key, encoded in records)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0), 0o666)
     except OSError as error:
-        raise RegistryDamagedError(f"cannot append to the registry journal {path} ({error.strerror or error}); nothing was written") from error
+        raise RegistryDamagedError(f"{path} cannot be appended to ({error.strerror or error}): the registry file was written, not journaled") from error
     with os.fdopen(fd, "r+b", buffering=0) as handle:
         size = os.fstat(fd).st_size
         if size:
             handle.seek(size - 1)
-            text = ("" if handle.read(1) == b"\n" else "\n") + text  # after a line a killed writer left unfinished
+            text = ("" if handle.read(1) == b"\n" else "\n") + text
             handle.seek(0)
             head = re.match(rb'\{"journal":1,"compacted":(\d+)\}', handle.read(40))
         else:
-            text, head = _journal_seed(folder) + text, None
+            seed = [(k, e) for k, (f, i) in _LIST_FILES.items() for e in getattr(_read_list_file(os.path.join(folder, f), k, i), "entries", list)()]
+            seed += [(k, e) for k, d in (("experiments", EXPERIMENTS_DIR), ("data_versions", DATA_VERSIONS_DIR)) for e in _read_entry_files(d, _JOURNAL_KINDS[k], [folder])[0]]
+            text, head = '{"journal":1,"compacted":0}\n' + "".join(_journal_line(k, e[_JOURNAL_KINDS[k]], _stamp(e), _ENCODER.encode(e)) for k, e in seed) + text, None
         handle.write(text.encode("utf-8"))
         getattr(os, "fdatasync", os.fsync)(fd)
     if size > max(2 * int(head.group(1)) if head else 0, 1 << 18):
@@ -1101,11 +1087,9 @@ def _journal(folder: str, kind: str, records: Sequence[tuple[str, str]]) -> None
 
 
 def _compact_journal(folder: str) -> None:
-    """Rewrite the journal with the newest line of each entry (under the registry's lock)."""
-    lines = [_journal_line(kind, key, at, _ENCODER.encode(entry)) for (kind, key), (at, entry) in journal_entries(folder).items()]
-    body = "".join(lines).encode("utf-8")
-    head = f'{{"journal":1,"compacted":{len(body)}}}\n'.encode()
-    _write_atomic(os.path.join(folder, JOURNAL_FILE), head + body)
+    """Rewrite the folder's journal with the newest line of each entry (under the lock)."""
+    body = "".join(_journal_line(k, key, at, _ENCODER.encode(e)) for (k, key), (at, e) in _journal_entries(folder).items()).encode("utf-8")
+    _write_atomic(os.path.join(folder, JOURNAL_FILE), f'{{"journal":1,"compacted":{len(body)}}}\n'.encode() + body)
 
 
 def _refuse_damaged(path: str, damage: Sequence[Damage]) -> RegistryDamagedError:
@@ -1188,7 +1172,7 @@ class _ListFile:
                         self.raw.append(item.raw or json.dumps(item.data, ensure_ascii=False))
                     else:
                         self.add(item.data)
-        lost = [entry for (_, key), (_, entry) in journal_entries(self.folder, self.list_key).items() if key not in self.index]
+        lost = [entry for (_, key), (_, entry) in _journal_entries(self.folder, self.list_key).items() if key not in self.index]
         for entry in lost:
             self.add(entry)
         if lost:

@@ -18,6 +18,7 @@ import secrets
 import socket
 import time
 import types
+import urllib.parse
 import warnings
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
@@ -82,6 +83,27 @@ def _server_down(folder: str, uri: str) -> Optional[str]:
         if isinstance(state, dict) and state.get("uri") == uri and float(state["retry_at"]) > time.time():
             return (f"MLflow at {uri} failed at {str(state.get('failed_at'))[:19]}; saves do not call it before "
                     f"{datetime.fromtimestamp(float(state['retry_at']), timezone.utc).isoformat(timespec='seconds')} ({MLFLOW_STATE_FILE}): {_clip_text(state.get('error'), 120)}")
+    return None
+
+
+def _unanswered(uri: str) -> Optional[str]:
+    """Why the server at an http(s) `uri` does not answer within MLFLOW_SAVE_TIMEOUT_S (asked before
+    MLflow's client is imported, which takes a second or two), or None: it answers, or is not http."""
+    parts = urllib.parse.urlsplit(uri)
+    try:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        address = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except ValueError:  # a port that is not a number: MLflow's client names it
+        return None
+    try:
+        with socket.create_connection(address, timeout=MLFLOW_SAVE_TIMEOUT_S) as connection:
+            if parts.scheme == "http":  # anything the server answers will do; an https server is only connected to
+                connection.sendall(f"GET /health HTTP/1.0\r\nHost: {parts.netloc}\r\n\r\n".encode("ascii", "replace"))
+                if not connection.recv(1):
+                    return "it closed the connection without answering"
+    except OSError as error:
+        return str(error) or type(error).__name__
     return None
 
 
@@ -896,6 +918,9 @@ def _push_write(operation: str, changed: dict[str, list[str]], folder: str) -> N
     try:
         if down:
             raise MirrorError(down)
+        silent = _unanswered(uri)
+        if silent:
+            raise MirrorError(f"MLflow at {uri} does not answer within {MLFLOW_SAVE_TIMEOUT_S} s ({silent})")
         mirror = _mirror(uri, folder)
         local = _LocalEntries([folder])
         report = _Report()
@@ -965,6 +990,9 @@ def _server_champion() -> Optional[tuple[Optional[Entry], str]]:
     try:
         if down:
             raise MirrorError(down)
+        silent = _unanswered(uri)
+        if silent:
+            raise MirrorError(f"MLflow at {uri} does not answer within {MLFLOW_SAVE_TIMEOUT_S} s ({silent})")
         mirror = _mirror(uri, folder)
         with _mlflow_calls(save=True):
             mirror.check_project(folder, False)
