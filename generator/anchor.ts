@@ -6,7 +6,8 @@
 import type { Root } from "mdast";
 import { SourceError, pointOfOffset } from "./errors.ts";
 import { listHeadings, literalRanges, type HeadingInfo } from "./markdown.ts";
-import { describeHeading, headingMatches, type HeadingRef } from "./release.ts";
+import { describeHeading, headingMatches, textMatches, type HeadingRef } from "./release.ts";
+import { closest } from "./suggest.ts";
 
 /** A markdown document of the plugin: where it came from (for messages), its text and tree. */
 export interface Doc {
@@ -46,8 +47,28 @@ export function resolveHeading(doc: Doc, ref: HeadingRef, purpose: string): Head
     });
   }
   const lookalikes = lookalikesInCode(doc, ref).map((point) => `${point.line}:${point.column}`);
-  const hint = lookalikes.length ? `; a matching line inside code (not a heading) is at ${lookalikes.join(", ")}` : "";
+  const hint = lookalikes.length ? `; a matching line inside code (not a heading) is at ${lookalikes.join(", ")}` : suggestHeading(doc, ref);
   throw new SourceError(doc.file, `${anchor} not found${hint}; ${headingListing(doc)}`, undefined, { ruleId: "anchor-missing", actual: describeHeading(ref) });
+}
+
+/** The text a pattern spells out, for comparing it with headings: /^Stage 5b:/ -> "Stage 5b:". */
+function spelled(pattern: RegExp): string {
+  return pattern.source.replace(/\\[bBdDsSwW]|[\^$]/g, "").replace(/\\(.)/g, "$1");
+}
+
+/** " (did you mean `## Agent Report Bus (v1.2.0)` at 33:1?)" for the heading closest to what `ref` names (or the same text at another depth); "" when none is close. */
+function suggestHeading(doc: Doc, ref: HeadingRef): string {
+  const headings = listHeadings(doc.tree);
+  const show = (heading: HeadingInfo) => `\`${"#".repeat(heading.depth)} ${heading.text}\` at ${heading.line}:${heading.column}`;
+  const otherDepth = headings.find((heading) => textMatches(ref.text, heading.text));
+  if (otherDepth) return ` (did you mean depth ${otherDepth.depth}, ${show(otherDepth)}?)`;
+  const wanted = typeof ref.text === "string" ? ref.text : spelled(ref.text);
+  // A pattern anchored at the start names a heading's beginning: compare with as much of each heading.
+  const prefix = typeof ref.text !== "string" && ref.text.source.startsWith("^") && !ref.text.source.endsWith("$");
+  const candidates = new Map(headings.map((heading) => [prefix ? heading.text.slice(0, wanted.length) : heading.text, heading]));
+  const guess = closest(wanted, candidates.keys());
+  const heading = guess === undefined ? undefined : candidates.get(guess);
+  return heading ? ` (did you mean ${show(heading)}?)` : "";
 }
 
 /** Points inside code, HTML or frontmatter that look like the heading `ref` names. */

@@ -6,11 +6,13 @@
  */
 import { VFile } from "vfile";
 import type { Doc } from "./anchor.ts";
-import { collectErrors, pointOfOffset, SourceError, SourceErrors } from "./errors.ts";
+import { collectErrors, pointOfOffset, SourceError, SourceErrors, sourceErrorsOf } from "./errors.ts";
 import { addHookHandlers, HOOKS_FILE } from "./hook-handlers.ts";
 import { markdownParser, parseMarkdown } from "./markdown.ts";
-import remarkRelease, { report, type PlannedEdit, type RenderedInsertion } from "./remark-release.ts";
-import type { Release } from "./release.ts";
+import remarkRelease, { askedBy, report, type PlannedEdit, type RenderedInsertion } from "./remark-release.ts";
+import { rewritePhrases, type Release } from "./release.ts";
+import { originOf } from "./release-loader.ts";
+import { rewriteLabel } from "./rewrite.ts";
 import { splice } from "./splice.ts";
 import type { TextFile } from "./sources.ts";
 
@@ -78,6 +80,16 @@ export function applyRelease(documentOf: (path: string) => TextFile | undefined,
   const edits: AppliedEdit[] = [];
   const released = new Map<string, string>();
   const collect = <T>(fn: () => T) => collectErrors(errors, fn);
+  /** Renders an edit's template; a problem with it also says which release data asked for it. */
+  const renderFor = (edit: object, template: string) => {
+    try {
+      return render(template);
+    } catch (error) {
+      const found = sourceErrorsOf(error);
+      if (!found) throw error;
+      throw new SourceErrors(found.map((one) => askedBy(one, originOf(edit))));
+    }
+  };
 
   const files = [...new Set([...release.rewrites, ...release.insertions].map((edit) => edit.file))];
   for (const path of files) {
@@ -90,20 +102,21 @@ export function applyRelease(documentOf: (path: string) => TextFile | undefined,
     if (unreadable) continue;
     const all = [...release.rewrites, ...release.insertions].filter((edit) => edit.file === path);
     if (source === undefined && all.every((edit) => edit.optional)) {
-      for (const edit of all) edits.push({ file: path, line: 0, action: "not present", label: "from" in edit ? `"${edit.from}" -> "${edit.to}"` : edit.template, release: release.version });
+      for (const edit of all) edits.push({ file: path, line: 0, action: "not present", label: "from" in edit ? rewriteLabel(rewritePhrases(edit)[0] ?? { from: "", to: "" }) : edit.template, release: release.version });
       continue;
     }
     if (source === undefined) {
-      errors.push(new SourceError(path, `release ${release.version} edits this file, but the source tree has no ${path}`, undefined, { ruleId: "source-missing", actual: path }));
+      const first = all.find((edit) => !edit.optional);
+      errors.push(askedBy(new SourceError(path, `release ${release.version} edits this file, but the source tree has no ${path}`, undefined, { ruleId: "source-missing", actual: path }), first && originOf(first)));
       continue;
     }
     const insertions: RenderedInsertion[] = [];
     for (const insertion of release.insertions.filter((candidate) => candidate.file === path)) {
-      const fragment = collect(() => render(insertion.template));
-      if (fragment) insertions.push({ placement: insertion.placement, template: fragment.file, fragment: fragment.text, optional: insertion.optional });
+      const fragment = collect(() => renderFor(insertion, insertion.template));
+      if (fragment) insertions.push({ placement: insertion.placement, template: fragment.file, fragment: fragment.text, optional: insertion.optional, edit: insertion });
     }
     const vfile = new VFile({ path: source.file, value: source.text });
-    const processor = markdownParser().use(remarkRelease, { rewrites: release.rewrites.filter((rewrite) => rewrite.file === path), insertions });
+    const processor = markdownParser().use(remarkRelease, { rewrites: release.rewrites.filter((rewrite) => rewrite.file === path), insertions, origin: originOf });
     processor.runSync(processor.parse(vfile), vfile);
     const planned = vfile.data.releaseEdits ?? [];
     errors.push(...errorsOf(vfile));
@@ -139,7 +152,7 @@ export function applyRelease(documentOf: (path: string) => TextFile | undefined,
       const { text, added } = addHookHandlers(source?.file ?? HOOKS_FILE, source?.text, handlers);
       handlers.forEach((handler, index) => {
         const line = pointOfOffset(text, Math.max(0, text.indexOf(JSON.stringify(handler.command)))).line;
-        edits.push({ file: HOOKS_FILE, line, action: added[index] ? "inserted" : "unchanged", label: `${handler.event} hook: ${handler.command}`, release: release.version });
+        edits.push({ file: HOOKS_FILE, line, action: added[index] ? "inserted" : "unchanged", label: `${handler.event}${handler.matcher ? ` (${handler.matcher})` : ""} hook: ${handler.command}`, release: release.version });
       });
       if (!source) created.push(HOOKS_FILE);
       if (!source || text !== source.text) released.set(HOOKS_FILE, text);
@@ -147,7 +160,7 @@ export function applyRelease(documentOf: (path: string) => TextFile | undefined,
   }
   for (const newFile of release.newFiles) {
     collect(() => {
-      const rendered = render(newFile.template);
+      const rendered = renderFor(newFile, newFile.template);
       released.set(newFile.file, rendered.text.replace(/\s*$/, "\n"));
       created.push(newFile.file);
     });

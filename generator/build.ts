@@ -5,14 +5,15 @@
  * carried byte for byte.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import semver from "semver";
 import { applyRelease, type AppliedEdit } from "./apply-release.ts";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { editJson, type JsonFile } from "./json-file.ts";
+import { drawIcon, ICON_PATH, ICON_SOURCE } from "./icon.ts";
 import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts";
-import { checkDestination, pathConflicts, writeBundle, type BundleFiles, type Protected } from "./output.ts";
+import { checkDestination, pathConflicts, readRecord, writeBundle, type BundleFiles, type Protected } from "./output.ts";
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
 import type { Release } from "./release.ts";
 import { releaseRenderer } from "./render.ts";
@@ -38,6 +39,8 @@ export interface BuildResult {
   version: string;
   /** The releases applied, in order. */
   applied: string[];
+  /** The version of the sources the releases were first applied to: `from`, or what the build of a bundle given as sources recorded. */
+  started: string;
   out: string;
   layout: SourceTree["layout"];
   files: string[];
@@ -62,12 +65,16 @@ export interface ModuleSummary {
 /** A planned bundle: its files, what each came from in the sources (null for a file the build makes), and the report. */
 export interface BundlePlan {
   result: BuildResult;
+  /** The folder the plugin's files were read from (inside --source for a marketplace folder). */
+  root: string;
   files: BundleFiles;
   origins: Map<string, { file: string; bytes: Buffer } | null>;
   /** Bundle paths of files that were executable in the sources. */
   executables: Set<string>;
   /** Source files not in the bundle, by plugin path: the workflow commands merged into their skills. */
   removed: Map<string, SourceFile>;
+  /** Bundle paths of files the build draws from a source of another kind (the icon from its SVG): nothing in the sources to patch. */
+  derived: Set<string>;
   protect: Protected;
 }
 
@@ -101,9 +108,10 @@ function chainedRuntime(all: Release[], applied: Release[]): Release {
 
 /**
  * Plans the bundle without writing anything. Throws SourceError or SourceErrors (every problem with
- * file, line and column) when the sources cannot be released or the destination is refused.
+ * file, line and column) when the sources cannot be released or (unless `destination` is false, as for
+ * a dry run) the destination is refused.
  */
-export function planBuild(options: BuildOptions): BundlePlan {
+export function planBuild(options: BuildOptions, { destination = true }: { destination?: boolean } = {}): BundlePlan {
   const sources = loadSources(options.source);
   const errors: SourceError[] = [];
   const attempt = <T>(fn: () => T): T | undefined => collectErrors(errors, fn);
@@ -112,7 +120,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
     reads: [...sources.reads, ...options.releases.map((release) => join(options.templateRoot, release.templateDir))],
     keep: [options.templateRoot],
   };
-  attempt(() => checkDestination(options.out, protect));
+  if (destination) attempt(() => checkDestination(options.out, protect));
   const parsed = attempt(() => parseManifests(sources.manifests));
   // An unreadable version is reported by releaseManifests; the whole chain is then tried on the documents.
   const from = (parsed && sourceVersion(parsed)) ?? "0.0.0";
@@ -176,13 +184,21 @@ export function planBuild(options: BuildOptions): BundlePlan {
   add(`${root}/.claude-plugin/plugin.json`, withoutMergedCommands(manifests.claude, parsed?.claude.data.commands, workflows.merged), sources.manifests.claude);
   add(`${root}/.cursor-plugin/plugin.json`, editJson(manifests.cursor, cursor.manifest), sources.manifests.cursor);
   add(MARKETPLACE_PATH, manifests.marketplace, sources.manifests.marketplace);
+  const ownIcon = sources.files.get(ICON_PATH);
+  if (ownIcon && sources.files.has(ICON_SOURCE)) {
+    errors.push(new SourceError(ownIcon.file, `and ${ICON_SOURCE} are both the plugin's icon (the build draws ${ICON_PATH} from ${ICON_SOURCE}): keep one`, undefined, { ruleId: "icon-twice" }));
+  }
   const merged = new Set(workflows.merged);
+  const derived = new Set<string>();
   const removed = new Map([...sources.files].filter(([path]) => merged.has(path)));
   for (const [path, file] of sources.files) {
     if (merged.has(path)) continue;
     const skill = workflows.skills.get(path);
     const edited = current.get(path);
-    add(`${root}/${path}`, skill !== undefined ? encodeText(skill, edited?.bom ?? decodeText(file).bom) : edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
+    if (path === ICON_SOURCE) {
+      attempt(() => add(`${root}/${ICON_PATH}`, drawIcon(file.file, file.bytes), file));
+      derived.add(`${root}/${ICON_PATH}`);
+    } else add(`${root}/${path}`, skill !== undefined ? encodeText(skill, edited?.bom ?? decodeText(file).bom) : edited ? encodeText(edited.text, edited.bom) : file.bytes, file);
     if (file.executable) executables.add(`${root}/${path}`);
   }
   for (const path of created) {
@@ -213,6 +229,7 @@ export function planBuild(options: BuildOptions): BundlePlan {
     from,
     version: manifests.version,
     applied: chain.map((release) => release.version),
+    started: startedFrom(sources, from),
     out: options.out,
     layout: sources.layout,
     files: [...files.keys()].sort(),
@@ -224,7 +241,17 @@ export function planBuild(options: BuildOptions): BundlePlan {
     workflows: { skills: workflows.names.length, merged: workflows.merged, personOnly: workflows.personOnly },
     cursor: { files: cursor.files.size, notes: cursor.notes },
   };
-  return { result, files, origins, executables, protect, removed };
+  return { result, root: sources.root, files, origins, executables, protect, removed, derived };
+}
+
+/**
+ * The version the releases started from: what an earlier build recorded when the sources are its
+ * bundle (a marketplace folder, or the plugin folder inside one), else the sources' own.
+ */
+function startedFrom(sources: SourceTree, from: string): string {
+  const marketplace = sources.manifests.marketplace?.file;
+  const recorded = marketplace ? readRecord(dirname(dirname(resolve(marketplace))))?.from : undefined;
+  return recorded && semver.valid(recorded) && semver.lte(recorded, from) ? recorded : from;
 }
 
 /** The report's summary of a compiled module of the plugin `root`. */
@@ -283,6 +310,6 @@ function renderForCursor(plugin: WorkflowTree, cursorManifest: JsonFile | null, 
  */
 export function buildPlugin(options: BuildOptions): BuildResult {
   const plan = planBuild(options);
-  writeBundle(options.out, plan.files, plan.protect, plan.executables);
+  writeBundle(options.out, plan.files, plan.protect, plan.executables, { from: plan.result.started });
   return plan.result;
 }

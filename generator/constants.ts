@@ -82,6 +82,12 @@ export const TASK_TYPES: TaskType[] = [
 /** The registry folders a project may have, in order of preference: `<platform>/mlops`, then `mlops`. */
 export const MLOPS_DIRS = [...PLATFORM_DIRS.map((dir) => `${dir}/${MLOPS_SUBDIR}`), MLOPS_SUBDIR];
 
+/**
+ * Files below a registry folder, as a path pattern of Claude Code's permission rules (gitignore
+ * style): the registry guard's hooks start only for a write that matches it.
+ */
+export const REGISTRY_PATH_PATTERN = `**/${MLOPS_SUBDIR}/**`;
+
 /** The direction of a task type's primary metric; throws when METRIC_DIRECTIONS lacks it. */
 export function primaryDirection(type: TaskType): "higher" | "lower" {
   const direction = METRIC_DIRECTIONS[type.primaryMetric];

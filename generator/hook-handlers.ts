@@ -21,13 +21,34 @@ export interface HookEdit {
   added: boolean[];
 }
 
-/** The commands of every handler registered for `event` in the parsed hooks file (none when it is not one). */
-export function commandsOf(data: unknown, event: string): string[] {
+/** A command handler as registered in a hooks file: its group's matcher, its `if` and its command. */
+interface Registered {
+  matcher: string | undefined;
+  if: string | undefined;
+  command: string;
+}
+
+/** Every command handler registered for `event` in the parsed hooks file (none when it is not one). */
+function handlersOf(data: unknown, event: string): Registered[] {
   const groups = (data as { hooks?: Record<string, unknown> } | null)?.hooks?.[event];
   if (!Array.isArray(groups)) return [];
-  return groups.flatMap((group) => (Array.isArray((group as { hooks?: unknown })?.hooks) ? ((group as { hooks: unknown[] }).hooks as Array<{ command?: unknown }>) : []))
-    .map((handler) => handler?.command)
-    .filter((command): command is string => typeof command === "string");
+  return groups.flatMap((group) => {
+    const { matcher, hooks } = (group ?? {}) as { matcher?: unknown; hooks?: unknown };
+    if (!Array.isArray(hooks)) return [];
+    return (hooks as Array<{ command?: unknown; if?: unknown }>)
+      .filter((handler) => typeof handler?.command === "string")
+      .map((handler) => ({ matcher: typeof matcher === "string" ? matcher : undefined, if: typeof handler.if === "string" ? handler.if : undefined, command: handler.command as string }));
+  });
+}
+
+/** The commands of every handler registered for `event` in the parsed hooks file (none when it is not one). */
+export function commandsOf(data: unknown, event: string): string[] {
+  return handlersOf(data, event).map((handler) => handler.command);
+}
+
+/** True when the parsed hooks file already runs `handler` (same event, matcher, `if` and command). */
+export function registers(data: unknown, handler: HookHandler): boolean {
+  return handlersOf(data, handler.event).some((known) => known.command === handler.command && known.matcher === handler.matcher && known.if === handler.if);
 }
 
 /**
@@ -50,7 +71,7 @@ export function addHookHandlers(file: string, text: string | undefined, handlers
     throw new SourceError(file, "\"hooks\" must be an object of events", point.line, { column: point.column, ruleId: "hooks-json", actual: hooks.type });
   }
   const added = handlers.map((handler) => {
-    if (commandsOf(JSON.parse(result), handler.event).includes(handler.command)) return false;
+    if (registers(JSON.parse(result), handler)) return false;
     const root = parseTree(result);
     const events = root && findNodeAtLocation(root, ["hooks"]);
     const current = events && findNodeAtLocation(events, [handler.event]);
@@ -60,7 +81,7 @@ export function addHookHandlers(file: string, text: string | undefined, handlers
     }
     const group = {
       ...(handler.matcher ? { matcher: handler.matcher } : {}),
-      hooks: [{ type: "command", command: handler.command, ...(handler.timeout ? { timeout: handler.timeout } : {}) }],
+      hooks: [{ type: "command", ...(handler.if ? { if: handler.if } : {}), command: handler.command, ...(handler.timeout ? { timeout: handler.timeout } : {}) }],
     };
     result = current
       ? insertJson(result, ["hooks", handler.event, -1], group, true)

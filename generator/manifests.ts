@@ -9,7 +9,7 @@ import semver from "semver";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import type { JSONPath } from "jsonc-parser";
 import { editJson, formatJson, lineOfEntry, parseJsonFile, pointOfEntry, type JsonFile } from "./json-file.ts";
-import type { Release } from "./release.ts";
+import type { Release, ReleaseDescription } from "./release.ts";
 import type { ManifestFiles } from "./sources.ts";
 
 /** The parsed manifests of a source tree. Cursor's and the marketplace may be missing from a plugin checkout. */
@@ -48,10 +48,10 @@ export function sourceVersion(sources: SourceManifests): string | undefined {
 
 /**
  * Checks the source manifests and returns them released by `releases` (in order; the last one's
- * version is the bundle's): every version set to it, every description mentioning each release, the
- * marketplace entry pointing at the plugin folder. Throws SourceError (file, line and column) for a
- * missing or invalid name, a version that is not semver or is newer than the last release, or
- * manifests that name the plugin differently.
+ * version is the bundle's): every version set to it, every description as each release says (a
+ * sentence added, or the text replaced), the marketplace entry pointing at the plugin folder. Throws
+ * SourceError (file, line and column) for a missing or invalid name, a version that is not semver or is
+ * newer than the last release, or manifests that name the plugin differently.
  */
 export function releaseManifests(sources: SourceManifests, releases: Release[]): ReleasedManifests {
   const last = releases.at(-1);
@@ -95,7 +95,7 @@ export function releaseManifests(sources: SourceManifests, releases: Release[]):
   if (sources.marketplace && entry.version !== undefined) checkVersion(sources.marketplace, entry.version);
   if (errors.length) throw new SourceErrors(errors);
 
-  const describe = (text: unknown) => releases.reduce((description, release) => withMention(description, release.description), typeof text === "string" ? text : "");
+  const describe = (text: unknown) => releases.reduce((description, release) => describeRelease(description, release.description), typeof text === "string" ? text : "");
   const claudeText = editJson(claude.text, [
     [["version"], target],
     [["description"], describe(claude.data.description)],
@@ -115,8 +115,17 @@ export function releaseManifests(sources: SourceManifests, releases: Release[]):
   return { pluginName: name, version: target, claude: claudeText, cursor: cursorText, marketplace: marketplaceText };
 }
 
+/**
+ * The description after a release: replaced by the release's own text, or with the release's sentence
+ * added (see withMention), or as it was when the release does not change it.
+ */
+export function describeRelease(description: string, change: ReleaseDescription | undefined): string {
+  if (!change) return description;
+  return "replace" in change ? change.replace : withMention(description, change);
+}
+
 /** Appends `sentence` to `description` unless it already mentions `mention` (case-insensitive); a description not ending a sentence gets a period first. */
-export function withMention(description: string, { mention, sentence }: Release["description"]): string {
+export function withMention(description: string, { mention, sentence }: { mention: string; sentence: string }): string {
   if (description.toLowerCase().includes(mention.toLowerCase())) return description;
   const trimmed = description.trim();
   if (!trimmed) return sentence;
@@ -140,10 +149,13 @@ function versionProblem(json: JsonFile, version: unknown, target: string): Sourc
   return null;
 }
 
+/** The fields of `data` among `keys` that it has. */
+function pick(data: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((key) => data[key] !== undefined).map((key) => [key, data[key]]));
+}
+
 function deriveCursor(claude: Record<string, unknown>): Record<string, unknown> {
-  const keep = ["name", "version", "description", "author", "homepage", "repository", "license", "keywords"];
-  const cursor = Object.fromEntries(keep.filter((key) => claude[key] !== undefined).map((key) => [key, claude[key]]));
-  return { ...cursor, ...CURSOR_COMPONENTS };
+  return { ...pick(claude, ["name", "version", "description", "author", "homepage", "repository", "license", "keywords"]), ...CURSOR_COMPONENTS };
 }
 
 function deriveMarketplace(claude: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -152,6 +164,7 @@ function deriveMarketplace(claude: Record<string, unknown>, name: string): Recor
     name: `${name}-marketplace`,
     owner: author,
     description: `Local marketplace for the ${name} plugin.`,
-    plugins: [{ name, source: `./${name}`, description: claude.description, version: claude.version }],
+    // The entry says what the plugin's own manifest says of it (a marketplace lists license and keywords too).
+    plugins: [{ name, source: `./${name}`, description: claude.description, version: claude.version, ...pick(claude, ["license", "keywords"]) }],
   };
 }

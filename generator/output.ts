@@ -16,20 +16,28 @@ export type BundleFiles = Map<string, string | Buffer>;
 /** Path of the build record inside the destination. */
 export const RECORD_PATH = ".build-record.json";
 
-/** What a build records: every file it wrote (except the record) and its sha256. */
+/**
+ * What a build records: the version of the sources the releases were first applied to (kept when a
+ * bundle is released again; verify checks every release from there on), and every file it wrote
+ * (except the record) with its sha256.
+ */
 export interface BuildRecord {
   generator: "ml-automation-generator";
+  from?: string;
   files: Record<string, string>;
 }
+
+/** What a record says of the build besides its files. */
+export type RecordedBuild = Pick<BuildRecord, "from">;
 
 function sha256(content: string | Buffer): string {
   return createHash("sha256").update(content).digest("hex");
 }
 
-/** Returns the record of `files` as the text written to RECORD_PATH (sorted, no timestamps). */
-export function recordOf(files: BundleFiles): string {
+/** Returns the record of `files` (and of the build, `built`) as the text written to RECORD_PATH (sorted, no timestamps). */
+export function recordOf(files: BundleFiles, built: RecordedBuild = {}): string {
   const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const record: BuildRecord = { generator: "ml-automation-generator", files: Object.fromEntries(sorted.map(([path, content]) => [path, sha256(content)])) };
+  const record: BuildRecord = { generator: "ml-automation-generator", ...built, files: Object.fromEntries(sorted.map(([path, content]) => [path, sha256(content)])) };
   return `${JSON.stringify(record, null, 2)}\n`;
 }
 
@@ -178,10 +186,11 @@ export function recoverKilledBuilds(target: string): void {
 
 /**
  * Writes `files` and their record into `out`, replacing what was there, atomically, after
- * recoverKilledBuilds and checkDestination; the paths in `executables` are made executable (hook scripts keep working).
+ * recoverKilledBuilds and checkDestination; the paths in `executables` are made executable (hook scripts keep working);
+ * `built` (the version the releases started from) goes into the record.
  * Throws SourceError when `out` is refused, Error when a write fails; `out` is then unchanged.
  */
-export function writeBundle(out: string, files: BundleFiles, paths: Protected, executables: ReadonlySet<string> = new Set()): void {
+export function writeBundle(out: string, files: BundleFiles, paths: Protected, executables: ReadonlySet<string> = new Set(), built: RecordedBuild = {}): void {
   const target = resolve(out);
   recoverKilledBuilds(target);
   checkDestination(out, paths);
@@ -196,7 +205,7 @@ export function writeBundle(out: string, files: BundleFiles, paths: Protected, e
   }
   const retired = `${staging}.previous`;
   try {
-    for (const [path, content] of [...files, [RECORD_PATH, recordOf(files)] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [path, content] of [...files, [RECORD_PATH, recordOf(files, built)] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const file = join(staging, ...path.split("/"));
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, content);

@@ -8,7 +8,7 @@ import type { ListItem, Nodes, RootContent, Table } from "mdast";
 import { resolveHeading, type Doc } from "./anchor.ts";
 import { SourceError } from "./errors.ts";
 import type { FragmentIdentity } from "./fragment.ts";
-import { findBlock, findListItem, findSection, findTable, leadOf, leadParagraphs, rowsNamed, type Section } from "./locate.ts";
+import { findBlock, findListItem, findSection, findTable, isInserted, leadOf, leadParagraphs, rowsNamed, type Section } from "./locate.ts";
 import { listHeadings, offsets, plainText, sectionRange, type HeadingInfo } from "./markdown.ts";
 import { describeHeading, type Placement } from "./release.ts";
 import { formatRow } from "./table-row.ts";
@@ -155,6 +155,32 @@ function nodeAfterCopy(doc: Doc, identity: FragmentIdentity, index: number): Roo
   return headings[first + identity.headings]?.node;
 }
 
+/**
+ * The first top-level node from `index` on that no release inserted: paragraphs with a lead of
+ * `context` and sections with a heading of `context` (their whole range) are passed over, so a
+ * fragment another release put at the same anchor may stand between a fragment and its anchor.
+ */
+function nextOwn(doc: Doc, index: number, context: PlacementContext): RootContent | undefined {
+  let next = doc.tree.children[index];
+  while (next) {
+    if (next.type === "heading" && context.sections?.has(plainText(next).trim())) {
+      const { end } = sectionRange(doc.tree, listHeadings(doc.tree).find((candidate) => candidate.node === next) as HeadingInfo, doc.text.length);
+      next = doc.tree.children.find((node) => offsets(node).start >= end);
+    } else if (isInserted(next, context.leads)) {
+      next = doc.tree.children[doc.tree.children.indexOf(next) + 1];
+    } else {
+      return next;
+    }
+  }
+  return undefined;
+}
+
+/** The index of the top-level node after the fragment (for a section: the heading after its own headings); the children's length when nothing follows. */
+function indexAfterCopy(doc: Doc, identity: FragmentIdentity, index: number): number {
+  const next = nodeAfterCopy(doc, identity, index);
+  return next ? doc.tree.children.indexOf(next) : doc.tree.children.length;
+}
+
 // --- the kinds -------------------------------------------------------------------------------------
 
 const before: Kind<"before", { heading: HeadingInfo; previous: RootContent | undefined }> = {
@@ -168,13 +194,9 @@ const before: Kind<"before", { heading: HeadingInfo; previous: RootContent | und
   check(doc, placement, identity, context) {
     const heading = resolveHeading(doc, placement.heading, "before");
     const index = doc.tree.children.indexOf(heading.node);
-    const copy = topLevelCopy(doc, identity, identity.kind === "lead" ? doc.tree.children.slice(index - 1, index) : []);
-    let next = nodeAfterCopy(doc, identity, copy.index);
-    // Other sections the release puts before the same heading may stand between (in release order).
-    while (next && next !== heading.node && next.type === "heading" && context.sections?.has(plainText(next).trim())) {
-      const { end } = sectionRange(doc.tree, listHeadings(doc.tree).find((candidate) => candidate.node === next) as HeadingInfo, doc.text.length);
-      next = doc.tree.children.find((node) => offsets(node).start >= end);
-    }
+    // Other fragments the releases put before the same heading may stand between (in release order).
+    const copy = topLevelCopy(doc, identity, identity.kind === "lead" ? leadParagraphs(doc.tree.children.slice(0, index), identity.text) : []);
+    const next = nextOwn(doc, indexAfterCopy(doc, identity, copy.index), context);
     if (next !== heading.node) throw misplaced(doc, labelOf(identity), pointOf(copy.node), `directly before \`${describeHeading(placement.heading)}\` (${heading.line}:${heading.column})`);
     return nodeLine(copy.node);
   },
@@ -185,12 +207,14 @@ const endOfSection: Kind<"endOfSection", Section> = {
   point: (section) => pointOf(section.heading),
   recognise: (doc, section, identity) => (identity.kind === "section" ? existingSection(doc, identity) : existingParagraph(doc, section.nodes.at(-1), identity)),
   splice: (doc, section, identity, block, eol) => spliceBlock(doc, endOfSection.recognise(doc, section, identity), section.range.end, block, eol, identity),
-  check(doc, placement, identity) {
+  check(doc, placement, identity, context) {
     const section = findSection(doc, placement.heading, "end of section");
     const expected = `at the end of section \`${describeHeading(placement.heading)}\` (${section.heading.line}:${section.heading.column})`;
     if (identity.kind !== "section") {
+      // Only what other releases put at the end of the same section may follow it.
       const copy = topLevelCopy(doc, identity, section.nodes);
-      if (section.nodes.at(-1) !== copy.node) throw misplaced(doc, labelOf(identity), pointOf(copy.node), expected);
+      const after = nextOwn(doc, copy.index + 1, context);
+      if (after && offsets(after).start < section.range.end) throw misplaced(doc, labelOf(identity), pointOf(copy.node), expected);
       return nodeLine(copy.node);
     }
     // A section fragment may be a sibling of the anchor (same depth) or a subsection: it follows the
@@ -199,7 +223,9 @@ const endOfSection: Kind<"endOfSection", Section> = {
     const headings = listHeadings(doc.tree);
     const anchorIndex = headings.findIndex((heading) => heading.node === section.heading.node);
     const first = headings.findIndex((heading) => heading.node === copy.node);
-    const after = headings[first + identity.headings];
+    const next = nextOwn(doc, indexAfterCopy(doc, identity, copy.index), context);
+    // What follows it (past what other releases put there) is a heading or nothing.
+    const after = headings.find((heading) => heading.node === next);
     const inside = first > anchorIndex && headings.slice(anchorIndex + 1, first).every((heading) => heading.depth > section.heading.depth);
     const closes = !after || after.depth <= section.heading.depth;
     if (!inside || !closes) throw misplaced(doc, labelOf(identity), pointOf(copy.node), expected);
@@ -212,9 +238,9 @@ const endOfDocument: Kind<"endOfDocument", null> = {
   point: () => ({ line: 1, column: 1 }),
   recognise: (doc, _anchor, identity) => (identity.kind === "section" ? existingSection(doc, identity) : existingParagraph(doc, doc.tree.children.at(-1), identity)),
   splice: (doc, anchor, identity, block, eol) => spliceBlock(doc, endOfDocument.recognise(doc, anchor, identity), doc.text.length, block, eol, identity),
-  check(doc, _placement, identity) {
-    const copy = topLevelCopy(doc, identity, doc.tree.children.slice(-1));
-    const next = nodeAfterCopy(doc, identity, copy.index);
+  check(doc, _placement, identity, context) {
+    const copy = topLevelCopy(doc, identity, identity.kind === "lead" ? leadParagraphs(doc.tree.children, identity.text) : []);
+    const next = nextOwn(doc, indexAfterCopy(doc, identity, copy.index), context);
     if (next) throw misplaced(doc, labelOf(identity), pointOf(copy.node), `at the end of the document, but something follows it at ${pointOf(next).line}:${pointOf(next).column}`);
     return nodeLine(copy.node);
   },
@@ -230,8 +256,11 @@ const afterBlock: Kind<"afterBlock", { section: Section; block: RootContent; nex
   splice: (doc, anchor, identity, block, eol) => spliceAfter(doc, afterBlock.recognise(doc, anchor, identity), offsets(anchor.block).end, "", block, eol),
   check(doc, placement, identity, context) {
     const { block } = findBlock(doc, placement.section, placement.block, context.leads);
-    const next = doc.tree.children[doc.tree.children.indexOf(block) + 1];
     const text = identity.kind === "lead" ? identity.text : "";
+    // Paragraphs other releases put after the same block may stand between (the later first).
+    let index = doc.tree.children.indexOf(block) + 1;
+    while (leadOf(doc.tree.children[index]) !== text && isInserted(doc.tree.children[index], context.leads)) index++;
+    const next = doc.tree.children[index];
     if (leadOf(next) !== text) {
       const elsewhere = leadParagraphs(doc.tree.children, text)[0];
       if (elsewhere) throw misplaced(doc, labelOf(identity), pointOf(elsewhere), `directly after the ${placement.block.type} at ${pointOf(block).line}:${pointOf(block).column}`);
@@ -260,7 +289,7 @@ const inListItem: Kind<"inListItem", { section: Section; item: ListItem }> = {
     const found = leadParagraphs(item.children, identity.kind === "lead" ? identity.text : "");
     const [paragraph] = found;
     if (found.length !== 1 || !paragraph) throw count(doc, labelOf(identity), found.length, `in the list item at ${pointOf(item).line}:${pointOf(item).column}`);
-    if (item.children.at(-1) !== paragraph) throw misplaced(doc, labelOf(identity), pointOf(paragraph), "as the last paragraph of its list item");
+    if (!item.children.slice(item.children.indexOf(paragraph) + 1).every((child) => isInserted(child, context.leads))) throw misplaced(doc, labelOf(identity), pointOf(paragraph), "as the last paragraph of its list item");
     return nodeLine(paragraph);
   },
 };

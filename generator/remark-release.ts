@@ -14,8 +14,8 @@ import { SourceError, sourceErrorsOf } from "./errors.ts";
 import { fragmentIdentity, labelOf, readIdentity, type FragmentIdentity } from "./fragment.ts";
 import { isMissingAnchor, locatePlacement, checkPlacement, placementContext, type Located, type PlacementContext, type Point, type Splice } from "./placements.ts";
 import { toVFileMessage } from "./problem-report.ts";
-import { alternatives, describePlacement, type Placement, type Rewrite } from "./release.ts";
-import { checkRewrite, isAbsentTarget, locateRewrite } from "./rewrite.ts";
+import { alternatives, describePlacement, rewritePhrases, type Placement, type Rewrite } from "./release.ts";
+import { checkRewrite, isAbsentTarget, locateRewrite, rewriteLabel } from "./rewrite.ts";
 import { lineEnding, normalizeFragment } from "./splice.ts";
 
 /** An insertion of one file with its fragment already rendered. */
@@ -26,12 +26,16 @@ export interface RenderedInsertion {
   fragment: string;
   /** The document may lack the anchor (see Insertion.optional). */
   optional?: boolean;
+  /** The release's insertion, for `origin` in messages. */
+  edit?: object;
 }
 
 /** What remarkRelease applies to one document. */
 export interface RemarkReleaseOptions {
   rewrites: Rewrite[];
   insertions: RenderedInsertion[];
+  /** Says which release data asked for an edit (e.g. "release 1.3.0, generator/releases/v1.3.0.ts:72:5"), added to its problems. */
+  origin?: (edit: object) => string | undefined;
 }
 
 /** One planned change of a document: the splice (null when already applied), for the report and the check. */
@@ -63,14 +67,21 @@ function absentEdit(label: string): PlannedEdit {
   return { label, point: { line: 0, column: 0 }, splice: null, replaces: false, absent: true, check: () => 0 };
 }
 
-/** Runs `fn`; a SourceError it throws becomes a message of `file`. Returns undefined then. */
-function attempt<T>(file: VFile, fn: () => T): T | undefined {
+/** Returns `error` with a last line saying where the release asked for the edit (when known). */
+export function askedBy(error: SourceError, origin: string | undefined): SourceError {
+  if (!origin) return error;
+  return new SourceError(error.file, `${error.reason}\n(asked for by ${origin})`, error.line, { column: error.column, ruleId: error.ruleId, actual: error.actual });
+}
+
+/** Runs `fn`; a SourceError it throws becomes a message of `file` (saying which release data asked, when `origin` does). Returns undefined then. */
+function attempt<T>(file: VFile, fn: () => T, origin?: () => string | undefined): T | undefined {
   try {
     return fn();
   } catch (error) {
     const errors = sourceErrorsOf(error);
     if (!errors) throw error;
-    for (const one of errors) report(file, one);
+    const asked = origin?.();
+    for (const one of errors) report(file, askedBy(one, asked));
     return undefined;
   }
 }
@@ -108,6 +119,7 @@ export default function remarkRelease(options: RemarkReleaseOptions) {
     const doc: Doc = { file: file.path, text: String(file.value), tree };
     const eol = lineEnding(doc.text);
     const edits: PlannedEdit[] = [];
+    const originOf = (edit: object | undefined) => () => (edit && options.origin ? options.origin(edit) : undefined);
     const prepared = options.insertions.map((insertion) =>
       attempt(file, () => {
         const placements = alternatives(insertion.placement);
@@ -115,28 +127,27 @@ export default function remarkRelease(options: RemarkReleaseOptions) {
         const identity = readIdentity(block);
         for (const placement of placements) fragmentIdentity(insertion.template, placement, block);
         return { placements, block, identity: identity as FragmentIdentity };
-      }),
+      }, originOf(insertion.edit)),
     );
     const context = placementContext(prepared.map((item) => item?.identity));
 
     for (const rewrite of options.rewrites) {
       attempt(file, () => {
-        const label = `"${rewrite.from}" -> "${rewrite.to}"`;
         let located;
         try {
           located = locateRewrite(doc, rewrite);
         } catch (error) {
-          if (rewrite.optional && isAbsentTarget(error)) return edits.push(absentEdit(label));
+          if (rewrite.optional && isAbsentTarget(error)) return edits.push(absentEdit(rewriteLabel(rewritePhrases(rewrite)[0] ?? { from: "", to: "" })));
           throw error;
         }
         edits.push({
-          label,
+          label: rewriteLabel(located.phrase),
           point: located.point,
           splice: located.splice,
           replaces: located.splice !== null,
           check: (released) => checkRewrite(released, rewrite),
         });
-      });
+      }, originOf(rewrite));
     }
     prepared.forEach((item, index) => {
       if (!item) return;
@@ -156,7 +167,7 @@ export default function remarkRelease(options: RemarkReleaseOptions) {
           replaces: located.replaces,
           check: (released) => checkPlacement(released, located.placement, item.identity, context),
         });
-      });
+      }, originOf(options.insertions[index]?.edit));
     });
     file.data.releaseEdits = edits;
   };

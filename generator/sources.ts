@@ -12,7 +12,7 @@
  * are followed inside the tree and refused when they point outside it.
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { SourceError, SourceErrors } from "./errors.ts";
 import { parseJsonFile, type JsonFile } from "./json-file.ts";
 
@@ -66,7 +66,7 @@ const VCS_FOLDERS = new Set([".git", ".hg", ".svn", ".bzr", ".jj"]);
 const COMPONENT_FOLDERS = ["agents", "commands", "skills", "hooks"];
 
 /** Folders of this repository whose files make up the plugin (beside plugin-manifests/). */
-export const REPOSITORY_PLUGIN_FOLDERS = ["agents", "commands", "skills", "hooks", "bin", "rules"];
+export const REPOSITORY_PLUGIN_FOLDERS = ["agents", "commands", "skills", "hooks", "bin", "rules", "assets", "evals"];
 
 /** Manifest file names in plugin-manifests/ and where each goes in the plugin. */
 const REPOSITORY_MANIFESTS = { claude: "claude-plugin.json", cursor: "cursor-plugin.json", marketplace: "marketplace.json" };
@@ -99,7 +99,7 @@ export function loadSources(root: string): SourceTree {
   if (!isFolder) throw new SourceError(displayPath(root), "is a file; --source takes the folder of a source tree, plugin checkout or marketplace", undefined, { ruleId: "source-not-folder", actual: root });
   if (existsSync(join(root, "plugin-manifests", REPOSITORY_MANIFESTS.claude))) return loadRepository(root);
   const marketplace = readOptionalText(join(root, ".claude-plugin", "marketplace.json"));
-  if (existsSync(join(root, ".claude-plugin", "plugin.json"))) return loadPlugin(root, marketplace);
+  if (existsSync(join(root, ".claude-plugin", "plugin.json"))) return loadPlugin(root, marketplace ?? enclosingMarketplace(root));
   if (marketplace) return loadPlugin(join(root, localPlugin(parseJsonFile(marketplace.file, marketplace.text))), marketplace);
   throw new SourceError(
     displayPath(root),
@@ -171,7 +171,7 @@ function loadPlugin(root: string, marketplace: TextFile | null): SourceTree {
   return {
     layout: "plugin",
     root,
-    reads: [root],
+    reads: [root, ...(marketplace ? [resolve(marketplace.file)] : [])],
     manifests: { claude: readText(join(root, ".claude-plugin", "plugin.json")), cursor, marketplace },
     manifestPaths: { claude: PLUGIN_MANIFESTS.claude, cursor: cursor ? PLUGIN_MANIFESTS.cursor : null, marketplace: marketplace ? PLUGIN_MANIFESTS.marketplace : null },
     files,
@@ -192,6 +192,24 @@ function checkComponentFolders(root: string, errors: SourceError[]): void {
     } catch (error) {
       errors.push(fsError(path, error));
     }
+  }
+}
+
+/**
+ * The marketplace of the folder above a plugin checkout, when it lists exactly that one plugin (a
+ * built bundle's plugin folder, e.g. dist/ml-automation): its entry (license, keywords, ...) is then
+ * kept rather than derived from the plugin's manifest. Null otherwise, a marketplace that is not JSON
+ * included (it is not this plugin's).
+ */
+function enclosingMarketplace(root: string): TextFile | null {
+  const candidate = readOptionalText(join(dirname(resolve(root)), ".claude-plugin", "marketplace.json"));
+  if (!candidate) return null;
+  try {
+    const local = join(dirname(resolve(root)), localPlugin(parseJsonFile(candidate.file, candidate.text)));
+    return existsSync(local) && realpathSync(local) === realpathSync(root) ? candidate : null;
+  } catch (error) {
+    if (error instanceof SourceError) return null;
+    throw error;
   }
 }
 

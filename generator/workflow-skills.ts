@@ -10,6 +10,7 @@ import { SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { offsets, parseMarkdown } from "./markdown.ts";
 import type { Release } from "./release.ts";
+import { sameOrigin } from "./release-loader.ts";
 import { lineEnding } from "./splice.ts";
 
 /** The rules, by name: what each does and why (the README's account of the bundle's skills). */
@@ -60,7 +61,11 @@ export function workflowFile(path: string, has: (path: string) => boolean): stri
 
 /** `release` with every edit of a workflow's command moved to where workflowFile puts it in the tree `has`. */
 export function releaseForTree(release: Release, has: (path: string) => boolean): Release {
-  const moved = <T extends { file: string }>(edit: T): T => ({ ...edit, file: workflowFile(edit.file, has) });
+  // A moved edit still names the release data that asked for it in messages.
+  const moved = <T extends { file: string }>(edit: T): T => {
+    const file = workflowFile(edit.file, has);
+    return file === edit.file ? edit : sameOrigin({ ...edit, file }, edit);
+  };
   return { ...release, rewrites: release.rewrites.map(moved), insertions: release.insertions.map(moved) };
 }
 

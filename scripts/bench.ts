@@ -17,17 +17,23 @@
  * - the MLflow mirror against a real `mlflow server` on 127.0.0.1: a registry save with the mirror on next
  *   to the same save with it off, and `registry sync` of 500 entries (then a second sync);
  * - what the plugin adds to every request, measured in the real CLI (the first request with the plugin
- *   enabled minus the same request with it disabled), next to `claude plugin details`' estimate.
+ *   enabled minus the same request with it disabled), next to `claude plugin details`' estimate;
+ * - a Write outside the registry in the real CLI: the time from the scripted model's Write to the CLI's
+ *   next request, with the plugin's hooks, with the registry guard on every Write as before it had an
+ *   `if`, and with no PreToolUse hook.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPlugin } from "../generator/build.ts";
-import { releases } from "../generator/releases/index.ts";
+import { loadReleases } from "../generator/release-loader.ts";
+import { releaseEntries, releases } from "../generator/releases/index.ts";
+import { installBundle, runClaude } from "../test/harness/claude.ts";
 import { measureContextCost } from "../test/harness/context-cost.ts";
-import { installAndDescribe } from "./claude-cli.ts";
+import { toolUse } from "../test/harness/stand-in.ts";
+import { claudeClient, installAndDescribe } from "./claude-cli.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "mla-bench-"));
@@ -47,8 +53,9 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-function benchBuild(runs = 7): { buildMs: number; copyMs: number; upstreamMs: number; upstreamCopyMs: number } {
+function benchBuild(runs = 7): { buildMs: number; copyMs: number; upstreamMs: number; upstreamCopyMs: number; loadMs: number } {
   const builds: number[] = [];
+  const loads: number[] = [];
   const copies: number[] = [];
   const upstream: number[] = [];
   const upstreamCopies: number[] = [];
@@ -58,14 +65,49 @@ function benchBuild(runs = 7): { buildMs: number; copyMs: number; upstreamMs: nu
     copies.push(time(() => SOURCE_FOLDERS.forEach((folder) => cpSync(join(root, folder), join(work, `copy-${run}`, folder), { recursive: true }))));
     upstream.push(time(() => buildPlugin({ source: checkout, out: join(work, `upstream-${run}`), releases, templateRoot: root })));
     upstreamCopies.push(time(() => cpSync(checkout, join(work, `upstream-copy-${run}`), { recursive: true })));
+    loads.push(time(() => loadReleases(releaseEntries, root)));
   }
-  return { buildMs: median(builds), copyMs: median(copies), upstreamMs: median(upstream), upstreamCopyMs: median(upstreamCopies) };
+  return { buildMs: median(builds), copyMs: median(copies), upstreamMs: median(upstream), upstreamCopyMs: median(upstreamCopies), loadMs: median(loads) };
 }
 
 function python(): string {
   const prepared = spawnSync(process.execPath, [join(root, "scripts", "python-env.mjs")], { stdio: "inherit" });
   if (prepared.status !== 0) throw new Error("could not prepare the Python environment (.venv)");
   return join(root, ".venv", process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
+}
+
+/**
+ * Median time of a Write of a new file outside the registry in the real CLI, for the bundle as built,
+ * the same bundle with its registry guard on every Write (one handler, no `if`: as before), and with
+ * no PreToolUse hook at all: the time from the model's reply holding the Write to the CLI's next
+ * request (hooks, permission check, the write, the next request built).
+ */
+async function benchWrites(bundle: string, n = 15): Promise<{ n: number; plugin: number; unconditional: number; none: number }> {
+  const variant = (name: string, preToolUse: unknown) => {
+    const copy = join(work, `writes-${name}`);
+    cpSync(bundle, copy, { recursive: true });
+    const file = join(copy, "ml-automation", "hooks", "hooks.json");
+    const data = JSON.parse(readFileSync(file, "utf8")) as { hooks: Record<string, unknown> };
+    if (preToolUse) data.hooks.PreToolUse = preToolUse;
+    else delete data.hooks.PreToolUse;
+    writeFileSync(file, JSON.stringify(data, null, 2));
+    return copy;
+  };
+  const guard = { type: "command", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"', timeout: 10 };
+  const measure = async (dir: string) => {
+    const home = installBundle(dir);
+    const project = mkdtempSync(join(work, "writes-project-"));
+    const main = [...Array.from({ length: n + 1 }, (_, k) => toolUse("Write", { file_path: join(project, `notes_${k}.json`), content: `{"k": ${k}}` })), "Done."];
+    const run = await runClaude({ home, cwd: project, prompt: "Write the notes.", main, args: ["--permission-mode", "acceptEdits", "--allowedTools", "Write"] });
+    const at = run.conversation("main").map((request) => request.at);
+    rmSync(home, { recursive: true, force: true });
+    // The first Write is a warm-up (the CLI loads the tool on first use).
+    return median(at.slice(2).map((time, k) => time - at[k + 1]!));
+  };
+  const none = await measure(variant("none", null));
+  const unconditional = await measure(variant("unconditional", [{ matcher: "Write|Edit|MultiEdit", hooks: [guard] }]));
+  const plugin = await measure(bundle);
+  return { n, plugin, unconditional, none };
 }
 
 const ratio = (baseline: number, ours: number) => `${(baseline / ours).toFixed(1)}x`;
@@ -78,7 +120,8 @@ try {
   console.log(`  npm run build:plugin (in-process)  ${build.buildMs.toFixed(0)} ms`);
   console.log(`  copying the same source tree       ${build.copyMs.toFixed(0)} ms`);
   console.log(`  build / copy                       ${(build.buildMs / build.copyMs).toFixed(1)}x (the build also renders, anchors, re-parses and runs Python to check ml_utils.py)`);
-  console.log(`  build of the upstream-style checkout (test/fixtures)  ${build.upstreamMs.toFixed(0)} ms; copying it ${build.upstreamCopyMs.toFixed(1)} ms; ${(build.upstreamMs / build.upstreamCopyMs).toFixed(1)}x\n`);
+  console.log(`  build of the upstream-style checkout (test/fixtures)  ${build.upstreamMs.toFixed(0)} ms; copying it ${build.upstreamCopyMs.toFixed(1)} ms; ${(build.upstreamMs / build.upstreamCopyMs).toFixed(1)}x`);
+  console.log(`  checking the release data when it is loaded (schema, templates, versions)  ${build.loadMs.toFixed(1)} ms; ${((build.loadMs / build.buildMs) * 100).toFixed(1)}% of the build\n`);
 
   const bundle = join(work, "build-0");
   const runtime = join(bundle, "ml-automation", "templates", "ml_utils.py");
@@ -207,12 +250,18 @@ try {
 
   const details = installAndDescribe(bundle, "ml-automation");
   const cost = await measureContextCost(bundle);
-  console.log("Context cost (real CLI 2.1.197, temporary HOME, scripted stand-in of the API)");
+  console.log(`Context cost (real CLI ${claudeClient().version}, temporary HOME, scripted stand-in of the API)`);
   console.log(`  first request with the plugin     ${cost.withPlugin.toLocaleString("en")} characters`);
   console.log(`  the same request, plugin disabled ${cost.withoutPlugin.toLocaleString("en")} characters`);
   console.log(`  added by the plugin               ${cost.added.toLocaleString("en")} characters (bar: 2,400; 3,826 before one listing per workflow)`);
   console.log(`  listing lines                     ${cost.lines.length} (${details.agents.length} agents, ${details.skills.length} skills)`);
-  console.log(`  claude plugin details' estimate   ~${details.alwaysOnTokens} tokens`);
+  console.log(`  claude plugin details' estimate   ~${details.alwaysOnTokens} tokens\n`);
+
+  const writes = await benchWrites(bundle);
+  console.log(`A Write outside the registry (real CLI ${claudeClient().version}: the scripted model's Write to the CLI's next request, median of ${writes.n}, same run)`);
+  console.log(`  baseline: no PreToolUse hook                 ${writes.none.toFixed(0)} ms`);
+  console.log(`  registry guard on every Write (no \`if\`)     ${writes.unconditional.toFixed(0)} ms  (+${(writes.unconditional - writes.none).toFixed(0)} ms)`);
+  console.log(`  the plugin's hooks (guard only below mlops/) ${writes.plugin.toFixed(0)} ms  (+${(writes.plugin - writes.none).toFixed(0)} ms)`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -32,7 +32,11 @@ const STANDALONE = [
   ...STANDALONE_RELEASE.map((name) => join(currentRelease.templateDir, "ml_utils", name)),
 ];
 /** The plugin's hook scripts: each runs on its own with the standard library (or the runtime it imports). */
-const HOOK_SCRIPTS = ["hooks/report_check.py", join(currentRelease.templateDir, "files", "hooks", "registry_guard.py"), "templates/platforms/cursor/session_start.py"];
+const HOOK_SCRIPTS = [
+  "hooks/report_check.py",
+  ...["registry_guard.py", "plugin_options.py"].map((name) => join(currentRelease.templateDir, "files", "hooks", name)),
+  "templates/platforms/cursor/session_start.py",
+];
 /** In the compiled file, sections repeat their imports below the first section: that is by design. */
 const COMPILED_IGNORES = "E402,F811,I001";
 

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runClaude, type RunResult } from "./harness/claude.ts";
 import { pathWithVenv, venvPython } from "./harness/project.ts";
-import type { MessagesRequest, ReplyBlock, Step } from "./harness/stand-in.ts";
-import { isSubagent, systemText, toolResults, userText } from "./harness/transcript.ts";
+import type { MessagesRequest, ReplyBlock, Turn } from "./harness/stand-in.ts";
+import { systemText, toolResults, userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 const fixture = useClientFixture({ fill: false });
@@ -42,17 +42,16 @@ const spawnAgent = (agent: string, prompt: string): ReplyBlock[] => [
 ];
 
 /**
- * Steps of one agent, recognised by the 1.3.0 heading in its system prompt: `replies`, then its
- * report as its Agent Report Bus section says (the plugin's report check stops an agent without one),
- * then its last words.
+ * The turns of one agent: `replies` (each made from the agent's system prompt), then its report as its
+ * Agent Report Bus section says (the plugin's report check stops an agent without one), then its last
+ * words.
  */
-function agentSteps(heading: string, name: string, replies: Array<(system: string) => ReplyBlock[] | string>, last: string): Step[] {
-  const when = (request: MessagesRequest) => isSubagent(request) && systemText(request).includes(`\n${heading}\n`);
+function agentTurns(name: string, replies: Array<(system: string) => ReplyBlock[] | string>, last: string): Turn[] {
   const report = [
     (system: string) => write(join(project, "steps", `report_${name.replace(/-/g, "_")}.py`), `${codeBlockAfter(system, "## Agent Report Bus (v1.2.0)")}\n`),
     () => bash(`python3 -m steps.report_${name.replace(/-/g, "_")}`),
   ];
-  return [...replies, ...report, () => last].map((reply) => ({ when, reply: (request: MessagesRequest) => reply(systemText(request)) }));
+  return [...replies, ...report, () => last].map((reply) => (request: MessagesRequest) => reply(systemText(request)));
 }
 
 const FINGERPRINT = 'FP = load_data_versions()[0]["fingerprint"]  # the eda-analyst\'s data version\n';
@@ -70,16 +69,21 @@ beforeAll(async () => {
   }
   writeFileSync(join(project, "data", "sales.csv"), rows.join("\n") + "\n");
 
-  const main = (request: MessagesRequest) => !isSubagent(request);
-  const script: Step[] = [
-    { when: main, reply: spawnAgent("eda-analyst", "Profile data/sales.csv (target Revenue) and record its data version.") },
-    ...agentSteps("## Data Versioning (v1.3.0)", "eda-analyst", [
+  const agent = (name: string) => `ml-automation:${name}`;
+  const main: Turn[] = [
+    spawnAgent("eda-analyst", "Profile data/sales.csv (target Revenue) and record its data version."),
+    spawnAgent("feature-engineering-analyst", "Register the features you keep."),
+    spawnAgent("developer", "Log the training run."),
+    spawnAgent("mlops-engineer", "Register the model, promote it if it beats the champion, and check its lineage."),
+    "The registries are filled.",
+  ];
+  const agents: Record<string, Turn[]> = {
+    [agent("eda-analyst")]: agentTurns("eda-analyst", [
       (system) => bash(copyCommandIn(system)),
       (system) => write(join(project, "steps", "data_version.py"), `import pandas as pd\n\ndf = pd.read_csv("data/sales.csv")\n${codeBlockAfter(system, "## Data Versioning (v1.3.0)")}\n`),
       () => bash("python3 -m steps.data_version"),
     ], "Data version recorded."),
-    { when: main, reply: spawnAgent("feature-engineering-analyst", "Register the features you keep.") },
-    ...agentSteps("## Feature Store Registration (v1.3.0)", "feature-engineering-analyst", [
+    [agent("feature-engineering-analyst")]: agentTurns("feature-engineering-analyst", [
       (system) =>
         write(
           join(project, "steps", "features.py"),
@@ -95,24 +99,22 @@ beforeAll(async () => {
         ),
       () => bash("python3 -m steps.features"),
     ], "Features registered."),
-    { when: main, reply: spawnAgent("developer", "Log the training run.") },
-    ...agentSteps("## Experiment Tracking (v1.3.0)", "developer", [
+    [agent("developer")]: agentTurns("developer", [
       (system) => write(join(project, "steps", "experiment.py"), `from ml_utils import load_data_versions\n${withFingerprint(codeBlockAfter(system, "## Experiment Tracking (v1.3.0)"))}\n`),
       () => bash("python3 -m steps.experiment"),
     ], "Experiment logged."),
-    { when: main, reply: spawnAgent("mlops-engineer", "Register the model, promote it if it beats the champion, and check its lineage.") },
-    ...agentSteps("## MLOps Registry Management (v1.3.0)", "mlops-engineer", [
+    [agent("mlops-engineer")]: agentTurns("mlops-engineer", [
       (system) => write(join(project, "steps", "model.py"), `from ml_utils import load_data_versions\n${withFingerprint(codeBlockAfter(system, "### Model Registry"))}\n`),
       () => bash("python3 -m steps.model"),
       () => bash("python3 ml_utils.py registry lineage model_20260223_143022"),
     ], "Model registered and promoted; lineage checked."),
-    { when: main, reply: "The registries are filled." },
-  ];
+  };
   run = await runClaude({
     home: fixture.home,
     cwd: project,
     prompt: "Record this project's data, features, training run and model in the registries.",
-    script,
+    main,
+    agents,
     args: ["--permission-mode", "acceptEdits", "--allowedTools", "Bash(ml-automation:*)", "Bash(python3:*)", "Write"],
     env: { PATH: pathWithVenv() },
     timeoutMs: 180_000,
@@ -125,8 +127,8 @@ describe("the agents' registry steps, followed as written in the real client", (
     expect(run.status).toBe(0);
     const failures = run.requests.flatMap((request) => toolResults(request.body).filter((result) => result.isError));
     expect(failures).toEqual([]);
-    expect(run.requests.filter((request) => request.step === null).map((request) => systemText(request.body).slice(0, 200))).toEqual([]);
-    expect(run.requests).toHaveLength(27);
+    expect(run.unanswered).toEqual([]);
+    expect(run.unusedTurns).toEqual([]);
     expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
   });
 

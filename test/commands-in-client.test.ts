@@ -44,9 +44,9 @@ describe("what the plugin lists in every request", () => {
     const names = cost.lines.map((line) => /^- ml-automation:([\w-]+):/.exec(line)?.[1]);
     expect([...names].sort()).toEqual([...AGENTS, ...WORKFLOWS.filter((name) => !PERSON_ONLY.includes(name))].sort());
     // A conversation that starts one workflow: no request of it names a person-only workflow's description.
-    const run = await runClaude({ home: fixture.home, cwd: fixture.project(), prompt: "/eda data/sales.csv", script: [{ reply: "Understood." }] });
-    expect(run.requests.length).toBeGreaterThan(0);
-    for (const request of run.requests) {
+    const run = await runClaude({ home: fixture.home, cwd: fixture.project(), prompt: "/eda data/sales.csv", main: ["Understood."] });
+    expect(run.conversation("main").length).toBeGreaterThan(0);
+    for (const request of run.conversation("main")) {
       const text = allText(request.body);
       for (const name of PERSON_ONLY) {
         expect(text, name).not.toContain(description(name));
@@ -64,9 +64,10 @@ describe("what the plugin lists in every request", () => {
 
 /** Runs `prompt` and returns what the model received, after checking the workflow `name` expanded in it. */
 async function expanded(name: string, prompt: string): Promise<string> {
-  const run = await runClaude({ home: fixture.home, cwd: fixture.project(), prompt, script: [{ reply: "Understood." }] });
-  expect(run.requests, `${prompt}: nothing reached the model\n${run.stdout}\n${run.stderr}`).toHaveLength(1);
-  const received = userText(run.requests[0]!.body);
+  const run = await runClaude({ home: fixture.home, cwd: fixture.project(), prompt, main: ["Understood."] });
+  const [first] = run.conversation("main");
+  expect(first, `${prompt}: nothing reached the model\n${run.stdout}\n${run.stderr}`).toBeDefined();
+  const received = userText(first!.body);
   const title = CLAUDE_CODE_COMMANDS.has(name) ? `# /ml-automation:${name}` : `# /${name}`;
   expect(received, prompt).toContain(title);
   expect(received).not.toContain("${CLAUDE_PLUGIN_ROOT}");
@@ -93,15 +94,16 @@ describe("every workflow reached as people type it, expanding in the real client
       home: fixture.home,
       cwd: project,
       prompt: "/ml-automation:status",
-      script: [
-        { reply: (request) => bash(/Run `(ml-automation copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found") },
-        { reply: (request) => bash(/```bash\n\s*(python3 -c .*)\n/.exec(userText(request))?.[1] ?? "false # no status command found") },
-        { reply: "Nothing has run yet." },
+      main: [
+        (request) => bash(/Run `(ml-automation copy-runtime)`/.exec(userText(request))?.[1] ?? "false # no copy step found"),
+        (request) => bash(/```bash\n\s*(python3 -c .*)\n/.exec(userText(request))?.[1] ?? "false # no status command found"),
+        "Nothing has run yet.",
       ],
       args: ["--permission-mode", "acceptEdits"],
       env: { PATH: pathWithVenv() },
     });
-    const results = run.requests.flatMap((request) => toolResults(request.body));
+    expect(run.unanswered).toEqual([]);
+    const results = run.conversation("main").flatMap((request) => toolResults(request.body));
     expect(results.map((result) => result.isError)).toEqual([false, false]);
     expect(results[0]?.text).toContain("copied ml_utils.py into .");
     expect(JSON.parse(results[1]?.text ?? "{}")).toMatchObject({ completed: [], failed: [] });

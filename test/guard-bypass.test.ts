@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runClaude } from "./harness/claude.ts";
-import { toolUse, type Step } from "./harness/stand-in.ts";
+import { toolUse, type Turn } from "./harness/stand-in.ts";
 import { toolResults } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
@@ -21,10 +21,11 @@ function registryStatus(cwd: string) {
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
-async function run(cwd: string, script: Step[]) {
-  const outcome = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry.", script, args: EDIT_ARGS });
+async function run(cwd: string, main: Turn[]) {
+  const outcome = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry.", main, args: EDIT_ARGS });
   expect(outcome.timedOut).toBe(false);
-  return outcome.requests.flatMap((request) => toolResults(request.body));
+  expect(outcome.unanswered).toEqual([]);
+  return outcome.conversation("main").flatMap((request) => toolResults(request.body));
 }
 
 describe("writes that reach a registry file unchecked", () => {
@@ -33,9 +34,9 @@ describe("writes that reach a registry file unchecked", () => {
     const file = join(cwd, "mlops", "model-registry.json");
     const before = readFileSync(file, "utf8");
     const results = await run(cwd, [
-      { reply: toolUse("Read", { file_path: file }) },
-      { reply: toolUse("Edit", { file_path: file, old_string: "\u201cname\u201d: \u201cridge\u201d", new_string: "\u201cname\u201d: \u201cridge v2\u201d" }) },
-      { reply: "Done." },
+      toolUse("Read", { file_path: file }),
+      toolUse("Edit", { file_path: file, old_string: "\u201cname\u201d: \u201cridge\u201d", new_string: "\u201cname\u201d: \u201cridge v2\u201d" }),
+      "Done.",
     ]);
     expect(results).toHaveLength(2);
     const after = readFileSync(file, "utf8");
@@ -47,8 +48,8 @@ describe("writes that reach a registry file unchecked", () => {
     const cwd = fixture.project();
     const file = join(cwd, "mlops", "experiments", "exp_hand.json");
     const results = await run(cwd, [
-      { reply: toolUse("Edit", { file_path: file, old_string: "", new_string: '{"experiment_id": "exp_hand", "metrics": "great"' }) },
-      { reply: "Done." },
+      toolUse("Edit", { file_path: file, old_string: "", new_string: '{"experiment_id": "exp_hand", "metrics": "great"' }),
+      "Done.",
     ]);
     expect(results).toHaveLength(1);
     expect(results[0]!.isError, results[0]!.text).toBe(true);
@@ -63,10 +64,10 @@ describe("writes that reach a registry file unchecked", () => {
     const before = readFileSync(file, "utf8");
     const broken = before.replace(/"rmse": [0-9.]+/, '"rmse": "low"');
     const results = await run(cwd, [
-      { reply: toolUse("Bash", { command: "cd notebooks", description: "go to the notebooks" }) },
-      { reply: toolUse("Read", { file_path: file }) },
-      { reply: toolUse("Write", { file_path: file, content: broken }) },
-      { reply: "Done." },
+      toolUse("Bash", { command: "cd notebooks", description: "go to the notebooks" }),
+      toolUse("Read", { file_path: file }),
+      toolUse("Write", { file_path: file, content: broken }),
+      "Done.",
     ]);
     expect(results).toHaveLength(3);
     expect(results[2]!.isError, results[2]!.text).toBe(true);

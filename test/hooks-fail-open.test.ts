@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { runClaude } from "./harness/claude.ts";
-import { toolUse, type Step } from "./harness/stand-in.ts";
-import { isMainConversation, isSubagent, toolResults, userText } from "./harness/transcript.ts";
+import { toolUse } from "./harness/stand-in.ts";
+import { toolResults, userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 // The runtime the hooks import, damaged after the project was filled with it, before the install.
@@ -27,9 +27,10 @@ it("a registry guard that crashes lets the write through", async () => {
   const cwd = fixture.project();
   const file = join(cwd, "mlops", "model-registry.json");
   const broken = readFileSync(file, "utf8").replace(/"rmse": [0-9.]+/, '"rmse": "low"');
-  const script: Step[] = [{ reply: toolUse("Read", { file_path: file }) }, { reply: toolUse("Write", { file_path: file, content: broken }) }, { reply: "Done." }];
-  const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", script, args: ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write"] });
-  const results = run.requests.flatMap((request) => toolResults(request.body));
+  const main = [toolUse("Read", { file_path: file }), toolUse("Write", { file_path: file, content: broken }), "Done."];
+  const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", main, args: ["--permission-mode", "acceptEdits", "--allowedTools", "Read", "Write"] });
+  expect(run.unanswered).toEqual([]);
+  const results = run.conversation("main").flatMap((request) => toolResults(request.body));
   expect(results).toHaveLength(2);
   expect(results[1]!.isError, results[1]!.text).toBe(false);
   expect(readFileSync(file, "utf8")).toBe(broken);
@@ -38,14 +39,16 @@ it("a registry guard that crashes lets the write through", async () => {
 it("a report check that crashes lets the agent stop, saying nothing to it", async () => {
   const cwd = mkdtempSync(join(tmpdir(), "mla-failopen-report-"));
   try {
-    const script: Step[] = [
-      { when: isMainConversation, reply: toolUse("Agent", { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." }) },
-      { when: isSubagent, reply: "Profiled the data." },
-      { when: isMainConversation, reply: "Done." },
-    ];
-    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script });
+    const run = await runClaude({
+      home: fixture.home,
+      cwd,
+      prompt: "Profile the data.",
+      main: [toolUse("Agent", { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." }), "Done."],
+      agents: { "ml-automation:eda-analyst": ["Profiled the data."] },
+    });
     expect(run.status).toBe(0);
-    expect(run.requests).toHaveLength(3);
+    expect(run.unanswered).toEqual([]);
+    expect(run.unusedTurns).toEqual([]);
     expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
   } finally {
     rmSync(cwd, { recursive: true, force: true });

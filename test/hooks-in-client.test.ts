@@ -5,14 +5,15 @@
  * add nothing to what every request costs.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { runClaude } from "./harness/claude.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { runClaude, type RunResult } from "./harness/claude.ts";
 import { measureContextCost } from "./harness/context-cost.ts";
 import { pathWithout, pathWithVenv } from "./harness/project.ts";
-import { toolUse, type ReplyBlock, type Step } from "./harness/stand-in.ts";
-import { isMainConversation, isSubagent, systemText, toolResults, userText } from "./harness/transcript.ts";
+import { toolUse, type ReplyBlock } from "./harness/stand-in.ts";
+import { lastUserBlocks, systemText, toolResults, userText } from "./harness/transcript.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 
 const fixture = useClientFixture();
@@ -27,8 +28,9 @@ const EDIT_ARGS = ["--permission-mode", "acceptEdits", "--allowedTools", "Read",
 
 /** Reads `file`, then runs `change` (a Write or an Edit of it); returns the result of the change and the run. */
 async function changeFile(cwd: string, file: string, change: ReplyBlock[], env?: Record<string, string>) {
-  const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", script: [{ reply: toolUse("Read", { file_path: file }) }, { reply: change }, { reply: "Done." }], args: EDIT_ARGS, env });
-  const results = run.requests.flatMap((request) => toolResults(request.body));
+  const run = await runClaude({ home: fixture.home, cwd, prompt: "Update the registry file.", main: [toolUse("Read", { file_path: file }), change, "Done."], args: EDIT_ARGS, env });
+  expect(run.unanswered).toEqual([]);
+  const results = run.conversation("main").flatMap((request) => toolResults(request.body));
   expect(results, `${run.stdout}\n${run.stderr}`).toHaveLength(2);
   return { run, change: results[1]! };
 }
@@ -95,91 +97,150 @@ describe("the registry guard (PreToolUse on Write, Edit, MultiEdit)", () => {
   });
 });
 
+describe("the registry guard's cost", () => {
+  it("starts only for a write below a registry folder: other writes run no hook process", async () => {
+    const { cwd, file } = filledProject();
+    // A python3 that notes each script it runs, first on the PATH the CLI (and so its hooks) gets.
+    const shims = mkdtempSync(join(tmpdir(), "mla-shim-"));
+    const log = join(shims, "started.log");
+    const real = spawnSync("sh", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(join(shims, "python3"), `#!/bin/sh\nprintf '%s\\n' "$1" >> "${log}"\nexec "${real}" "$@"\n`, { mode: 0o755 });
+    try {
+      const notes = join(cwd, "notes.json");
+      const nested = join(cwd, "data", "params.json");
+      writeFileSync(notes, "{}");
+      const valid = readFileSync(file, "utf8").replace('"name": "ridge"', '"name": "ridge (alpha 1.0)"');
+      const run = await runClaude({
+        home: fixture.home,
+        cwd,
+        prompt: "Update the files.",
+        main: [
+          toolUse("Read", { file_path: notes }),
+          toolUse("Write", { file_path: notes, content: '{"a": 1}' }),
+          toolUse("Write", { file_path: nested, content: '{"b": 2}' }),
+          toolUse("Edit", { file_path: notes, old_string: '"a": 1', new_string: '"a": 2' }),
+          toolUse("Read", { file_path: file }),
+          toolUse("Write", { file_path: file, content: valid }),
+          "Done.",
+        ],
+        args: EDIT_ARGS,
+        env: { PATH: `${shims}:${process.env.PATH ?? ""}` },
+      });
+      expect(run.unanswered).toEqual([]);
+      expect(run.conversation("main").flatMap((request) => toolResults(request.body)).filter((result) => result.isError)).toEqual([]);
+      expect(readFileSync(notes, "utf8")).toBe('{"a": 2}');
+      const guards = readFileSync(log, "utf8").split("\n").filter((line) => line.endsWith("registry_guard.py"));
+      expect(guards).toHaveLength(1); // the registry Write alone
+    } finally {
+      rmSync(shims, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the report check (SubagentStop)", () => {
-  const spawn = toolUse("Agent", { subagent_type: "ml-automation:eda-analyst", description: "profile", prompt: "Profile data/sales.csv." });
+  const empties: string[] = [];
+  afterAll(() => empties.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  /** An empty project folder (removed after the suite). */
+  const emptyProject = () => {
+    empties.push(mkdtempSync(join(tmpdir(), "mla-report-")));
+    return empties.at(-1)!;
+  };
+  const EDA = "ml-automation:eda-analyst";
+  const spawn = toolUse("Agent", { subagent_type: EDA, description: "profile", prompt: "Profile data/sales.csv." });
   const save = 'ml-automation copy-runtime && python3 -c "from ml_utils import save_agent_report; save_agent_report(\'eda-analyst\', {\'status\': \'completed\', \'summary\': \'120 rows, no leakage\'})"';
+  const CHECK = "ml-automation report check";
+  /** The requests of `run`'s eda-analyst whose news (last user message) is the report check's message. */
+  const toldBy = (run: RunResult) => run.conversation(EDA).filter((request) => lastUserBlocks(request.body).some((block) => JSON.stringify(block).includes(CHECK)));
+  const anywhere = (run: RunResult) => run.requests.some((request) => userText(request.body).includes(CHECK));
 
   it("tells a plugin agent that stops without its report what is missing, and lets it stop once the report is saved", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
-    const script: Step[] = [
-      { when: isMainConversation, reply: spawn },
-      { when: isSubagent, reply: "Profiled the data." },
-      { when: isSubagent, reply: toolUse("Bash", { command: save, description: "save the report" }) },
-      { when: isSubagent, reply: "Report saved." },
-      { when: isMainConversation, reply: "The EDA is done." },
-    ];
-    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
+    const cwd = emptyProject();
+    const run = await runClaude({
+      home: fixture.home,
+      cwd,
+      prompt: "Profile the data.",
+      main: [spawn, "The EDA is done."],
+      agents: { [EDA]: ["Profiled the data.", toolUse("Bash", { command: save, description: "save the report" }), "Report saved."] },
+      args: EDIT_ARGS,
+      env: { PATH: pathWithVenv() },
+    });
     expect(run.status).toBe(0);
-    // The check's message reaches the agent once; later requests of the agent carry it as history.
-    const told = run.requests.filter((request) => isSubagent(request.body) && userText(request.body).includes("ml-automation report check"));
-    expect(told.map((request) => request.step)).toEqual([2, 3]);
+    expect(run.unanswered).toEqual([]);
+    expect(run.unusedTurns).toEqual([]);
+    // The check's message reaches the agent once, when it first stops (later requests carry it as history).
+    const told = toldBy(run);
+    expect(told.map((request) => request.turn)).toEqual([1]);
     expect(userText(told[0]!.body)).toContain("eda-analyst is finishing without a complete report on the report bus: there is no report");
     expect(JSON.parse(readFileSync(join(cwd, "reports", "eda-analyst_report.json"), "utf8"))).toMatchObject({ status: "completed", summary: "120 rows, no leakage" });
-    expect(run.requests.at(-1)?.step).toBe(4);
-    rmSync(cwd, { recursive: true, force: true });
   });
 
   it("says nothing to an agent that saved its report", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
-    const script: Step[] = [
-      { when: isMainConversation, reply: spawn },
-      { when: isSubagent, reply: toolUse("Bash", { command: save, description: "save the report" }) },
-      { when: isSubagent, reply: "Profiled, report saved." },
-      { when: isMainConversation, reply: "The EDA is done." },
-    ];
-    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: EDIT_ARGS, env: { PATH: pathWithVenv() } });
+    const run = await runClaude({
+      home: fixture.home,
+      cwd: emptyProject(),
+      prompt: "Profile the data.",
+      main: [spawn, "The EDA is done."],
+      agents: { [EDA]: [toolUse("Bash", { command: save, description: "save the report" }), "Profiled, report saved."] },
+      args: EDIT_ARGS,
+      env: { PATH: pathWithVenv() },
+    });
     expect(run.status).toBe(0);
-    expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
-    expect(run.requests).toHaveLength(4);
-    rmSync(cwd, { recursive: true, force: true });
+    expect(anywhere(run)).toBe(false);
+    expect(run.unanswered).toEqual([]);
+    expect(run.unusedTurns).toEqual([]);
   });
 
   it("tells an agent whose report on the bus is not valid JSON so before it stops (found in review)", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "mla-report-broken-"));
-    try {
-      mkdirSync(join(cwd, "reports"));
-      writeFileSync(join(cwd, "reports", "eda-analyst_report.json"), '{"status": "completed", "summary": "120 rows"');
-      const script: Step[] = [
-        { when: isMainConversation, reply: spawn },
-        { when: isSubagent, reply: "Profiled the data." },
-        { when: isSubagent, reply: "Report fixed." },
-        { when: isMainConversation, reply: "The EDA is done." },
-      ];
-      const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, args: ["--permission-mode", "acceptEdits"], env: { PATH: pathWithVenv() } });
-      expect(run.timedOut).toBe(false);
-      const told = run.requests.some((request) => isSubagent(request.body) && userText(request.body).includes("ml-automation report check"));
-      expect(told).toBe(true);
-    } finally {
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    const cwd = emptyProject();
+    mkdirSync(join(cwd, "reports"));
+    writeFileSync(join(cwd, "reports", "eda-analyst_report.json"), '{"status": "completed", "summary": "120 rows"');
+    const run = await runClaude({
+      home: fixture.home,
+      cwd,
+      prompt: "Profile the data.",
+      main: [spawn, "The EDA is done."],
+      agents: { [EDA]: ["Profiled the data.", "Report fixed."] },
+      args: ["--permission-mode", "acceptEdits"],
+      env: { PATH: pathWithVenv() },
+    });
+    expect(run.timedOut).toBe(false);
+    expect(toldBy(run).map((request) => request.turn)).toEqual([1]);
   });
 
   it("leaves the project's own agent of the same name as a plugin agent alone (.claude/agents/developer.md)", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
+    const cwd = emptyProject();
     mkdirSync(join(cwd, ".claude", "agents"), { recursive: true });
     writeFileSync(join(cwd, ".claude", "agents", "developer.md"), "---\nname: developer\ndescription: The team's own developer agent.\n---\n\nWrite the code asked for.\n");
-    const script: Step[] = [
-      { when: isMainConversation, reply: toolUse("Agent", { subagent_type: "developer", description: "code", prompt: "Write hello.py." }) },
-      { when: isSubagent, reply: "Wrote it." },
-      { when: isMainConversation, reply: "Done." },
-    ];
-    const run = await runClaude({ home: fixture.home, cwd, prompt: "Write hello.py.", script, env: { PATH: pathWithVenv() } });
+    const run = await runClaude({
+      home: fixture.home,
+      cwd,
+      prompt: "Write hello.py.",
+      main: [toolUse("Agent", { subagent_type: "developer", description: "code", prompt: "Write hello.py." }), "Done."],
+      agents: { developer: ["Wrote it."] },
+      env: { PATH: pathWithVenv() },
+    });
     expect(run.status).toBe(0);
-    expect(run.requests.filter((request) => isSubagent(request.body)).length, `${run.stdout}\n${run.stderr}`).toBe(1);
-    expect(systemText(run.requests[1]!.body)).toContain("Write the code asked for.");
-    expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
-    expect(run.requests).toHaveLength(3);
-    rmSync(cwd, { recursive: true, force: true });
+    const developer = run.conversation("developer");
+    expect(developer.length, `${run.stdout}\n${run.stderr}`).toBeGreaterThan(0);
+    expect(systemText(developer[0]!.body)).toContain("Write the code asked for.");
+    expect(anywhere(run)).toBe(false);
+    expect(run.unanswered).toEqual([]);
+    expect(run.unusedTurns).toEqual([]);
   });
 
   it("without Python on PATH, lets the agent stop", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "mla-report-"));
-    const script: Step[] = [{ when: isMainConversation, reply: spawn }, { when: isSubagent, reply: "Profiled the data." }, { when: isMainConversation, reply: "Done." }];
-    const run = await runClaude({ home: fixture.home, cwd, prompt: "Profile the data.", script, env: { PATH: pathWithout(["python"]) } });
+    const run = await runClaude({
+      home: fixture.home,
+      cwd: emptyProject(),
+      prompt: "Profile the data.",
+      main: [spawn, "Done."],
+      agents: { [EDA]: ["Profiled the data."] },
+      env: { PATH: pathWithout(["python"]) },
+    });
     expect(run.status).toBe(0);
-    expect(run.requests).toHaveLength(3);
-    expect(run.requests.some((request) => userText(request.body).includes("ml-automation report check"))).toBe(false);
-    rmSync(cwd, { recursive: true, force: true });
+    expect(anywhere(run)).toBe(false);
+    expect(run.unanswered).toEqual([]);
+    expect(run.unusedTurns).toEqual([]);
   });
 });
 

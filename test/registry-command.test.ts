@@ -25,11 +25,12 @@ function direct(args: string[], cwd = fixture.filled) {
 /** Runs `/registry ARGS` (or `/ml-automation:registry ARGS` with `namespaced`) in the CLI and returns the text the model received. */
 async function viaEditor(args: string, options: { cwd?: string; env?: Record<string, string>; namespaced?: boolean } = {}) {
   const command = options.namespaced ? "/ml-automation:registry" : "/registry";
-  const run = await runClaude({ home: fixture.home, cwd: options.cwd ?? fixture.filled, prompt: `${command} ${args}`.trimEnd(), script: [{ reply: "Here is your registry." }], env: options.env });
+  const run = await runClaude({ home: fixture.home, cwd: options.cwd ?? fixture.filled, prompt: `${command} ${args}`.trimEnd(), main: ["Here is your registry."], env: options.env });
   expect(run.timedOut).toBe(false);
   expect(run.status).toBe(0);
-  expect(run.requests, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toHaveLength(1);
-  return userText(run.requests[0]!.body);
+  const [first] = run.conversation("main");
+  expect(first, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toBeDefined();
+  return userText(first!.body);
 }
 
 describe("every /registry form reaches the model with the runtime's output", () => {
@@ -188,8 +189,8 @@ describe("arguments are data: nothing the user or the model passes runs as shell
     writeFileSync(command, text.replace(/!`ml-automation[^`]*`/, "!`ml-automation registry $ARGUMENTS`"));
     const unsafeHome = installBundle(unsafe);
     try {
-      const run = await runClaude({ home: unsafeHome, cwd: fixture.filled, prompt: "/registry models; echo PWNED$((6*7))", script: [{ reply: "ok" }] });
-      expect(userText(run.requests[0]!.body)).toContain("PWNED42");
+      const run = await runClaude({ home: unsafeHome, cwd: fixture.filled, prompt: "/registry models; echo PWNED$((6*7))", main: ["ok"] });
+      expect(userText(run.conversation("main")[0]!.body)).toContain("PWNED42");
     } finally {
       for (const dir of [unsafeHome, join(unsafe, "..")]) rmSync(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 /**
- * `registry report` opened as a person opens it: from disk, in a real headless browser (Debian's
- * chromium, driven by playwright-core; .ci/run installs it). A real scikit-learn flow in light, dark
- * and print; a registry of 10,000 models; strings that try to be markup. Every page: no console
+ * `registry report` opened as a person opens it: from disk, in a real headless browser (the Chromium
+ * the npm package @sparticuz/chromium ships, driven by playwright-core; test/harness/browser.ts). A
+ * real scikit-learn flow in light, dark and print; a registry of 10,000 models; strings that try to be markup. Every page: no console
  * error, no request but the file itself, the champion and the models in the DOM, one mark per plotted
  * entry. Screenshots (and a PDF) go to test-output/report/ for a person to look at.
  */
@@ -11,11 +11,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { chromiumBrowser } from "./harness/browser.ts";
 import { useClientFixture } from "./harness/fixtures.ts";
 import { runPython } from "./harness/project.ts";
 import { repoRoot } from "./helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 // Without the background-networking flags Chromium reaches out on start, which this closed network refuses.
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const OUTPUT = join(repoRoot, "test-output", "report");
@@ -38,8 +38,10 @@ const templates = () => join(fixture.plugin, "templates");
  */
 async function inBrowser(file: string, colorScheme: "light" | "dark", check: (opened: Opened) => Promise<void>): Promise<void> {
   const profile = fixture.project(); // an empty folder, removed after the suite
+  const browser = chromiumBrowser();
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: browser.executablePath,
+    env: { ...process.env, ...browser.env },
     headless: true,
     args: FLAGS,
     colorScheme,
@@ -89,7 +91,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 beforeAll(() => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
+  chromiumBrowser(); // unpacked once, before the first page
   mkdirSync(OUTPUT, { recursive: true });
 });
 

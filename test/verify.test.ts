@@ -1,8 +1,9 @@
 /** npm run verify: passes on a fresh build, and names the file and the problem for each kind of breakage. */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBuild, runVerify, tempDir } from "./helpers.ts";
+import { currentRelease } from "../generator/releases/index.ts";
+import { brokenBundle, runBuild, runVerify, tempDir } from "./helpers.ts";
 
 const work = tempDir("mla-verify-");
 const dist = join(work, "dist");
@@ -10,12 +11,7 @@ beforeAll(() => expect(runBuild(["--out", dist]).status).toBe(0));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function broken(name: string, path: string, change: (text: string) => string): string {
-  const copy = join(work, name);
-  cpSync(dist, copy, { recursive: true });
-  const file = join(copy, "ml-automation", path);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, change(existsSync(file) ? readFileSync(file, "utf8") : ""));
-  return copy;
+  return brokenBundle(dist, join(work, name), path, change);
 }
 
 describe("npm run verify", () => {
@@ -23,7 +19,8 @@ describe("npm run verify", () => {
     const result = runVerify(["--bundle", dist]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("passed 12 checks");
+    expect(result.stdout).toContain("passed 13 checks");
+    expect(result.stdout).toMatch(/ok {4}releases [\d., ]+ in place/);
   });
 
   it.each([
@@ -40,8 +37,12 @@ describe("npm run verify", () => {
       /section `### \/\^Stage 5b:\/` still says "continue with Stage 6"/],
     ["a dangling stage reference", "agents/mlops-engineer.md", (t: string) => t.replace("Registry Validation (Stage 5c)", "Registry Validation (Stage 5d)"),
       /line \d+: refers to Stage 5d, which skills\/team-coldstart\/SKILL\.md does not have/],
-    ["a manifest left behind", ".cursor-plugin/plugin.json", (t: string) => t.replace('"version": "1.3.0"', '"version": "1.2.1"'),
-      /\.cursor-plugin\/plugin\.json\n {2}line 4: version is 1\.2\.1, expected 1\.3\.0/],
+    ["a manifest left behind", ".cursor-plugin/plugin.json", (t: string) => t.replace(`"version": "${currentRelease.version}"`, '"version": "1.2.1"'),
+      new RegExp(`\\.cursor-plugin/plugin\\.json\\n {2}line 4: version is 1\\.2\\.1, expected ${currentRelease.version.replace(/\./g, "\\.")}`)],
+    ["a README count that is not the bundle's", "README.md", (t: string) => t.replace("A team of agents", "A team of nine agents"),
+      /README\.md\n {2}line 3: says "nine agents", but the bundle has 10 agents: update the count when a release adds one/],
+    ["a README row for a workflow the bundle lacks", "README.md", (t: string) => t.replace("| `train` |", "| `fit` |"),
+      /README\.md\n(?:.*\n)*? {2}line \d+: the table of section "Skills" has no row for `train` \(skills\/train\/SKILL\.md\)(?:.*\n)*? {2}line \d+: the table of section "Skills" lists `fit`, which is no command or skill of the bundle/],
     ["a field Cursor does not define", ".cursor-plugin/plugin.json", (t: string) => t.replace('"license": "MIT",', '"license": "MIT",\n  "aliases": ["mla"],'),
       /"aliases" is not a field of Cursor's plugin manifest/],
     ["a component path that does not exist", ".cursor-plugin/plugin.json", (t: string) => t.replace('"skills": "cursor/skills/"', '"skills": "cursor/skill/"'),
@@ -49,7 +50,12 @@ describe("npm run verify", () => {
     ["a frontmatter key Claude Code ignores", "skills/registry/SKILL.md", (t: string) => t.replace("allowed-tools:", "argument_name: sub\nallowed-tools:"),
       /skills\/registry\/SKILL\.md\n {2}line 5: frontmatter key "argument_name" is not one Claude Code reads/],
     ["a release hook handler removed", "hooks/hooks.json", (t: string) => JSON.stringify({ hooks: { SubagentStop: JSON.parse(t).hooks.SubagentStop } }),
-      /hooks\/hooks\.json\n {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse/],
+      /hooks\/hooks\.json\n(?: {2}.*\n)* {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse \(Edit, if Edit\(\*\*\/mlops\/\*\*\)\)/],
+    ["the guard's Edit handler removed (the Write one still runs the same command)", "hooks/hooks.json", (t: string) => {
+      const data = JSON.parse(t);
+      data.hooks.PreToolUse = data.hooks.PreToolUse.filter((group: { matcher?: string }) => group.matcher !== "Edit");
+      return JSON.stringify(data, null, 2);
+    }, /hooks\/hooks\.json\n {2}does not run python3 "\$\{CLAUDE_PLUGIN_ROOT\}\/hooks\/registry_guard\.py" on PreToolUse \(Edit, if Edit\(\*\*\/mlops\/\*\*\)\), which release 1\.3\.0 adds\s/],
     ["a `!` line left in what Cursor reads", "cursor/skills/status/SKILL.md", (t: string) => `${t}\n!\`git status\`\n`,
       /cursor\/skills\/status\/SKILL\.md\n {2}line \d+: holds a `!` line \(Cursor runs none\)/],
     ["a frontmatter key Cursor does not read in a skill", "cursor/skills/eda/SKILL.md", (t: string) => t.replace("name: eda", "name: eda\nallowed-tools: Bash"),

@@ -21,6 +21,12 @@ export const HOOK_EVENTS: Record<string, string> = {
   PreCompact: "preCompact",
 };
 
+/**
+ * Claude Code hook scripts Cursor has no use for, not carried: plugin_options.py hands the plugin's
+ * options to Claude Code's session environment file, which Cursor does not have.
+ */
+const CLAUDE_ONLY_HOOK_SCRIPTS = ["hooks/plugin_options.py"];
+
 /** Cursor events whose matcher names tools (the others with one name subagents). */
 const TOOL_EVENTS = new Set(["preToolUse", "postToolUse", "postToolUseFailure"]);
 const SUBAGENT_EVENTS = new Set(["subagentStart", "subagentStop"]);
@@ -147,6 +153,7 @@ export function cursorHooks(input: CursorHooksInput): { text: string; notes: str
           unmatched.push(`${event} ${String(handler.type)} handler (Cursor runs commands only)`);
           continue;
         }
+        if (CLAUDE_ONLY_HOOK_SCRIPTS.some((script) => (handler.command as string).includes(script))) continue;
         if (matcher === null) {
           unmatched.push(`${event} ${handler.command} (its matcher ${String(group.matcher)} names no tool Cursor has)`);
           continue;

@@ -3,7 +3,8 @@
  * experiment tracking, data versioning, /registry). Data only: the engine applies it.
  * Templates are in templates/releases/1.3.0/.
  */
-import type { HeadingRef, Placement, Release, Rewrite } from "../release.ts";
+import { REGISTRY_PATH_PATTERN } from "../constants.ts";
+import type { HeadingRef, Placement, ReleaseData, Rewrite } from "../release.ts";
 
 const coldstart = "commands/team-coldstart.md";
 const analyze = "commands/team-analyze.md";
@@ -49,7 +50,7 @@ function copyRuntime(file: string, section: HeadingRef | HeadingRef[]): Rewrite 
   };
 }
 
-export const release130: Release = {
+export const release130: ReleaseData = {
   version: "1.3.0",
   templateDir: "templates/releases/1.3.0",
   description: {
@@ -58,7 +59,13 @@ export const release130: Release = {
   },
   rewrites: [
     { file: coldstart, section: commandTitle("team-coldstart", /^Team Coldstart\b/), from: "5b → 6", to: "5b → 5c → 6" },
-    { file: coldstart, section: { depth: 3, text: /^Stage 5b:/ }, from: "continue with Stage 6", to: "continue with Stage 5c" },
+    // Upstream's own checkout words it "before proceeding to Stage 6".
+    {
+      file: coldstart,
+      section: { depth: 3, text: /^Stage 5b:/ },
+      from: ["continue with Stage 6", "before proceeding to Stage 6"],
+      to: ["continue with Stage 5c", "before proceeding to Stage 5c"],
+    },
     copyRuntime(coldstart, { depth: 3, text: /^Stage 1:/ }),
     copyRuntime(analyze, commandTitle("team-analyze", /^Team Analyze\b/)),
     copyRuntime("commands/eda.md", commandTitle("eda", /^EDA\b/)),
@@ -124,11 +131,23 @@ export const release130: Release = {
     { file: "commands/registry.md", template: "files/commands/registry.md.hbs" },
     { file: "bin/ml-automation", template: "files/bin/ml-automation", executable: true },
     { file: "hooks/registry_guard.py", template: "files/hooks/registry_guard.py" },
+    { file: "hooks/plugin_options.py", template: "files/hooks/plugin_options.py" },
   ],
   hooks: [
+    // The team-server options a person sets with `claude plugin configure` (userConfig) become the
+    // runtime's settings for the session's shell commands.
+    { event: "SessionStart", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/plugin_options.py"', timeout: 10 },
     // A hand-made write to a registry file is checked before it lands (the runtime refuses to touch
-    // a file it cannot read, so a broken one would stop every later registry call).
-    { event: "PreToolUse", matcher: "Write|Edit|MultiEdit", command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"', timeout: 10 },
+    // a file it cannot read, so a broken one would stop every later registry call). The guard starts
+    // only for a file below a registry folder (`if`: a rule of each tool's own name), so every other
+    // write costs nothing.
+    ...(["Write", "Edit", "MultiEdit"] as const).map((tool) => ({
+      event: "PreToolUse",
+      matcher: tool,
+      if: `${tool}(${REGISTRY_PATH_PATTERN})`,
+      command: 'python3 "${CLAUDE_PLUGIN_ROOT}/hooks/registry_guard.py"',
+      timeout: 10,
+    })),
   ],
   personOnly: {
     registry: "a view of the registries for the person; agents read them through ml_utils",
@@ -168,3 +187,5 @@ export const release130: Release = {
     "load_data_versions",
   ],
 };
+
+export default release130;

@@ -22,6 +22,8 @@ export function testRelease(file: string, insertions: TestInsertion[], rewrites:
     insertions: insertions.map((insertion, index) => ({ file, placement: insertion.placement, template: `fragment-${index + 1}.md` })),
     newFiles: [],
     runtimeSections: [],
+    commandSections: [],
+    mirrorSections: [],
     runtimeApi: [],
   };
 }

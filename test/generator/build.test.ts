@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPlugin } from "../../generator/build.ts";
 import { sourceErrorsOf } from "../../generator/errors.ts";
-import { releases } from "../../generator/releases/index.ts";
+import { currentRelease, releases } from "../../generator/releases/index.ts";
 import { verifyBundle } from "../../scripts/verify.ts";
+import { checkReadmeCounts, inventoryOf } from "../../scripts/verify/readme-checks.ts";
 import { copySources, readTree, repoRoot, runBuild, tempDir, tsx } from "../helpers.ts";
 
 const work = tempDir("mla-build-");
@@ -50,12 +51,18 @@ describe("npm run build:plugin", () => {
       expect(files).toContain(`ml-automation/${path}`);
     }
     expect(files.filter((path) => path.startsWith("ml-automation/agents/"))).toHaveLength(10);
-    // One skill per workflow (the release's registry command among them), no command of the same name.
-    expect(files.filter((path) => /^ml-automation\/skills\/[^/]+\/SKILL\.md$/.test(path))).toHaveLength(12);
+    // One skill per workflow (the sources' and those the releases add, the registry among them), no command of the same name.
+    const workflow = (path: string) => /^commands\/([^/]+)\.md$/.exec(path)?.[1] ?? /^skills\/([^/]+)\/SKILL\.md$/.exec(path)?.[1] ?? [];
+    const workflows = new Set([
+      ...readdirSync(join(repoRoot, "commands")).flatMap((name) => workflow(`commands/${name}`)),
+      ...readdirSync(join(repoRoot, "skills")).map((name) => name),
+      ...releases.flatMap((release) => release.newFiles.flatMap((file) => workflow(file.file))),
+    ]);
+    expect(files.filter((path) => /^ml-automation\/skills\/[^/]+\/SKILL\.md$/.test(path))).toHaveLength(workflows.size);
     expect(files.filter((path) => path.startsWith("ml-automation/commands/"))).toEqual([]);
     expect(statSync(join(dist, "ml-automation", "bin", "ml-automation")).mode & 0o111).toBe(0o111);
-    expect(report).toContain("Built ml-automation 1.3.0 into");
-    expect(report).toContain("Releases applied: 1.3.0");
+    expect(report).toContain(`Built ml-automation ${currentRelease.version} into`);
+    expect(report).toContain(`Releases applied: ${releases.map((release) => release.version).join(" -> ")}\n`);
     expect(report).toMatch(/agents\/eda-analyst\.md:\d+ +1\.3\.0 +inserted +## Data Versioning \(v1\.3\.0\)/);
     expect(report).toMatch(/commands\/team-coldstart\.md:\d+ +1\.3\.0 +inserted +### Stage 5c: MLOps Registry Validation/);
     // The release's skill edits land again (they were "not present" while the sources had no skills/).
@@ -81,7 +88,7 @@ describe("npm run build:plugin", () => {
     const cursor = JSON.parse(readFileSync(join(dist, "ml-automation/.cursor-plugin/plugin.json"), "utf8"));
     const market = JSON.parse(readFileSync(join(dist, ".claude-plugin/marketplace.json"), "utf8"));
     const entry = market.plugins[0];
-    expect([claude.version, cursor.version, entry.version]).toEqual(["1.3.0", "1.3.0", "1.3.0"]);
+    expect([claude.version, cursor.version, entry.version]).toEqual([currentRelease.version, currentRelease.version, currentRelease.version]);
     for (const description of [claude.description, cursor.description, entry.description]) expect(description).toContain("MLOps registry layer");
     expect(entry.source).toBe("./ml-automation");
   });
@@ -103,6 +110,13 @@ describe("npm run build:plugin", () => {
     expect(readFileSync(join(dist, "ml-automation/.claude-plugin/plugin.json"), "utf8")).toContain('"keywords": ["machine-learning", "data-science", "eda", "scikit-learn", "mlops", "agents"]');
   });
 
+  it("the counts this repository's README gives (agents, commands) are the bundle's", () => {
+    const readme = { file: "README.md", text: readFileSync(join(repoRoot, "README.md"), "utf8") };
+    const plugin = [...readTree(join(dist, "ml-automation")).keys()];
+    expect(checkReadmeCounts(readme, inventoryOf(plugin))).toEqual([]);
+    expect(checkReadmeCounts({ ...readme, text: readme.text.replace(/\bten agents\b/, "eleven agents") }, inventoryOf(plugin)).map((problem) => problem.ruleId)).toEqual(["readme-count"]);
+  });
+
   it("is deterministic: two builds are byte-identical", () => {
     const second = join(work, "second");
     expect(runBuild(["--out", second]).status).toBe(0);
@@ -113,16 +127,22 @@ describe("npm run build:plugin", () => {
     const again = join(work, "again");
     const result = runBuild(["--source", dist, "--out", again]);
     expect(result.status).toBe(0);
-    // The workflows' commands are in their skills in a bundle: the release finds its edits there.
-    expect(result.stdout).toContain("0 inserted, 0 replaced, 21 already in place):");
+    // Every edit of the current release (the one re-applied to a bundle at its version) is in place already (or optional and not in this tree);
+    // the workflows' commands are in their skills in a bundle: the release finds its edits there.
+    const edits = currentRelease.rewrites.length + currentRelease.insertions.length + (currentRelease.hooks?.length ?? 0);
+    const [, inPlace, absent] = /Edits \(0 inserted, 0 replaced, (\d+) already in place(?:, (\d+) optional not present in this tree)?\)/.exec(result.stdout) ?? [];
+    expect(Number(inPlace) + Number(absent ?? 0)).toBe(edits);
     expect(readTree(again)).toEqual(readTree(dist));
   });
 
-  it("releases a plugin checkout in plugin layout (manifests in .claude-plugin/, one ml_utils.py)", () => {
+  it("releases a plugin checkout in plugin layout (manifests in .claude-plugin/, one ml_utils.py), keeping the marketplace entry of the folder it is in", () => {
     const checkout = join(dist, "ml-automation");
     const out = join(work, "from-checkout");
     expect(runBuild(["--source", checkout, "--out", out]).status).toBe(0);
     expect(readTree(join(out, "ml-automation"))).toEqual(readTree(checkout));
+    // The entry's own license and keywords (not the plugin manifest's) are kept.
+    expect(readFileSync(join(out, ".claude-plugin", "marketplace.json"), "utf8")).toBe(readFileSync(join(dist, ".claude-plugin", "marketplace.json"), "utf8"));
+    expect(JSON.parse(readFileSync(join(out, ".claude-plugin", "marketplace.json"), "utf8")).plugins[0]).toMatchObject({ license: "MIT", keywords: ["machine-learning", "data-science", "mlops"] });
   });
 
   it("keeps the line endings of a CRLF source", () => {

@@ -43,6 +43,8 @@ function run(dir: string, text: string) {
     insertions: (record.insertions ?? []).map((insertion) => ({ file: "input.md", placement: insertion.placement, template: insertion.fragment, optional: insertion.optional })),
     newFiles: [],
     runtimeSections: [],
+    commandSections: [],
+    mirrorSections: [],
     runtimeApi: [],
   } as Release;
   const render = (template: string) => ({ file: template, text: readFileSync(join(dir, template), "utf8") });

@@ -44,6 +44,19 @@ describe("addHookHandlers", () => {
     expect(twice).toEqual({ text: once.text, added: [false] });
   });
 
+  it("adds one command once per tool it is conditioned on (matcher and `if`), and a second application changes nothing", () => {
+    const perTool: HookHandler[] = ["Write", "Edit"].map((tool) => ({ event: "PreToolUse", matcher: tool, if: `${tool}(**/mlops/**)`, command: guard.command }));
+    const once = addHookHandlers("hooks/hooks.json", undefined, perTool);
+    expect(once.added).toEqual([true, true]);
+    expect(JSON.parse(once.text).hooks.PreToolUse).toEqual([
+      { matcher: "Write", hooks: [{ type: "command", if: "Write(**/mlops/**)", command: guard.command }] },
+      { matcher: "Edit", hooks: [{ type: "command", if: "Edit(**/mlops/**)", command: guard.command }] },
+    ]);
+    expect(addHookHandlers("hooks/hooks.json", once.text, perTool)).toEqual({ text: once.text, added: [false, false] });
+    // The same command without the condition is another handler.
+    expect(addHookHandlers("hooks/hooks.json", once.text, [{ ...perTool[0]!, if: undefined }]).added).toEqual([true]);
+  });
+
   it("names the place of a file that is not JSON, or not shaped as Claude Code reads it", () => {
     expect(errorOf(() => addHookHandlers("hooks/hooks.json", '{\n  "hooks": {,}\n}\n', [guard]))).toEqual({ ruleId: "hooks-json", line: 2, column: 13 });
     expect(errorOf(() => addHookHandlers("hooks/hooks.json", '{\n  "hooks": []\n}\n', [guard]))).toEqual({ ruleId: "hooks-json", line: 2, column: 12 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { readFrontmatter } from "../../generator/frontmatter.ts";
 import { parseJsonFile } from "../../generator/json-file.ts";
 import { editJson } from "../../generator/json-file.ts";
-import { parseManifests, releaseManifests, withMention } from "../../generator/manifests.ts";
+import { describeRelease, parseManifests, releaseManifests, withMention } from "../../generator/manifests.ts";
+import { releaseSchema } from "../../generator/release.ts";
 import { currentRelease } from "../../generator/releases/index.ts";
 
 describe("frontmatter", () => {
@@ -26,26 +27,41 @@ describe("manifest JSON", () => {
 });
 
 describe("released manifests", () => {
-  const claude = { file: "plugin.json", text: '{"name": "ml-automation", "version": "1.2.1", "description": "Agents.", "author": {"name": "us"}, "license": "MIT"}' };
+  const claude = { file: "plugin.json", text: '{"name": "ml-automation", "version": "1.2.1", "description": "Agents.", "author": {"name": "us"}, "license": "MIT", "keywords": ["ml"]}' };
+  const version = currentRelease.version;
+  /** A release of the current version that adds a sentence to the description (the current one's own may replace it, or leave it). */
+  const adds = releaseSchema.parse({ version, description: { mention: "registry", sentence: "Adds a registry." } });
+  const sentence = "Adds a registry.";
 
-  it("derive a Cursor manifest and a marketplace from the Claude Code manifest when a checkout has none", () => {
-    const released = releaseManifests(parseManifests({ claude, cursor: null, marketplace: null }), [currentRelease]);
-    expect(JSON.parse(released.cursor)).toMatchObject({ name: "ml-automation", version: "1.3.0", agents: "agents/", commands: "commands/", skills: "skills/" });
-    expect(JSON.parse(released.marketplace)).toMatchObject({ name: "ml-automation-marketplace", plugins: [{ name: "ml-automation", source: "./ml-automation", version: "1.3.0" }] });
-    expect(JSON.parse(released.claude).description).toBe(`Agents. ${currentRelease.description.sentence}`);
+  it("derive a Cursor manifest and a marketplace from the Claude Code manifest when a checkout has none, license and keywords kept", () => {
+    const released = releaseManifests(parseManifests({ claude, cursor: null, marketplace: null }), [adds]);
+    expect(JSON.parse(released.cursor)).toMatchObject({ name: "ml-automation", version, agents: "agents/", commands: "commands/", skills: "skills/", license: "MIT", keywords: ["ml"] });
+    expect(JSON.parse(released.marketplace)).toMatchObject({ name: "ml-automation-marketplace", plugins: [{ name: "ml-automation", source: "./ml-automation", version, license: "MIT", keywords: ["ml"] }] });
+    expect(JSON.parse(released.claude).description).toBe(`Agents. ${sentence}`);
   });
 
   it("change only the version and the description: every other byte stays (a one-line array stays one line)", () => {
     const text = '{\n  "name": "ml-automation",\n  "version": "1.2.1",\n  "description": "Agents",\n  "keywords": ["a", "b"],\n    "odd":   true\n}\n';
-    const released = releaseManifests(parseManifests({ claude: { file: "p.json", text }, cursor: null, marketplace: null }), [currentRelease]).claude;
-    expect(released).toBe(text.replace('"1.2.1"', '"1.3.0"').replace('"Agents"', JSON.stringify(`Agents. ${currentRelease.description.sentence}`)));
+    const released = releaseManifests(parseManifests({ claude: { file: "p.json", text }, cursor: null, marketplace: null }), [adds]).claude;
+    expect(released).toBe(text.replace('"1.2.1"', JSON.stringify(version)).replace('"Agents"', JSON.stringify(`Agents. ${sentence}`)));
   });
 
   it("mention the release once, however often it is applied, with a period before the added sentence", () => {
-    const once = withMention("Agents", currentRelease.description);
-    expect(once).toBe(`Agents. ${currentRelease.description.sentence}`);
-    expect(withMention(once, currentRelease.description)).toBe(once);
-    expect(withMention("Agents!", currentRelease.description)).toBe(`Agents! ${currentRelease.description.sentence}`);
+    const change = { mention: "registry", sentence };
+    const once = withMention("Agents", change);
+    expect(once).toBe(`Agents. ${sentence}`);
+    expect(withMention(once, change)).toBe(once);
+    expect(withMention("Agents!", change)).toBe(`Agents! ${sentence}`);
+  });
+
+  it("take the description a release replaces it with, and keep it when a release leaves it out", () => {
+    const replaces = releaseSchema.parse({ version, description: { replace: "An ML team." } });
+    const silent = releaseSchema.parse({ version });
+    const describe = (chain: typeof adds[]) => JSON.parse(releaseManifests(parseManifests({ claude, cursor: null, marketplace: null }), chain).claude).description;
+    expect(describe([adds, replaces])).toBe("An ML team.");
+    expect(describe([replaces, adds])).toBe(`An ML team. ${sentence}`);
+    expect(describe([silent])).toBe("Agents.");
+    expect(describeRelease("Agents.", undefined)).toBe("Agents.");
   });
 
   it("edit JSON with tabs and CRLF in the file's own style", () => {
@@ -55,6 +71,6 @@ describe("released manifests", () => {
 
   it("refuse manifests that disagree on the plugin's name, at the line", () => {
     const cursor = { file: "cursor.json", text: '{"name": "ml-auto", "version": "1.2.1"}' };
-    expect(() => releaseManifests(parseManifests({ claude, cursor, marketplace: null }), [currentRelease])).toThrowError(/cursor\.json:1: "name" is "ml-auto" but the Claude Code manifest names the plugin "ml-automation"/);
+    expect(() => releaseManifests(parseManifests({ claude, cursor, marketplace: null }), [adds])).toThrowError(/cursor\.json:1: "name" is "ml-auto" but the Claude Code manifest names the plugin "ml-automation"/);
   });
 });

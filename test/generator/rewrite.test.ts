@@ -50,6 +50,22 @@ describe("rewrites", () => {
     expect(released(once, [], [widen])).toBe(once);
   });
 
+  it("take the first wording of several the section has, each rewritten to its own `to`, and stay idempotent", () => {
+    const wordings = { ...rewrite, from: ["go on to Stage 6", "continue with Stage 6"], to: ["go on to Stage 5c", "continue with Stage 5c"] };
+    const result = applyTo(TEXT, [], [wordings]);
+    expect(result.ok && result.text).toBe(TEXT.replace("When done, continue with Stage 6.", "When done, continue with Stage 5c."));
+    expect(result.ok && result.edits).toEqual([expect.objectContaining({ action: "replaced", label: '"continue with Stage 6" -> "continue with Stage 5c"' })]);
+    const again = applyTo(result.ok ? result.text : "", [], [wordings]);
+    expect(again.ok && again.edits[0]?.action).toBe("unchanged");
+    // The first wording found wins, even when a later one is there too; one `to` serves every wording.
+    const both = TEXT.replace("When done, continue with Stage 6.", "When done, go on to Stage 6 or continue with Stage 6.");
+    expect(released(both, [], [{ ...rewrite, from: ["go on to Stage 6", "continue with Stage 6"], to: "proceed to Stage 5c" }])).toContain("When done, proceed to Stage 5c or continue with Stage 6.");
+    const missing = TEXT.replace("When done, continue with Stage 6.", "When done, stop.");
+    expect(problems(missing, [], [wordings])).toEqual([{ ruleId: "rewrite-missing", line: 3, column: 1, file: "agents/x.md" }]);
+    const reason = applyTo(missing, [], [wordings]);
+    expect(reason.ok ? "" : reason.errors[0]?.reason).toContain('neither "go on to Stage 6" (or "continue with Stage 6") nor "go on to Stage 5c" (or "continue with Stage 5c") occurs');
+  });
+
   it("are checked on a released text", () => {
     expect(() => checkRewrite({ file: "f.md", text: TEXT, tree: parseMarkdown(TEXT) }, { file: "f.md", ...rewrite })).toThrowError(
       expect.objectContaining({ ruleId: "rewrite-check", line: 11, column: 12 }),

@@ -1,8 +1,12 @@
 /** The rules that make one skill per workflow from a plugin's commands and skills, one by one. */
 import { describe, expect, it } from "vitest";
 import { sourceErrorsOf } from "../../generator/errors.ts";
-import { release130 } from "../../generator/releases/v1.3.0.ts";
+import type { Release } from "../../generator/release.ts";
+import { releases } from "../../generator/releases/index.ts";
 import { personOnlyWorkflows, releaseForTree, workflowFile, workflowSkill, workflowSkills } from "../../generator/workflow-skills.ts";
+
+/** Release 1.3.0 as loaded (checked against the schema). */
+const release130 = releases.find((release) => release.version === "1.3.0") as Release;
 
 const COMMAND = `---
 description: Profile a data file.

@@ -2,18 +2,18 @@
  * The real Claude Code CLI (npm @anthropic-ai/claude-code) driven as a user drives it: the built
  * bundle installed from its local marketplace into a throwaway HOME, then `claude -p` run in a project
  * folder against the scripted stand-in of the Messages API. Where the machine allows it, the CLI runs
- * in its own network namespace (`unshare -n`) whose only interface is loopback.
+ * in its own network namespace (`unshare -n`) whose only interface is loopback. The client is the one
+ * the test process names (scripts/claude-cli.ts: current, or the oldest supported).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runClaude as runClaudeSync } from "../../scripts/claude-cli.ts";
-import { startStandIn, type RecordedRequest, type Step } from "./stand-in.ts";
+import { claudeClient, runClaude as runClaudeSync } from "../../scripts/claude-cli.ts";
+import { systemText } from "./transcript.ts";
+import { startStandIn, type ConversationName, type RecordedRequest, type Script } from "./stand-in.ts";
 
-const repositoryRoot = fileURLToPath(new URL("../..", import.meta.url));
-export const claudeBinary = join(repositoryRoot, "node_modules", ".bin", "claude");
 const launcher = fileURLToPath(new URL("./launch.mjs", import.meta.url));
 
 /** Environment every run gets: no updater, telemetry or other traffic, a dummy key. */
@@ -39,25 +39,26 @@ export function networkIsolation(): { unshare: string; ip: string } | null {
 }
 
 /**
- * Installs the plugin `plugin` from the marketplace folder `bundleDir` into a new temporary HOME and
- * returns that HOME. Throws Error with the CLI's output when a step fails.
+ * Installs the plugin `plugin` from the marketplace folder `bundleDir` into a new temporary HOME, with
+ * its options (userConfig) set to `config` as `claude plugin install --config KEY=VALUE` sets them,
+ * and returns that HOME. Throws Error with the CLI's output when a step fails.
  */
-export function installBundle(bundleDir: string, plugin = "ml-automation"): string {
+export function installBundle(bundleDir: string, plugin = "ml-automation", config: Record<string, string> = {}): string {
   const home = mkdtempSync(join(tmpdir(), "mla-home-"));
   const marketplace = runClaudeSync(["plugin", "marketplace", "add", resolve(bundleDir)], home);
   if (marketplace.status !== 0) throw new Error(`claude plugin marketplace add failed:\n${marketplace.output}`);
   const name = /marketplace: (\S+)/.exec(marketplace.output)?.[1];
-  const install = runClaudeSync(["plugin", "install", `${plugin}@${name}`], home);
+  const options = Object.entries(config).flatMap(([key, value]) => ["--config", `${key}=${value}`]);
+  const install = runClaudeSync(["plugin", "install", `${plugin}@${name}`, ...options], home);
   if (install.status !== 0) throw new Error(`claude plugin install failed:\n${install.output}`);
   return home;
 }
 
-/** What to run: a prompt in a project folder with a HOME, answered by `script`. */
-export interface RunOptions {
+/** What to run: a prompt in a project folder with a HOME, each conversation answered from its script. */
+export interface RunOptions extends Script {
   home: string;
   cwd: string;
   prompt: string;
-  script: Step[];
   /** Extra CLI arguments (e.g. --permission-mode acceptEdits --allowedTools ...). */
   args?: string[];
   /** Extra environment; PATH here replaces the inherited one. */
@@ -72,21 +73,29 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   events: Array<Record<string, unknown>>;
+  /** Every request, in the order received, with its conversation and turn. */
   requests: RecordedRequest[];
+  /** The requests of one conversation ("main", a subagent type, "side"), in order. */
+  conversation(name: ConversationName): RecordedRequest[];
+  /** Requests no script answered (a conversation the scripts do not know, or past the end of its script), described. */
+  unanswered: string[];
+  /** Turns of the scripts that no request reached ("main turn 2"). */
+  unusedTurns: string[];
   /** Whether the CLI ran in a loopback-only network namespace. */
   isolated: boolean;
   timedOut: boolean;
 }
 
 /**
- * Runs `claude -p PROMPT --output-format stream-json --verbose` with the stand-in answering from
- * `options.script`, and returns what happened. The stand-in is stopped before this returns.
+ * Runs `claude -p PROMPT --output-format stream-json --verbose` with the stand-in answering each
+ * conversation from its script (`main`, `agents`), and returns what happened. The stand-in is stopped
+ * before this returns.
  */
 export async function runClaude(options: RunOptions): Promise<RunResult> {
-  const standIn = await startStandIn(options.script);
+  const standIn = await startStandIn({ main: options.main, agents: options.agents });
   try {
     const isolation = networkIsolation();
-    const cli = [claudeBinary, "-p", options.prompt, "--output-format", "stream-json", "--verbose", ...(options.args ?? [])];
+    const cli = [claudeClient().binary, "-p", options.prompt, "--output-format", "stream-json", "--verbose", ...(options.args ?? [])];
     // Absolute paths up to the CLI itself, so that a test's PATH (say, one without python3) only
     // changes what the CLI and its tools see.
     const launch = [process.execPath, launcher, standIn.socketPath, "--", ...cli];
@@ -103,7 +112,19 @@ export async function runClaude(options: RunOptions): Promise<RunResult> {
           return [];
         }
       });
-    return { ...outcome, events, requests: [...standIn.requests], isolated: isolation !== null };
+    const requests = [...standIn.requests];
+    const unanswered = requests
+      .filter((request) => request.answer === "unscripted")
+      .map((request) => `request ${request.index} (${request.conversation ?? "an unknown subagent"}, ${request.body.messages.length} messages): ${systemText(request.body).slice(0, 160)}`);
+    return {
+      ...outcome,
+      events,
+      requests,
+      conversation: (name) => requests.filter((request) => request.conversation === name),
+      unanswered,
+      unusedTurns: standIn.unusedTurns(),
+      isolated: isolation !== null,
+    };
   } finally {
     await standIn.stop();
   }

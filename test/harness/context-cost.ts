@@ -24,8 +24,8 @@ export async function measureContextCost(bundleDir: string, plugin = "ml-automat
   const project = mkdtempSync(join(tmpdir(), "mla-cost-"));
   try {
     const ask = async () => {
-      const run = await runClaude({ home, cwd: project, prompt: "hello", script: [{ reply: "hello" }] });
-      const [first] = run.requests;
+      const run = await runClaude({ home, cwd: project, prompt: "hello", main: ["hello"] });
+      const [first] = run.conversation("main");
       if (!first) throw new Error(`the CLI sent no request:\n${run.stdout}\n${run.stderr}`);
       return first.body;
     };

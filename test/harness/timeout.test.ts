@@ -31,8 +31,9 @@ it.skipIf(process.platform !== "linux")("a run that outlives timeoutMs returns s
     home: fixture.home,
     cwd: fixture.project(),
     prompt: `Wait (${marker}).`,
-    script: [{ reply: [{ type: "tool_use", name: "Bash", input: { command: "sleep 60", description: "wait" } }] }, { reply: "Done." }],
-    args: ["--allowedTools", "Bash(sleep:*)"],
+    // A command that runs for a minute (2.1.332's Bash tool refuses a plain `sleep 60` outright).
+    main: [[{ type: "tool_use", name: "Bash", input: { command: "python3 -c 'import time; time.sleep(60)'", description: "wait" } }], "Done."],
+    args: ["--allowedTools", "Bash(python3:*)"],
     timeoutMs: 3_000,
   });
   const outcome = await Promise.race([run.then((result) => ({ result, elapsed: Date.now() - started })), new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000))]);

@@ -24,6 +24,18 @@ export function userText(request: MessagesRequest): string {
     .join("\n");
 }
 
+/** The text of the first user message of `request` (for a subagent: the prompt it was started with, after the client's reminders). */
+export function firstUserText(request: MessagesRequest): string {
+  const first = request.messages.find((message) => message.role === "user");
+  return first ? blocks(first.content).map(blockText).join("\n") : "";
+}
+
+/** The blocks of the last user message of `request` (what is new since the model's last reply). */
+export function lastUserBlocks(request: MessagesRequest): Block[] {
+  const last = request.messages.filter((message) => message.role === "user").at(-1);
+  return last ? blocks(last.content) : [];
+}
+
 /** The system prompt plus every message text of `request`: all the text the model receives. */
 export function allText(request: MessagesRequest): string {
   const system = systemText(request);
@@ -32,11 +44,12 @@ export function allText(request: MessagesRequest): string {
   return [system, ...messages, ...tools].join("\n");
 }
 
-/** The tool results of the last message of `request`, in order (text, and whether it was an error). */
+/**
+ * The tool results `request` brings (those of its last user message: newer clients may send a system
+ * message after it), in order: text, and whether it was an error.
+ */
 export function toolResults(request: MessagesRequest): Array<{ toolUseId: string; text: string; isError: boolean }> {
-  const last = request.messages.at(-1);
-  if (!last) return [];
-  return blocks(last.content)
+  return lastUserBlocks(request)
     .filter((block) => block.type === "tool_result")
     .map((block) => ({ toolUseId: String(block.tool_use_id), text: blockText(block), isError: block.is_error === true }));
 }

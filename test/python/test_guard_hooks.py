@@ -167,3 +167,34 @@ def test_a_number_changed_to_a_boolean_is_a_change(plugin, registry, project):
     assert status == 2 and "metric metrics.rmse must be a number" in err
     status, _, err = run_hook(plugin, "registry_guard.py", write(registry, text.replace('"r2": 0.5', '"r2": 0.50', 1), project), project)
     assert (status, err) == (0, "")
+
+
+def session_env(plugin, tmp_path, env):
+    """Run hooks/plugin_options.py at session start with `env`; return what a later shell command sees
+    of the runtime's MLflow settings (the env file sourced by bash, as Claude Code does), and the file."""
+    env_file = tmp_path / "session-env.sh"
+    env_file.write_text("")
+    status, _out, err = run_hook(plugin, "plugin_options.py", {"hook_event_name": "SessionStart"}, tmp_path, {"CLAUDE_ENV_FILE": str(env_file), **env})
+    assert status == 0 and err == ""
+    shell = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE_", "ML_AUTOMATION_"))}
+    shell.update({k: v for k, v in env.items() if k.startswith("ML_AUTOMATION_")})
+    seen = subprocess.run(["bash", "-c", f'source "{env_file}"; echo "uri=$ML_AUTOMATION_MLFLOW_URI"; echo "project=$ML_AUTOMATION_MLFLOW_PROJECT"'], env=shell, capture_output=True, text=True, check=True)
+    return seen.stdout.splitlines(), env_file.read_text()
+
+
+def test_plugin_options_become_the_runtimes_settings_for_the_sessions_shell(plugin, tmp_path):
+    tricky = "http://127.0.0.1:5000/a b?x='1'&y=$(touch pwned)"
+    seen, _ = session_env(plugin, tmp_path, {"CLAUDE_PLUGIN_OPTION_MLFLOW_URI": tricky, "CLAUDE_PLUGIN_OPTION_MLFLOW_PROJECT": "team churn", "CLAUDE_PLUGIN_OPTION_MLFLOW_MIRROR": "true"})
+    assert seen == [f"uri={tricky}", "project=team churn"]
+    assert not (tmp_path / "pwned").exists()
+    off, _ = session_env(plugin, tmp_path, {"CLAUDE_PLUGIN_OPTION_MLFLOW_URI": tricky, "CLAUDE_PLUGIN_OPTION_MLFLOW_MIRROR": "false"})
+    assert off == ["uri=off", "project="]
+
+
+def test_plugin_options_leave_a_variable_already_set_and_write_nothing_when_unset(plugin, tmp_path):
+    own, _ = session_env(plugin, tmp_path, {"CLAUDE_PLUGIN_OPTION_MLFLOW_URI": "http://127.0.0.1:9", "ML_AUTOMATION_MLFLOW_URI": "http://127.0.0.1:5000"})
+    assert own == ["uri=http://127.0.0.1:5000", "project="]
+    _, written = session_env(plugin, tmp_path, {"CLAUDE_PLUGIN_OPTION_MLFLOW_URI": "", "CLAUDE_PLUGIN_OPTION_MLFLOW_PROJECT": " "})
+    assert written == ""
+    # Without an env file (Cursor, an older client) the hook does nothing and says nothing.
+    assert run_hook(plugin, "plugin_options.py", {}, tmp_path, {"CLAUDE_PLUGIN_OPTION_MLFLOW_URI": "http://127.0.0.1:9"}) == (0, "", "")
