@@ -2,22 +2,14 @@
 # 9. MLOPS REGISTRY
 # =============================================================================
 
-# Four registries record what the agents produce: the model registry (champion / challenger /
-# archived), the feature store, experiment logs and data versions. They live in ONE folder per
-# project: $ML_AUTOMATION_MLOPS_DIR if set, else the first of PLATFORM_MLOPS_DIRS whose platform
-# folder (.claude, .cursor, ...) exists, else the universal `mlops/`. Reads merge every folder, the
-# newest copy of each entry winning.
-#
-# What was recorded is never hidden or dropped:
-# - Readers return every entry that can be read and name each damaged file and line (a
-#   RegistryWarning, the `damaged` list of load_model_registry / load_feature_store, check_registry()).
-# - Writers validate every value first (types, ids, finite metrics) and refuse a damaged file,
-#   naming it, before anything is written. They hold a cross-process lock (bounded wait), write a
-#   temporary file, fsync and rename, and keep the last two good generations of every file in
-#   `.generations/`, from which `repair_registry` (`python3 ml_utils.py registry repair`) rebuilds.
-# - Entries a person wrote by hand that the runtime cannot use are kept byte for byte.
-# This section needs only the standard library (pandas only to fingerprint a DataFrame), and
-# imports everything it uses itself.
+# Four registries (models: champion / challenger / archived; features; experiments; data versions)
+# live in ONE folder per project (see mlops_dir); reads merge every platform folder, newest copy wins.
+# What was recorded is never hidden or dropped: readers return every readable entry and name each
+# damaged file and line; writers check every value, refuse a damaged file before writing, hold a
+# cross-process lock, write a temporary file, fsync and rename, keep two generations of each file in
+# `.generations/` and journal each entry (below), from which `registry repair` rebuilds; values a
+# person wrote by hand that the runtime cannot use are kept byte for byte. Standard library only
+# (pandas to fingerprint a DataFrame); this section imports what it uses.
 
 import contextlib
 import decimal

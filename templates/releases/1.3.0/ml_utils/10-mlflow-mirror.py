@@ -79,10 +79,9 @@ def mlflow_project(folder: Optional[str] = None) -> str:
     first mirrored write: commit it with the folder), else $ML_AUTOMATION_MLFLOW_PROJECT, else the
     name of the project folder holding it; characters other than letters, digits, '.', '_' and '-' become '-'."""
     folder = os.path.abspath(folder or mlops_dir())
-    with contextlib.suppress(ValueError, OSError):
-        stored = _read_json(os.path.join(folder, MLFLOW_PROJECT_FILE))
-        if isinstance(stored, dict) and isinstance(stored.get("project"), str) and stored["project"]:
-            return _project_name(stored["project"])
+    stored = _json_file(os.path.join(folder, MLFLOW_PROJECT_FILE))
+    if isinstance(stored.get("project"), str) and stored["project"]:
+        return _project_name(stored["project"])
     top = next((folder[: -len(d) - 1] for d in map(os.path.normpath, PLATFORM_MLOPS_DIRS) if folder.endswith(os.sep + d)), os.getcwd())
     return _project_name(os.environ.get(MLFLOW_PROJECT_ENV, "").strip() or os.path.basename(top))
 
@@ -98,6 +97,13 @@ def _uri_source() -> str:
 def _clip_text(value: Any, limit: int) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_file(path: str) -> dict[str, Any]:
+    """The JSON object a small file of the registry folder holds ({} when none, or none readable)."""
+    with contextlib.suppress(OSError):
+        return _json_object((_read_bytes(path) or b"").decode("utf-8", "replace")) or {}
+    return {}
 
 
 def _json_object(text: Any) -> Optional[dict[str, Any]]:

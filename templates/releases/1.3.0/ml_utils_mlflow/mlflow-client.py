@@ -78,9 +78,9 @@ def _server_down(folder: str, uri: str) -> Optional[str]:
     ago, in this process or another: MLFLOW_STATE_FILE), or None."""
     if _DOWN_UNTIL.get(uri, 0.0) > time.monotonic():
         return f"MLflow at {uri} failed a moment ago; not retried for {MLFLOW_RETRY_AFTER_S:g} s"
-    with contextlib.suppress(ValueError, OSError, TypeError):
-        state = _read_json(os.path.join(folder, MLFLOW_STATE_FILE))
-        if isinstance(state, dict) and state.get("uri") == uri and float(state["retry_at"]) > time.time():
+    state = _json_file(os.path.join(folder, MLFLOW_STATE_FILE))
+    with contextlib.suppress(KeyError, ValueError, TypeError):
+        if state.get("uri") == uri and float(state["retry_at"]) > time.time():
             return (f"MLflow at {uri} failed at {str(state.get('failed_at'))[:19]}; saves do not call it before "
                     f"{datetime.fromtimestamp(float(state['retry_at']), timezone.utc).isoformat(timespec='seconds')} ({MLFLOW_STATE_FILE}): {_clip_text(state.get('error'), 120)}")
     return None
@@ -135,11 +135,8 @@ class _OtherProject(MirrorError):
 
 def _stored_project(folder: str) -> dict[str, Any]:
     """What the registry folder records of its MLflow project ({} when nothing, or nothing readable)."""
-    with contextlib.suppress(ValueError, OSError):
-        stored = _read_json(os.path.join(folder, MLFLOW_PROJECT_FILE))
-        if isinstance(stored, dict) and isinstance(stored.get("project"), str) and isinstance(stored.get("id"), str):
-            return stored
-    return {}
+    stored = _json_file(os.path.join(folder, MLFLOW_PROJECT_FILE))
+    return stored if isinstance(stored.get("project"), str) and isinstance(stored.get("id"), str) else {}
 
 
 def _ms(stamp: Any) -> Optional[int]:
