@@ -906,19 +906,36 @@ def _wrap(error: Exception, uri: str) -> MirrorError:
 # --- A write, and the champion, as the hooks of section 10 ask for them ------------------------
 
 
+class _Skipped(MirrorError):
+    """A save did not call the server: it failed a moment ago (see _server_down)."""
+
+
+def _save_mirror(folder: str, uri: str) -> _Mirror:
+    """The mirror a save may call (or the champion it compares with): _Skipped when the server failed
+    lately, MirrorError when it does not answer now (asked before MLflow's client is imported)."""
+    down = _server_down(folder, uri)
+    if down:
+        raise _Skipped(down)
+    silent = _unanswered(uri)
+    if silent:
+        raise MirrorError(f"MLflow at {uri} does not answer within {MLFLOW_SAVE_TIMEOUT_S} s ({silent})")
+    return _mirror(uri, folder)
+
+
+def _remember_failure(folder: str, uri: str, error: Exception) -> None:
+    """Remember that the server failed (for the saves of every process), unless it was not called or
+    refused this project (which the next call must say again)."""
+    if not isinstance(error, (_Skipped, _OtherProject)):
+        _remember_server(folder, uri, error)
+
+
 def _push_write(operation: str, changed: dict[str, list[str]], folder: str) -> None:
     """Record a successful registry write in MLflow (when the mirror is on); queue it on failure."""
     uri = mlflow_mirror_uri()
     if not uri:
         return
-    down = _server_down(folder, uri)
     try:
-        if down:
-            raise MirrorError(down)
-        silent = _unanswered(uri)
-        if silent:
-            raise MirrorError(f"MLflow at {uri} does not answer within {MLFLOW_SAVE_TIMEOUT_S} s ({silent})")
-        mirror = _mirror(uri, folder)
+        mirror = _save_mirror(folder, uri)
         local = _LocalEntries([folder])
         report = _Report()
         creates = any(changed.get(kind) for kind in ("data_versions", "experiments", "models"))
@@ -943,8 +960,7 @@ def _push_write(operation: str, changed: dict[str, list[str]], folder: str) -> N
             if first is not None and first.get("status") == "champion":
                 mirror.push_champion(first, operation == "promote_model", report, False)
     except Exception as error:  # noqa: BLE001 - the local write has happened; the mirror must not undo or fail it
-        if not (down or isinstance(error, _OtherProject)):
-            _remember_server(folder, uri, error)
+        _remember_failure(folder, uri, error)
         _enqueue(folder, operation, changed, _wrap(error, uri), depth=1)
         return
     _remember_server(folder, uri, None)
@@ -983,20 +999,13 @@ def _server_champion() -> Optional[tuple[Optional[Entry], str]]:
     if not uri:
         return None
     folder = mlops_dir()
-    down = _server_down(folder, uri)
     try:
-        if down:
-            raise MirrorError(down)
-        silent = _unanswered(uri)
-        if silent:
-            raise MirrorError(f"MLflow at {uri} does not answer within {MLFLOW_SAVE_TIMEOUT_S} s ({silent})")
-        mirror = _mirror(uri, folder)
+        mirror = _save_mirror(folder, uri)
         with _mlflow_calls(save=True):
             mirror.check_project(folder, False)
             version = mirror.champion_version()
     except Exception as error:  # noqa: BLE001 - reported through RegistryError, the local champion is used
-        if not (down or isinstance(error, _OtherProject)):
-            _remember_server(folder, uri, error)
+        _remember_failure(folder, uri, error)
         raise _wrap(error, uri) from error
     if version is None:
         return None
