@@ -109,7 +109,9 @@ describe("the registry guard's cost", () => {
       const notes = join(cwd, "notes.json");
       const nested = join(cwd, "data", "params.json");
       writeFileSync(notes, "{}");
-      const valid = readFileSync(file, "utf8").replace('"name": "ridge"', '"name": "ridge (alpha 1.0)"');
+      const added = { model_id: "ridge_by_hand", task_type: "regression", metrics: { rmse: 60.0, mae: 50.0, r2: 0.3 } };
+      const valid = readFileSync(file, "utf8").replace(/\}\n {2}\]\n\}\n$/, `},\n    ${JSON.stringify(added)}\n  ]\n}\n`);
+      expect(valid).toContain("ridge_by_hand");
       const run = await runClaude({
         home: fixture.home,
         cwd,
