@@ -258,7 +258,9 @@ def hooks_bench():
             fill_registry(size, 0)
             path = os.path.join(".claude", "mlops", "model-registry.json")
             text = open(path, encoding="utf-8").read()
-            valid, valid_status = run(guard, write(path, text.replace('"name": "candidate_1"', '"name": "candidate_1b"', 1)))
+            head, _, tail = text.rpartition("}\n  ]")  # a valid hand write adds a model (changing a recorded one is refused)
+            added = head + "},\n    " + json.dumps(dict(model(size + 1), created_at="2026-01-01T00:00:00+00:00")) + "\n  ]" + tail
+            valid, valid_status = run(guard, write(path, added))
             refused, refused_status = run(guard, write(path, text.replace('"rmse": 1000.0', '"rmse": "low"', 1)))
             assert (valid_status, refused_status) == (0, 2), (valid_status, refused_status)
             result["guard"][str(size)] = {"valid_ms": valid, "refused_ms": refused}
