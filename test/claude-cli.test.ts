@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import semver from "semver";
 import { currentRelease } from "../generator/releases/index.ts";
 import { claudeClient, installAndDescribe, runClaude } from "../scripts/claude-cli.ts";
 import { runBuild, tempDir } from "./helpers.ts";
@@ -17,47 +16,22 @@ afterAll(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-/** The first Claude Code whose validator knows plugin.json's `network` (older ones warn of an unknown field, and ignore it). */
-const KNOWS_NETWORK = "2.1.328";
 const client = claudeClient();
 
 describe(`claude plugin validate --strict (Claude Code ${client.version})`, () => {
-  const knowsNetwork = semver.gte(client.version, KNOWS_NETWORK);
+  it.each([["the plugin", "ml-automation"], ["the marketplace", ""]])("passes %s with zero warnings", (_what, sub) => {
+    const result = runClaude(["plugin", "validate", "--strict", join(dist, sub)], home);
+    expect(result.output).toContain("✔ Validation passed");
+    expect(result.output).not.toMatch(/warning/i);
+    expect(result.status).toBe(0);
+  });
 
-  it.each([["the plugin", "ml-automation"], ["the marketplace", ""]])(
-    knowsNetwork ? "passes %s with zero warnings" : "warns about %s of nothing but the network key this client predates (and ignores at load time)",
-    (_what, sub) => {
-      const result = runClaude(["plugin", "validate", "--strict", join(dist, sub)], home);
-      if (knowsNetwork) {
-        expect(result.output).toContain("✔ Validation passed");
-        expect(result.output).not.toMatch(/warning/i);
-        expect(result.status).toBe(0);
-      } else {
-        expect(result.output).toContain("Found 1 warning");
-        expect(result.output).toMatch(/network: Unknown field 'network'\. Claude Code ignores it at load time/);
-      }
-    },
-  );
-
-  it.runIf(knowsNetwork)("passes the plugin directory's checks too (--profile directory: icon, declared hosts)", () => {
+  it("passes the plugin directory's checks too (--profile directory: icon, declared hosts)", () => {
     const result = runClaude(["plugin", "validate", "--strict", "--profile", "directory", join(dist, "ml-automation")], home);
     expect(result.output).toContain("✔ Validation passed");
     expect(result.output).toContain("These checks found nothing to report");
     expect(result.output).not.toMatch(/warning|ICON_MISSING|Hosts not declared/i);
     expect(result.status).toBe(0);
-  });
-
-  it.runIf(!knowsNetwork)("passes with zero warnings once the network key is taken out (nothing else it does not know)", () => {
-    const copy = join(work, "no-network");
-    expect(runBuild(["--out", copy]).status).toBe(0);
-    const plugin = join(copy, "ml-automation", ".claude-plugin", "plugin.json");
-    const { network: _network, ...rest } = JSON.parse(readFileSync(plugin, "utf8")) as Record<string, unknown>;
-    writeFileSync(plugin, JSON.stringify(rest, null, 2));
-    for (const target of [join(copy, "ml-automation"), copy]) {
-      const result = runClaude(["plugin", "validate", "--strict", target], home);
-      expect(result.output).toContain("✔ Validation passed");
-      expect(result.output).not.toMatch(/warning/i);
-    }
   });
 
   it("finds the icon: a square PNG of 512 pixels drawn from assets/icon.svg", () => {
