@@ -1,11 +1,12 @@
 """Report check: when one of the plugin's agents finishes, its report must be on the report bus.
 
 A hook of the ml-automation plugin (Claude Code: SubagentStop; Cursor: subagentStop). It reads the
-hook's JSON input on stdin. When the agent that stopped is one of this plugin's agents and its report
-(`<agent>_report.json`, read with the runtime's own `load_agent_report`) is missing, older than the
-agent's run, or lacks a field the report bus reads, the agent is told what is missing, once, and
-keeps working. Anything else, including a failure of this script, lets the agent stop: the hook never
-blocks on its own failure.
+hook's JSON input on stdin. When the agent that stopped is one of this plugin's agents that can save
+a report (it has Bash or Write) and its newest report (of any stage, read with the runtime's own
+`load_agent_report`; for ml-theory-advisor a gate's reflection report counts too) is missing, older
+than the agent's run, or lacks a field the report bus reads, the agent is told what is missing, once,
+and keeps working. Anything else, including a failure of this script, lets the agent stop: the hook
+never blocks on its own failure.
 
     python3 report_check.py [--editor claude|cursor] < hook-input.json    (the editor is told by the input otherwise)
 """
@@ -29,8 +30,16 @@ STATUSES = ("completed", "failed", "error")
 
 
 def plugin_agents() -> set[str]:
-    """Names of the agents this plugin defines (its agents/*.md files)."""
-    return {path.stem for path in (PLUGIN_ROOT / "agents").glob("*.md")}
+    """Names of the agents this plugin defines (its agents/*.md files) that can save a report: a
+    `tools` list naming Bash or Write, or none (every tool); not read-only (Cursor's `readonly`)."""
+    found = set()
+    for path in (PLUGIN_ROOT / "agents").glob("*.md"):
+        head = path.read_text(encoding="utf-8").split("\n---", 1)[0]
+        tools = next((line.split(":", 1)[1] for line in head.splitlines() if line.startswith("tools:")), None)
+        readonly = any(line.replace(" ", "") == "readonly:true" for line in head.splitlines())
+        if not readonly and (tools is None or {"Bash", "Write"} & {tool.strip() for tool in tools.split(",")}):
+            found.add(path.stem)
+    return found
 
 
 def load_runtime() -> ModuleType:
@@ -92,26 +101,50 @@ def problems_of(report: Any, started: str | None) -> list[str]:
     return found
 
 
+def project_folder(hook_input: dict[str, Any]) -> str | None:
+    """The folder the agent worked in (the input's cwd, else Cursor's first workspace root), or None.
+    Raises ValueError for input of the wrong type (a string of folders is not a list of them)."""
+    cwd, roots = hook_input.get("cwd"), hook_input.get("workspace_roots")
+    if cwd is not None and not isinstance(cwd, str):
+        raise ValueError(f"cwd is a {type(cwd).__name__}, not a folder")
+    if roots is not None and not (isinstance(roots, list) and all(isinstance(root, str) for root in roots)):
+        raise ValueError(f"workspace_roots is a {type(roots).__name__}, not a list of folders")
+    return cwd or (roots[0] if roots else None)
+
+
+def own_agent(name: str) -> Path | None:
+    """The project's or the user's own agent file of this name (which Cursor starts instead of the
+    plugin's, and names the same way), or None."""
+    for folder in (Path(".cursor", "agents"), Path(".claude", "agents"), Path.home() / ".cursor" / "agents"):
+        if (folder / f"{name}.md").is_file():
+            return folder / f"{name}.md"
+    return None
+
+
 def check(hook_input: dict[str, Any], editor: str = "claude") -> str | None:
     """The message for an agent that stopped without a proper report, or None to let it stop.
     Claude Code names a plugin's agent `ml-automation:NAME`; a bare NAME there is the project's or
-    the user's own agent, left alone. Cursor may name it without the plugin's name."""
+    the user's own agent, left alone. Cursor may name it without the plugin's name: a bare NAME that
+    the project (or the user) defines an agent of is theirs, left alone too."""
     if hook_input.get("stop_hook_active"):
         return None
     agent = str(hook_input.get("agent_type") or hook_input.get("subagent_type") or "")
+    cwd = project_folder(hook_input)
+    if cwd:
+        os.chdir(cwd)
     if agent.startswith(f"{PLUGIN_NAME}:"):
         name = agent.split(":", 1)[1]
-    elif editor == "cursor":
+    elif editor == "cursor" and not own_agent(agent):
         name = agent
     else:
         return None
     if name not in plugin_agents():
         return None
-    cwd = hook_input.get("cwd") or next(iter(hook_input.get("workspace_roots") or []), None)
-    if cwd:
-        os.chdir(cwd)
     try:
-        report = load_runtime().load_agent_report(name)
+        runtime = load_runtime()
+        report = runtime.load_agent_report(name)
+        gates = [r for r in runtime.load_reflection_reports().values() if r.get("agent") == name]
+        report = max([r for r in [report, *gates] if r], key=lambda r: str(r.get("saved_at", "")), default=None)
     except ValueError as error:  # the report bus cannot read the file: the agent must rewrite it
         report = Unreadable(str(error))
     found = problems_of(report, agent_started(hook_input.get("agent_transcript_path")))
@@ -120,8 +153,8 @@ def check(hook_input: dict[str, Any], editor: str = "claude") -> str | None:
     return (
         f"ml-automation report check: {name} is finishing without a complete report on the report bus: "
         f"{'; '.join(found)}. Before you stop, save it as your Agent Report Bus section shows, from the "
-        f'project root: save_agent_report("{name}", {{"status": "completed", "summary": "...", ...}}) '
-        "from ml_utils (status: completed, failed or error)."
+        f'project root: save_agent_report("{name}", {{"status": "completed", "summary": "...", ...}}, stage=STAGE) '
+        "from ml_utils (status: completed, failed or error; STAGE: the stage you were started for)."
     )
 
 

@@ -23,8 +23,8 @@ def model(model_id, **extra):
 
 
 def test_without_platform_folder_writes_to_universal_folder_and_creates_no_platform_folder(mu, project):
-    written = mu.save_model_entry(model("m1"))
-    assert written == [os.path.join("mlops", "model-registry.json")]
+    assert mu.save_model_entry(model("m1")) == "m1"
+    assert os.path.isfile(os.path.join("mlops", "model-registry.json"))
     assert sorted(os.listdir(project)) == ["mlops"]
 
 
@@ -35,7 +35,7 @@ def test_writes_go_to_the_first_existing_platform_folder_only(mu, project):
     mu.save_feature_entries([{"feature_id": "f1"}])
     mu.save_experiment({"experiment_id": "e1"})
     assert sorted(os.listdir(project)) == [".cursor", ".opencode"]
-    assert sorted(os.listdir(".cursor/mlops")) == [".generations", ".registry.lock", "experiments", "feature-store.json", "model-registry.json"]
+    assert sorted(os.listdir(".cursor/mlops")) == [".generations", ".journal.jsonl", ".registry.lock", "experiments", "feature-store.json", "model-registry.json"]
     assert os.listdir(".opencode") == []
     # A platform folder that appears later does not move the registry: writes stay where it is.
     os.mkdir(".claude")
@@ -53,9 +53,9 @@ def test_a_project_without_a_registry_writes_into_its_first_platform_folder(mu, 
 
 def test_environment_variable_and_output_dirs_override(mu, project, monkeypatch):
     monkeypatch.setenv("ML_AUTOMATION_MLOPS_DIR", "shared/registry")
-    assert mu.save_model_entry(model("m1")) == [os.path.join("shared/registry", "model-registry.json")]
+    assert mu.save_model_entry(model("m1")) == "m1" and os.path.isfile(os.path.join("shared/registry", "model-registry.json"))
     assert [m["model_id"] for m in mu.load_model_registry()["models"]] == ["m1"]
-    assert mu.save_model_entry(model("m2"), output_dirs=["elsewhere"]) == [os.path.join("elsewhere", "model-registry.json")]
+    assert mu.save_model_entry(model("m2"), output_dirs=["elsewhere"]) == "m2" and os.path.isfile(os.path.join("elsewhere", "model-registry.json"))
     assert [m["model_id"] for m in mu.load_model_registry(search_dirs=["elsewhere"])["models"]] == ["m2"]
 
 

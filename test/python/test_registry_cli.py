@@ -98,7 +98,8 @@ def test_cli_summary_tables_and_lineage(ml_automation_path, recorded_project, pr
     assert chain[2].startswith("    -> Experiment: exp_forest (RandomForestRegressor, rmse (test) ")
     # the model entry holds flat metrics: the view says their split is unknown instead of guessing
     assert chain[3].startswith("      -> Model: model_forest (") and "rmse (unknown split) " in chain[3]
-    assert chain[4] == "         Rationale: try forest" and chain[5] == "Lineage: complete"
+    assert chain[4] == "         Rationale: try forest" and chain[5] == "         Artifact: - (none)"
+    assert chain[6].startswith("         Reproduce: ") and "; python 3." in chain[6] and "scikit-learn " in chain[6] and chain[7] == "Lineage: complete"
 
     as_json = json.loads(cli(ml_automation_path, project, "lineage", "model_ridge", "--json").stdout)
     assert as_json["complete"] is True and as_json["experiment"]["experiment_id"] == "exp_ridge" and as_json["registry_dir"] == ".claude/mlops"

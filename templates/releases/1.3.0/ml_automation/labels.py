@@ -7,7 +7,7 @@
 # metric that decides the champion is the "primary metric"; every time as "YYYY-MM-DD HH:MM UTC";
 # counts with the noun in the right number.
 
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 # --- generated from generator/constants.ts: metric averaging ---
@@ -55,10 +55,23 @@ def primary_text(entry: Any, task_type: Any = None) -> str:
     return f"{metric_label(metric, split)} {number_text(value)}"
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _time_text(seconds: float, shape: str) -> str:
+    """A time given in seconds since 1970 (UTC) as `shape` (strftime), '' when out of datetime's range."""
+    try:
+        return (_EPOCH + timedelta(seconds=seconds)).strftime(shape)
+    except (OverflowError, ValueError):
+        return ""
+
+
 def when_text(value: Any) -> str:
-    """An ISO time as 'YYYY-MM-DD HH:MM UTC' (or the text as it is, '-' when there is none)."""
+    """An ISO time as 'YYYY-MM-DD HH:MM UTC' (or the text as it is, '-' when there is none); any year
+    datetime holds, 1 and 9999 included, whatever its offset."""
     moment = _registry_time(value)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else _one_line(value, 32) or "-"
+    shown = _time_text((moment - _EPOCH).total_seconds(), "%Y-%m-%d %H:%M UTC") if moment else ""
+    return shown or _one_line(value, 32) or "-"
 
 
 def noun_for(count: int, noun: str, plural: str = "") -> str:

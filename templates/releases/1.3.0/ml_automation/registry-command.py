@@ -12,6 +12,7 @@
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -213,9 +214,21 @@ def _shrink(value: Any, level: int = 0, depth: int = 0) -> Any:
     return value
 
 
+def _json_ready(value: Any) -> Any:
+    """`value` with every NaN or infinity (a hand-written file may hold one) as null: JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(item) for item in value]
+    return value
+
+
 def _bounded_json(data: Any, budget: Optional[int]) -> str:
     """`data` as JSON of at most `budget` bytes (None: no limit): cut deeper and deeper until it
-    fits, marked with "truncated"; always valid JSON."""
+    fits, marked with "truncated"; always valid JSON (NaN and infinities are null)."""
+    data = _json_ready(data)
     text = json.dumps(data, indent=1, ensure_ascii=False)
     if budget is None or len(text.encode("utf-8")) <= budget:
         return text
@@ -394,11 +407,31 @@ def _lineage_text(lineage: dict[str, Any]) -> list[str]:
     status = lineage.get("status") or model.get("status")
     lines = [data, feats, exp, f"      -> Model: {model['model_id']} ({_cell(status, 20)}, {primary_text(model)})"]
     lines.append(f"         Rationale: {_cell(reason, 300)}" if reason else "         Rationale: none recorded")
+    artifact = lineage["artifact"]
+    sha = model.get("artifact_sha256")
+    lines.append(f"         Artifact: {_cell(artifact['path'] or '-', 120)} ({artifact['state']}" + (f", sha256 {_cell(sha, 64)}, {_cell(model.get('artifact_bytes'))} bytes)" if sha else ")"))
+    lines.append(f"         Reproduce: {_reproduction_text(lineage['reproduction'])}")
     if lineage["complete"]:
         lines.append("Lineage: complete")
     else:
         lines += ["Lineage gaps:"] + [f"- {_clip(gap, 300)}" for gap in lineage["gaps"]]
     return lines
+
+
+def _reproduction_text(facts: Any) -> str:
+    """The reproduction facts of a run on one line: commit, Python, packages, estimator, seeds."""
+    facts = _as_dict(facts)
+    if not facts:
+        return "not recorded"
+    commit = facts.get("git_commit")
+    parts = [f"git {_cell(commit, 40)}" + (" (dirty tree)" if facts.get("git_dirty") else "") if commit else "no git commit",
+             f"python {_cell(facts.get('python'), 20)}"]
+    parts += [f"{_cell(name, 40)} {_cell(version, 20)}" for name, version in list(_as_dict(facts.get("packages")).items())[:8]]
+    if facts.get("estimator"):
+        parts.append(f"estimator {_cell(facts['estimator'], 80)}")
+    seeds = _as_dict(facts.get("seeds"))
+    parts.append("seeds " + (", ".join(f"{_cell(k, 40)}={_cell(v, 20)}" for k, v in list(seeds.items())[:6]) if seeds else "none"))
+    return "; ".join(parts)
 
 
 def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[Damage], str]:
@@ -433,9 +466,9 @@ def _snapshot_view(args: argparse.Namespace, snapshot: _Snapshot, view: str, eve
             known = _id_list([str(m.get("model_id")) for m in _recent(snapshot.models)], 10) if snapshot.models else "none"
             message = f"no model {args.model_id!r} in the registry (registered, most recent first: {known})"
             return {"error": message}, [f"Error: {message}"], EXIT_NOT_FOUND, damage
-        lineage = snapshot.lineage(model)
+        lineage = snapshot.lineage(model, quick=False)
         lineage["status"] = snapshot.status(model)
-        ordered = {key: lineage[key] for key in ("complete", "gaps", "status", "missing_features", "model", "experiment", "data_version", "features")}
+        ordered = {key: lineage[key] for key in ("complete", "gaps", "status", "missing_features", "artifact", "reproduction", "model", "experiment", "data_version", "features")}
         return ordered, _lineage_mermaid_text(snapshot, model, lineage) if args.mermaid else _lineage_text(lineage), EXIT_OK, damage
     if snapshot.empty():
         text = ("Nothing else could be read." if damage else
@@ -466,6 +499,8 @@ def _snapshot_view(args: argparse.Namespace, snapshot: _Snapshot, view: str, eve
         chosen = [f for f in snapshot.features if domain is None or str(f.get("domain", "")).lower() == domain]
         if not chosen:
             domains = sorted({str(f.get("domain")) for f in snapshot.features})
+            if domain is None:
+                return ("features", [], 0), ["No features registered yet (save_feature_entries records them)."], EXIT_OK, damage
             return ("features", [], 0), [f"No features in domain {args.domain!r}; domains: {_id_list(domains, 20) if domains else 'none'}."], EXIT_OK, damage
         rows = chosen if everything else _recent(chosen)[:limit]
         table = _table(["Feature ID", "Transformation", "Source", "Domain", "Used In Models", "Leakage Risk"],

@@ -8,7 +8,7 @@
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 
 class _Snapshot:
@@ -17,6 +17,9 @@ class _Snapshot:
 
     def __init__(self, search_dirs: Dirs = None) -> None:
         self.folder = mlops_dir(search_dirs)
+        # The journals first: an entry is journaled once its file is written, so each one read here is
+        # in the files read next, unless it has been lost since.
+        journals = {folder: _journal_entries(folder) for folder in _read_dirs(search_dirs)}
         models, model_damage = _read_lists("models", search_dirs)
         features, feature_damage = _read_lists("features", search_dirs)
         self.experiments, experiment_damage = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", search_dirs)
@@ -24,6 +27,18 @@ class _Snapshot:
         seen: set[Damage] = set()
         damage = [d for d in model_damage + feature_damage + experiment_damage + version_damage if not (d in seen or seen.add(d))]  # type: ignore[func-returns-value]
         self._index(models or [], features or [], damage)
+        self.damage += self._unwritten(journals)
+
+    def _unwritten(self, journals: dict[str, dict[tuple[str, str], tuple[str, Entry]]]) -> list[Damage]:
+        """Entries a registry folder's journal records that no registry file holds any more."""
+        held = {"models": self._models, "features": self._features, "experiments": self._experiments, "data_versions": self._versions}
+        found = []
+        for folder, journal in journals.items():
+            for (kind, key), (at, _) in journal.items():
+                if key not in held[kind]:
+                    found.append(Damage(os.path.join(folder, JOURNAL_FILE), None, f"{kind[:-1].replace('_', ' ')} {key!r} (recorded {at[:19]}) is in no registry file "
+                                        "(a hand edit, a merge, a deleted file?): `registry repair` brings it back"))
+        return found
 
     @classmethod
     def of(cls, folder: str, models: list[Entry], features: list[Entry], experiments: list[Entry], versions: list[Entry],
@@ -42,6 +57,7 @@ class _Snapshot:
         self._experiments = {e["experiment_id"]: e for e in self.experiments}
         self._versions = {v["fingerprint"]: v for v in self.versions}
         self._features = {f["feature_id"]: f for f in self.features}
+        self._models = {m["model_id"]: m for m in self.models}
 
     def champion_unknown(self) -> list[Damage]:
         """The damage of the model registry when there is no readable champion: the champion may be
@@ -60,8 +76,9 @@ class _Snapshot:
             return "archived"
         return status if isinstance(status, str) else "?"
 
-    def lineage(self, model: Entry) -> dict[str, Any]:
-        """The lineage of one registered model (see get_model_lineage)."""
+    def lineage(self, model: Entry, quick: Optional[bool] = None) -> dict[str, Any]:
+        """The lineage of one registered model (see get_model_lineage); its artifact is hashed when
+        it is the champion or `quick` is False, else only its size is compared."""
         gaps = []
         experiment_id = model.get("training_experiment_id")
         experiment = self._experiments.get(experiment_id) if isinstance(experiment_id, str) else None
@@ -84,12 +101,20 @@ class _Snapshot:
         lacking = missing_required_metrics(model.get("task_type"), model.get("metrics"))
         if lacking:
             gaps.append(f"required {model.get('task_type')} metrics missing: {', '.join(lacking)}")
+        artifact = check_artifact(model, self.folder, model is not self.champion if quick is None else quick)
+        if artifact["state"] in ("missing", "changed"):
+            gaps.append(artifact["problem"])
+        reproduction = _as_dict(model.get("reproduction"))
+        if not reproduction:
+            gaps.append("no reproduction facts (python, packages, git commit, seeds) recorded")
         return {
             "model": model,
             "experiment": experiment,
             "data_version": data_version,
             "features": [self._features[name] for name in feature_set if name in self._features],
             "missing_features": missing,
+            "artifact": artifact,
+            "reproduction": reproduction,
             "gaps": gaps,
             "complete": not gaps,
         }
@@ -106,7 +131,7 @@ def get_model_lineage(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]
     if model is None:
         known = _id_list([str(m.get("model_id")) for m in snapshot.models]) if snapshot.models else "none"
         raise RegistryError(f"no model {model_id!r} in the registry (registered: {known})")
-    return snapshot.lineage(model)
+    return snapshot.lineage(model, quick=False)
 
 
 def check_registry(search_dirs: Dirs = None) -> list[str]:
