@@ -2,9 +2,24 @@
 # MLFLOW MIRROR CLIENT
 # =============================================================================
 
-# The client side of section 10 of ml_utils.py: what a mirrored write does on the MLflow server. See
-# section 10 for what maps to what; this code runs inside ml_utils (loaded by _load_mirror) and
-# uses its names.
+# The client side of section 10 of ml_utils.py: what a mirrored write does on the MLflow server. This
+# code runs inside ml_utils (loaded by _load_mirror) and uses its names. What maps to what:
+# - the project (ML_AUTOMATION_MLFLOW_PROJECT, stored in the registry folder at the first mirrored
+#   write) is an MLflow experiment and a registered model, both of that name;
+# - a data version is a run "data <fingerprint>" whose input is an MLflow dataset (digest: the first
+#   36 characters of the fingerprint's hash, MLflow's limit; the whole fingerprint is an input tag);
+# - an experiment is a run named by its id: params, metrics per split (test_rmse, ...), tags
+#   task_type, agent and data_fingerprint, the dataset as its input;
+# - a model entry is a version of the registered model linked to its training run (tags task_type,
+#   algorithm, feature_set, rationale, status: archived is a tag); its model file, when artifact_path
+#   names one, is uploaded to that run;
+# - promote_model moves the `champion` alias; compare_with_champion reads the server's champion;
+# - features are tags (ml_automation.feature.<id>) of the runs that use them.
+# Every run carries its local key in the tag ml_automation.key and every version its model_id, so
+# `registry sync` creates what the server lacks and updates what is older there; a second sync
+# changes nothing. Creations hold a lock on the server (a registered model named
+# <project>.ml-automation-lock, leased for 60 s and renewed), so processes and machines syncing at
+# once create each entry once.
 
 import contextlib
 import hashlib
