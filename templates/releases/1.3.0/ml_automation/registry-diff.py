@@ -177,14 +177,23 @@ def _side_text(side: dict[str, Any]) -> str:
     return f"{_cell(side['id'], 80)} ({what})"
 
 
+def _side_value(row: dict[str, Any], side: str, width: int) -> str:
+    """One side's value of a changed fact: '(absent)' when only the other side has it."""
+    if row.get("only") not in (None, side):
+        return "(absent)"
+    return "None" if row[side] is None else _cell(row[side], width)
+
+
 def _change_text(row: dict[str, Any], width: int = 40) -> str:
-    left = "(absent)" if row.get("only") == "b" else "None" if row["a"] is None else _cell(row["a"], width)
-    right = "(absent)" if row.get("only") == "a" else "None" if row["b"] is None else _cell(row["b"], width)
-    return f"{_cell(row['name'], 40)}: {left} -> {right}"
+    return f"{_cell(row['name'], 40)}: {_side_value(row, 'a', width)} -> {_side_value(row, 'b', width)}"
 
 
 def _listed(items: list[str], shown: int) -> str:
     return ", ".join(items[:shown]) + (f", and {len(items) - shown} more (--all)" if len(items) > shown else "")
+
+
+def _signed(delta: Optional[float]) -> str:
+    return "" if delta is None else f"{delta:+.4g}"
 
 
 def _delta_text(delta: Optional[float], base: Any) -> str:
@@ -265,3 +274,35 @@ def diff_view(snapshot: "_Snapshot", name_a: str, name_b: str, everything: bool)
     except RegistryError as error:
         return {"error": str(error)}, [f"Error: {error}"], EXIT_NOT_FOUND
     return diff, diff_lines(diff, everything), EXIT_OK
+
+
+def diff_section_html(snapshot: "_Snapshot") -> str:
+    """The report's section 'Champion vs best challenger': registry_diff of the two as tables."""
+    head = '<section id="diff"><h2>Champion vs best challenger</h2>'
+    if snapshot.champion is None or not _best_challengers(snapshot, 1):
+        missing = "no champion" if snapshot.champion is None else "no challenger with a primary metric"
+        return head + f'<p class="muted">Nothing to compare: {missing} yet.</p></section>'
+    diff = registry_diff(snapshot, "champion", "best-challenger")
+    a, b, primary = diff["a"], diff["b"], diff["primary"]
+    parts = [head, f'<p>A <b>{_h(a["id"], 128)}</b> (champion, {_h(a["algorithm"], 60)}) vs B <b id="diff-challenger">{_h(b["id"], 128)}</b> '
+             f'({_h(b["status"], 20)}, {_h(b["algorithm"], 60)}); as text: {_commands_html("registry diff champion best-challenger")}</p>']
+    if primary["metric"]:
+        favours = {"a": "favours the champion", "b": "favours the challenger", "tie": "a tie"}.get(primary["favours"] or "", "cannot say")
+        parts.append(f'<p class="headline-diff">{_h(primary["metric"])}, {_h(primary["direction"])} is better: {_h(number_text(primary["a"]))} → '
+                     f'{_h(number_text(primary["b"]))} {_h(_delta_text(primary["delta"], primary["a"]))}: <b>{favours}</b></p>')
+    better = {"a": "champion", "b": "challenger", "tie": "tie"}
+    rows = "".join(f'<tr><td>{_h(r["split"], 20)}</td><td>{_h(_averaged(r["metric"]), 60)}</td><td class="num">{_h(number_text(r["a"]))}</td>'
+                   f'<td class="num">{_h(number_text(r["b"]))}</td><td class="num">{_h(_signed(r["delta"]))}</td>'
+                   f'<td>{better.get(r["favours"] or "", "")}</td></tr>' for r in diff["metrics"][:40])
+    parts.append(f"<h3>Metrics</h3><table><tr><th>split</th><th>metric</th><th>champion</th><th>challenger</th><th>delta</th><th>better</th></tr>{rows}</table>")
+    changed = diff["params"]["changed"]
+    parts.append(f'<h3>Parameters ({len(changed)} changed, {diff["params"]["same"]} the same)</h3>')
+    if changed:
+        parts.append("<table><tr><th>parameter</th><th>champion</th><th>challenger</th></tr>" + "".join(
+            f'<tr><td>{_h(r["name"], 60)}</td><td>{_h(_side_value(r, "a", 80), 80)}</td><td>{_h(_side_value(r, "b", 80), 80)}</td></tr>'
+            for r in changed[:40]) + "</table>" + _more_html(min(40, len(changed)), len(changed), "changed parameters"))
+    lines = diff_lines(diff)
+    facts = [line for line in lines if line.startswith(("Data:", "- columns:", "Features:", "- added", "- removed", "- WARNING", "Reproduction:", "- facts"))]
+    items = [('<li class="warn">' if line.startswith("- WARNING") else "<li>") + _h(line.lstrip("- "), 600) + "</li>" for line in facts]
+    parts.append("<h3>Data, features, reproduction</h3><ul>" + "".join(items) + "</ul></section>")
+    return "".join(parts)
