@@ -170,19 +170,19 @@ class ModelQuery:
         self._at += 1
         return token
 
-    def _or(self) -> Callable[[Entry], bool]:
-        parts = [self._and()]
-        while self._tokens[self._at][0] == "or":
+    def _joined(self, word: str, operand: Callable[[], Callable[[Entry], bool]], combine: Callable[[Any], bool]) -> Callable[[Entry], bool]:
+        """Operands joined by `word` ('or': any holds, 'and': all hold)."""
+        parts = [operand()]
+        while self._tokens[self._at][0] == word:
             self._at += 1
-            parts.append(self._and())
-        return parts[0] if len(parts) == 1 else (lambda model: any(part(model) for part in parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (lambda model: combine(part(model) for part in parts))
+
+    def _or(self) -> Callable[[Entry], bool]:
+        return self._joined("or", self._and, any)
 
     def _and(self) -> Callable[[Entry], bool]:
-        parts = [self._factor()]
-        while self._tokens[self._at][0] == "and":
-            self._at += 1
-            parts.append(self._factor())
-        return parts[0] if len(parts) == 1 else (lambda model: all(part(model) for part in parts))
+        return self._joined("and", self._factor, all)
 
     def _factor(self) -> Callable[[Entry], bool]:
         kind, value, column = self._next()
