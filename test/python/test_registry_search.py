@@ -2,6 +2,7 @@
 a brute-force filter written here in plain Python; bad expressions get an error naming the column."""
 
 import json
+import math
 import os
 import random
 import subprocess
@@ -186,3 +187,22 @@ def test_bad_sort_keys_and_the_editor_form(ml_automation_path, big):
     shown = subprocess.run([sys.executable, str(ml_automation_path), "--editor", "registry"], input="models --where 'test.f1 > '\n!END\n",
                            cwd=root, env=env, capture_output=True, text=True)
     assert shown.returncode == 0 and "column 11: expected a value after '>'" in shown.stdout and "exited with status 2" in shown.stdout
+
+
+def test_odd_values_from_hand_edited_files(ml_automation_path, tmp_path):
+    """NaN and text where a number belongs, tags that are not a list, two models marked champion:
+    none matches a numeric comparison, NaN sorts with the missing ones, one champion as every view says."""
+    models = [{"model_id": "nan", "task_type": "classification", "status": "champion", "promoted_at": "2026-02-01T00:00:00+00:00", "metrics": {"test": {"f1": math.nan}}},
+              {"model_id": "text", "task_type": "classification", "status": "challenger", "metrics": {"test": {"f1": "0.99"}}, "tags": "prod"},
+              {"model_id": "real", "task_type": "classification", "status": "champion", "promoted_at": "2026-03-01T00:00:00+00:00", "metrics": {"test": {"f1": 0.8}}},
+              {"model_id": "low", "task_type": "classification", "status": "challenger", "metrics": {"test": {"f1": 0.5}}, "tags": ["prod"]}]
+    (tmp_path / "mlops").mkdir()
+    (tmp_path / "mlops" / "model-registry.json").write_text(json.dumps({"version": "1.0", "models": models}))  # NaN written as JSON's NaN
+    found = json.loads(cli(ml_automation_path, tmp_path, "models", "--where", "test.f1 > 0", "--sort", "test.f1", "--json").stdout)
+    assert [m["model_id"] for m in found["models"]] == ["real", "low"]
+    ordered = json.loads(cli(ml_automation_path, tmp_path, "models", "--where", "task_type == classification", "--sort", "test.f1", "--json").stdout)
+    assert [m["model_id"] for m in ordered["models"]][:2] == ["real", "low"]  # the NaN and the text after every number
+    champions = json.loads(cli(ml_automation_path, tmp_path, "models", "--where", "status == champion", "--json").stdout)
+    assert [m["model_id"] for m in champions["models"]] == ["real"]
+    tagged = json.loads(cli(ml_automation_path, tmp_path, "models", "--where", "tags == prod", "--json").stdout)
+    assert [m["model_id"] for m in tagged["models"]] == ["low"]

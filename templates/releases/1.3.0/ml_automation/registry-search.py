@@ -19,6 +19,7 @@
 # KEY is a FIELD, best first for a metric, else ascending; KEY:asc or KEY:desc says which.
 
 import json
+import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -274,7 +275,7 @@ def search_models(models: list[Entry], where: Optional[ModelQuery], sort: Option
 
 def _sort_value(value: Any) -> Optional[tuple[int, Any]]:
     """(kind rank, comparable) for sorting mixed values: numbers, then times, then text; None when missing."""
-    if value is _MISSING or value is None or value == []:
+    if value is _MISSING or value is None or value == [] or (isinstance(value, float) and not math.isfinite(value)):
         return None
     number = _finite(value)
     if number is not None:
@@ -316,7 +317,9 @@ def _seen_fields(models: list[Entry], limit: int = 12) -> list[str]:
 def search_view(snapshot: "_Snapshot", where: Optional[ModelQuery], sort: Optional[str], limit: int, everything: bool) -> tuple[Any, list[str]]:
     """`registry models --where EXPR --sort KEY`: (('models', rows, matched), lines) with the table of
     the matching models, a column for the sort key, and a hint when nothing matches."""
-    found = search_models(snapshot.models, where, sort)
+    # status as every view shows it: of several marked champion, only the champion is one (see _Snapshot.status)
+    models = [dict(m, status="archived") if m.get("status") == "champion" and m is not snapshot.champion else m for m in snapshot.models]
+    found = search_models(models, where, sort)
     rows = found if everything else found[:limit]
     headers = ["Model ID", "Name", "Task Type", "Algorithm", "Status", "Primary Metric", "Created"]
     key_name, getter = None, None
