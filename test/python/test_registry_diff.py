@@ -154,3 +154,24 @@ def test_nothing_to_compare_says_why(ml_automation_path, mu, project):
     mu.save_model_entry({"model_id": "only_one", "task_type": "regression", "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.5}})
     shown = cli(ml_automation_path, project, "diff", "champion", "best-challenger")
     assert shown.returncode == 1 and "there is no champion yet" in shown.stderr
+
+
+def test_a_diff_of_large_runs_stays_within_the_view(ml_automation_path, tmp_path):
+    """200 parameters, 6 splits of 30 metrics, 300 features each side: the editor's text and JSON stay
+    within about 4 KB, the primary metric first; --all shows every changed parameter."""
+    def big(name, shift):
+        metrics = {f"split_{s}": {f"metric_{k}": k + shift for k in range(30)} for s in range(5)}
+        metrics["test"] = {"rmse": 10.0 + shift, "mae": 5.0, "r2": 0.5}
+        return {"model_id": name, "task_type": "regression", "status": "challenger", "metrics": metrics,
+                "hyperparameters": {f"parameter_with_a_long_name_{k}": "x" * 50 + str(k + shift) for k in range(200)},
+                "feature_set": [f"{name}_feature_{k}" for k in range(300)]}
+    (tmp_path / "mlops").mkdir()
+    (tmp_path / "mlops" / "model-registry.json").write_text(json.dumps({"version": "1.0", "models": [big("left", 0), big("right", 1)]}))
+    text = cli(ml_automation_path, tmp_path, "diff", "left", "right", editor=True).stdout
+    assert len(text.encode("utf-8")) <= 4096 + 200
+    assert "Primary metric: rmse (test), lower is better: A 10 -> B 11 (+1, +10.0%): favours A (left)" in text
+    assert "Parameters: 200 changed, 0 the same:" in text
+    data = cli(ml_automation_path, tmp_path, "diff", "left", "right", "--json", editor=True).stdout
+    assert len(data.encode("utf-8")) <= 4096 + 200 and json.loads(data)["truncated"]
+    everything = cli(ml_automation_path, tmp_path, "diff", "left", "right", "--all").stdout
+    assert all(f"- parameter_with_a_long_name_{k}: " in everything for k in range(200))
