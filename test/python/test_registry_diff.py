@@ -3,6 +3,7 @@ agents record them: each fact the diff shows is checked against what the runs re
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -170,7 +171,9 @@ def test_a_diff_of_large_runs_stays_within_the_view(ml_automation_path, tmp_path
     text = cli(ml_automation_path, tmp_path, "diff", "left", "right", editor=True).stdout
     assert len(text.encode("utf-8")) <= 4096 + 200
     assert "Primary metric: rmse (test), lower is better: A 10 -> B 11 (+1, +10.0%): favours A (left)" in text
-    assert "Parameters: 200 changed, 0 the same:" in text
+    assert "Parameters: 200 changed, 0 the same:" in text and re.search(r"^- and 1\d\d more \(--all\)$", text, re.M) and "Metrics, test: rmse 10 -> 11 (+1, +10.0%) A better" in text
+    assert "Features: A 300, B 300, 0 in both" in text and "- removed in B (300): left_feature_0 (leakage not in the feature store)" in text
+    assert "Reproduction: not recorded for A and B" in text and "output cut" not in text
     data = cli(ml_automation_path, tmp_path, "diff", "left", "right", "--json", editor=True).stdout
     assert len(data.encode("utf-8")) <= 4096 + 200 and json.loads(data)["truncated"]
     everything = cli(ml_automation_path, tmp_path, "diff", "left", "right", "--all").stdout

@@ -9,6 +9,7 @@
 # rendered as bounded lines by the registry command and as a section of the HTML report.
 
 import math
+from collections.abc import Callable
 from typing import Any, Optional
 
 # The names `registry diff` takes besides model and experiment ids.
@@ -204,10 +205,22 @@ def _delta_text(delta: Optional[float], base: Any) -> str:
     return f" ({delta:+.5g}{percent})"
 
 
-def diff_lines(diff: dict[str, Any], everything: bool = False) -> list[str]:
-    """`registry diff` for people: one block per kind of change, each list cut (unless `everything`)
-    so the whole fits the editor's view."""
-    cap = (lambda n: 10_000) if everything else (lambda n: n)
+def diff_lines(diff: dict[str, Any], everything: bool = False, budget: Optional[int] = None) -> list[str]:
+    """`registry diff` for people: one block per kind of change, each list cut (unless `everything`),
+    shorter and shorter until the whole fits `budget` bytes (default: the view's, less room for its
+    header), so that every block stays in view."""
+    budget = VIEW_BUDGET_BYTES - 200 if budget is None else budget
+    if everything:
+        return _diff_lines(diff, lambda n: 10_000)
+    for scale in (1.0, 0.5, 0.25):
+        lines = _diff_lines(diff, lambda n: max(1, int(n * scale)))
+        if len("\n".join(lines).encode("utf-8")) <= budget:
+            break
+    return lines
+
+
+def _diff_lines(diff: dict[str, Any], cap: Callable[[int], int]) -> list[str]:
+    """diff_lines with lists cut to cap(n) items."""
     a, b, primary = diff["a"], diff["b"], diff["primary"]
     lines = [f"Diff: A {_side_text(a)}", f"  vs B {_side_text(b)}"]
     if not diff["comparable"]:
@@ -223,13 +236,16 @@ def diff_lines(diff: dict[str, Any], everything: bool = False) -> list[str]:
     lines.append(f"Parameters: {len(changed)} changed, {diff['params']['same']} the same" + (":" if changed else ""))
     lines += [f"- {_change_text(row)}" for row in changed[: cap(12)]]
     if len(changed) > cap(12):
-        lines.append(f"- and {len(changed) - 12} more (--all)")
+        lines.append(f"- and {len(changed) - cap(12)} more (--all)")
     by_split: dict[str, list[str]] = {}
     for row in diff["metrics"]:
         mark = {"a": " A better", "b": " B better"}.get(row["favours"] or "", "")
         by_split.setdefault(row["split"], []).append(f"{_cell(row['metric'], 30)} {number_text(row['a'])} -> {number_text(row['b'])}{_delta_text(row['delta'], row['a'])}{mark}")
-    for split, items in list(by_split.items())[: cap(4)]:
-        lines.append(f"Metrics, {_cell(split, 20)}: " + _listed(items, cap(8)))
+    splits = sorted(by_split, key=lambda name: {"test": 0, "val": 1, "validation": 1, "train": 2}.get(name, 3))  # the headline split first
+    for split in splits[: cap(4)]:
+        lines.append(f"Metrics, {_cell(split, 20)}: " + _listed(by_split[split], cap(8)))
+    if len(splits) > cap(4):
+        lines.append(f"Metrics of {len(splits) - cap(4)} more splits: --all")
     data = diff["data"]
     da, db = data["a"], data["b"]
 
