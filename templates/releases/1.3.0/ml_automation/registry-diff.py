@@ -213,10 +213,15 @@ def diff_lines(diff: dict[str, Any], everything: bool = False, budget: Optional[
     if everything:
         return _diff_lines(diff, lambda n: 10_000)
     for scale in (1.0, 0.5, 0.25):
-        lines = _diff_lines(diff, lambda n: max(1, int(n * scale)))
+        lines = _diff_lines(diff, _scaled(scale))
         if len("\n".join(lines).encode("utf-8")) <= budget:
             break
     return lines
+
+
+def _scaled(scale: float) -> Callable[[int], int]:
+    """A cap of list lengths: `scale` of each, at least 1."""
+    return lambda n: max(1, int(n * scale))
 
 
 def _diff_lines(diff: dict[str, Any], cap: Callable[[int], int]) -> list[str]:
