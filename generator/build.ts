@@ -153,8 +153,9 @@ export function planBuild(options: BuildOptions, { destination = true }: { desti
     created.push(...released.created.filter((path) => !created.includes(path)));
   }
 
-  const runtimeRelease = chainedRuntime(options.releases, chain);
-  const runtime = attempt(() => buildRuntime(sources, runtimeRelease, options.templateRoot));
+  // Sources newer than every release apply none (their version is the one error): the runtime is not
+  // built from them, which would only add errors that are consequences of that one.
+  const runtime = chain.length ? attempt(() => buildRuntime(sources, chainedRuntime(options.releases, chain), options.templateRoot)) : undefined;
   // Frontmatter of every agent, command and skill: releases never edit it, so it is read from the
   // source (positions are the source's; a byte-order mark is set aside), or from a new file.
   for (const path of [...new Set([...sources.files.keys(), ...created])].sort()) {

@@ -198,6 +198,8 @@ export function writeBundle(out: string, files: BundleFiles, paths: Protected, e
   try {
     mkdirSync(dirname(target), { recursive: true });
     staging = mkdtempSync(join(dirname(target), `.${basename(target)}.building-${process.pid}-`));
+    // mkdtemp makes the folder private (0700); the bundle is a folder like any other the user makes.
+    chmodSync(staging, 0o777 & ~process.umask());
   } catch (error) {
     throw writeError(out, error);
   }

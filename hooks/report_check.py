@@ -92,24 +92,45 @@ def problems_of(report: Any, started: str | None) -> list[str]:
     return found
 
 
+def project_folder(hook_input: dict[str, Any]) -> str | None:
+    """The folder the agent worked in (the input's cwd, else Cursor's first workspace root), or None.
+    Raises ValueError for input of the wrong type (a string of folders is not a list of them)."""
+    cwd, roots = hook_input.get("cwd"), hook_input.get("workspace_roots")
+    if cwd is not None and not isinstance(cwd, str):
+        raise ValueError(f"cwd is a {type(cwd).__name__}, not a folder")
+    if roots is not None and not (isinstance(roots, list) and all(isinstance(root, str) for root in roots)):
+        raise ValueError(f"workspace_roots is a {type(roots).__name__}, not a list of folders")
+    return cwd or (roots[0] if roots else None)
+
+
+def own_agent(name: str) -> Path | None:
+    """The project's or the user's own agent file of this name (which Cursor starts instead of the
+    plugin's, and names the same way), or None."""
+    for folder in (Path(".cursor", "agents"), Path(".claude", "agents"), Path.home() / ".cursor" / "agents"):
+        if (folder / f"{name}.md").is_file():
+            return folder / f"{name}.md"
+    return None
+
+
 def check(hook_input: dict[str, Any], editor: str = "claude") -> str | None:
     """The message for an agent that stopped without a proper report, or None to let it stop.
     Claude Code names a plugin's agent `ml-automation:NAME`; a bare NAME there is the project's or
-    the user's own agent, left alone. Cursor may name it without the plugin's name."""
+    the user's own agent, left alone. Cursor may name it without the plugin's name: a bare NAME that
+    the project (or the user) defines an agent of is theirs, left alone too."""
     if hook_input.get("stop_hook_active"):
         return None
     agent = str(hook_input.get("agent_type") or hook_input.get("subagent_type") or "")
+    cwd = project_folder(hook_input)
+    if cwd:
+        os.chdir(cwd)
     if agent.startswith(f"{PLUGIN_NAME}:"):
         name = agent.split(":", 1)[1]
-    elif editor == "cursor":
+    elif editor == "cursor" and not own_agent(agent):
         name = agent
     else:
         return None
     if name not in plugin_agents():
         return None
-    cwd = hook_input.get("cwd") or next(iter(hook_input.get("workspace_roots") or []), None)
-    if cwd:
-        os.chdir(cwd)
     try:
         report = load_runtime().load_agent_report(name)
     except ValueError as error:  # the report bus cannot read the file: the agent must rewrite it

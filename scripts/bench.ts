@@ -11,6 +11,9 @@
  *   on the same registry in the same run;
  * - the data fingerprint next to sha256 over the same data as CSV bytes;
  * - the plugin's hooks (registry guard at 100 / 1,000 / 10,000 models, report check) next to starting Python;
+ * - the registry journal: a save with its journal line next to the same save without, the journal's size
+ *   after 10,000 saves next to the registry file's, and one compaction's time;
+ * - a save in a new process against a server on 127.0.0.1 that never answers, next to the mirror off;
  * - the MLflow mirror against a real `mlflow server` on 127.0.0.1: a registry save with the mirror on next
  *   to the same save with it off, and `registry sync` of 500 entries (then a second sync);
  * - what the plugin adds to every request, measured in the real CLI (the first request with the plugin
@@ -147,6 +150,12 @@ try {
     report: Record<string, { report_ms: number; report_bytes: number; summary_ms: number; mermaid_summary_bytes: number; mermaid_lineage_bytes: number }>;
     fingerprint: Record<string, number>;
     hooks: { python_start_ms: number; guard: Record<string, { valid_ms: number; refused_ms: number }>; other_file_ms: number; report_check_ms: number };
+    journal: {
+      n: number;
+      save_ms: { off: number; on: number };
+      saves: { n: number; models: number; total_s: number; journal_bytes: number; registry_bytes: number; compactions: number; compact_s: number; compacted_bytes: number };
+    };
+    hung_server: { n: number; save_ms: Record<string, number>; connections: number };
     mirror: {
       n: number;
       import_mlflow_s: number;
@@ -211,6 +220,22 @@ try {
   }
   console.log(`  registry guard, a file outside the registry  ${hooks.other_file_ms.toFixed(0)} ms`);
   console.log(`  report check, an agent without its report    ${hooks.report_check_ms.toFixed(0)} ms\n`);
+
+  const { journal } = measured;
+  console.log(`Registry journal (every acknowledged write appended and fsync'd; median of ${journal.n} saves into a registry of 1,000 models)`);
+  console.log(`  baseline: the same save with the journal append switched off, same run`);
+  console.log(`  save_model_entry  off ${journal.save_ms.off.toFixed(2).padStart(7)} ms   on ${journal.save_ms.on.toFixed(2).padStart(7)} ms   +${(journal.save_ms.on - journal.save_ms.off).toFixed(2)} ms per save (${ratio(journal.save_ms.on, journal.save_ms.off)})`);
+  const saved = journal.saves;
+  console.log(`  ${saved.n.toLocaleString("en")} saves of ${saved.models.toLocaleString("en")} models (each saved ${saved.n / saved.models} times) in ${seconds(saved.total_s)}: journal ${kb(saved.journal_bytes).trim()}, ` +
+    `model-registry.json ${kb(saved.registry_bytes).trim()} (journal/registry ${(saved.journal_bytes / saved.registry_bytes).toFixed(2)}), ${saved.compactions} compactions`);
+  console.log(`  one compaction of it  ${seconds(saved.compact_s)} (to ${kb(saved.compacted_bytes).trim()})\n`);
+
+  const hung = measured.hung_server;
+  console.log(`A save in a new process (as each agent step is), median of ${hung.n}; baseline: the same save with the mirror off, same run`);
+  for (const [name, ms] of Object.entries(hung.save_ms)) {
+    console.log(`  ${name.padEnd(32)} ${seconds(ms / 1000).padStart(8)}   ${ratio(ms, hung.save_ms["mirror off"] ?? ms)} of mirror off`);
+  }
+  console.log(`  connections the server that never answers received: ${hung.connections} (one per first save: no retry, and the next saves skip it)\n`);
 
   const { mirror } = measured;
   console.log(`MLflow mirror: mlflow server 3.17.2 on 127.0.0.1 (default uvicorn server, 1 worker, SQLite store, local artifacts; up in ${seconds(mirror.server_start_s)})`);

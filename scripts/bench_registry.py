@@ -17,6 +17,10 @@ of project folder. Measured:
   guard on a valid and on a refused Write of model-registry.json at 100, 1,000 and 10,000 models and
   on a file outside the registry, the report check for an agent without its report; baseline: starting
   `python3 -c pass`, same run;
+- the journal: a save with its journal line next to the same save without, 10,000 saves of 1,000
+  models (the journal's size next to the registry file's, its compactions) and one compaction's time;
+- a save in a new process against a server on 127.0.0.1 that never answers (the first, then the next),
+  next to the same save with the mirror off and with nothing listening;
 - the MLflow mirror against a real `mlflow server` on 127.0.0.1 (scripts/mlflow_server.py): one save
   with the mirror on next to the same save with it off (median), the import of MLflow's client, and
   `registry sync` of 500 local entries (then a second sync, which has nothing to do).
@@ -254,7 +258,9 @@ def hooks_bench():
             fill_registry(size, 0)
             path = os.path.join(".claude", "mlops", "model-registry.json")
             text = open(path, encoding="utf-8").read()
-            valid, valid_status = run(guard, write(path, text.replace('"name": "candidate_1"', '"name": "candidate_1b"', 1)))
+            head, _, tail = text.rpartition("}\n  ]")  # a valid hand write adds a model (changing a recorded one is refused)
+            added = head + "},\n    " + json.dumps(dict(model(size + 1), created_at="2026-01-01T00:00:00+00:00")) + "\n  ]" + tail
+            valid, valid_status = run(guard, write(path, added))
             refused, refused_status = run(guard, write(path, text.replace('"rmse": 1000.0', '"rmse": "low"', 1)))
             assert (valid_status, refused_status) == (0, 2), (valid_status, refused_status)
             result["guard"][str(size)] = {"valid_ms": valid, "refused_ms": refused}
@@ -320,5 +326,93 @@ def mirror_bench():
     return result
 
 
+def journal_bench():
+    """The journal: one save_model_entry with its journal line (appended and fsync'd) next to the same
+    save with the append switched off (median of JOURNAL_N saves, one at a time, into a registry of
+    1,000 models); 10,000 saves of 1,000 models (each saved 10 times): the journal's size next to the
+    model registry file's, and how long one compaction of it takes."""
+    runs = int(os.environ.get("JOURNAL_N", "200"))
+    append = ml_utils._journal
+    row = {}
+    for side in ("off", "on"):
+        with project():
+            fill_models(1000, True)
+            ml_utils._journal = append if side == "on" else (lambda *args: None)
+            try:
+                row[side] = statistics.median(timed(lambda i=i: ml_utils.save_model_entry(model(1000 + i))) for i in range(runs)) * 1000
+            finally:
+                ml_utils._journal = append
+    result = {"n": runs, "save_ms": row}
+    saves = int(os.environ.get("JOURNAL_SAVES", "10000"))
+    with project():
+        folder = ".claude/mlops"
+        compactions = 0
+        real_compact = ml_utils._compact_journal
+
+        def counted(where):
+            nonlocal compactions
+            compactions += 1
+            real_compact(where)
+
+        ml_utils._compact_journal = counted
+        try:
+            started = time.perf_counter()
+            for i in range(saves):
+                ml_utils.save_model_entry(dict(model(i % 1000), metrics={"rmse": 1000.0 + i, "mae": 800.0, "r2": 0.8}))
+            total = time.perf_counter() - started
+        finally:
+            ml_utils._compact_journal = real_compact
+        journal = os.path.getsize(os.path.join(folder, ml_utils.JOURNAL_FILE))
+        registry = os.path.getsize(os.path.join(folder, ml_utils.MODEL_REGISTRY_FILE))
+        with ml_utils._locked(folder):
+            compact_s = timed(lambda: ml_utils._compact_journal(folder))
+        result["saves"] = {"n": saves, "models": 1000, "total_s": total, "journal_bytes": journal, "registry_bytes": registry, "compactions": compactions,
+                           "compact_s": compact_s, "compacted_bytes": os.path.getsize(os.path.join(folder, ml_utils.JOURNAL_FILE))}
+    return result
+
+
+def hung_server_bench():
+    """A save in a new process (as every agent step is) with the mirror pointing at a server on
+    127.0.0.1 that accepts connections and never answers: the first save, and the next one (which the
+    first's failure, remembered in the registry folder, keeps off the server); next to the same save
+    with the mirror off and with nothing listening at the address. Median of HUNG_N each."""
+    import socket
+    import subprocess
+    import threading
+
+    runs = int(os.environ.get("HUNG_N", "3"))
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(64)
+    held = []
+    threading.Thread(target=lambda: [held.append(hung.accept()) for _ in iter(int, 1)], daemon=True).start()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    dead = closed.getsockname()[1]
+    closed.close()  # nothing listens there
+    code = ("import sys, warnings; sys.path.insert(0, sys.argv[1]); import ml_utils; warnings.simplefilter('ignore')\n"
+            "ml_utils.save_model_entry({'model_id': sys.argv[2], 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})\n")
+    library = os.path.dirname(os.path.abspath(sys.argv[1]))
+
+    def save(uri, model_id):
+        env = dict(os.environ, MLFLOW_TRACKING_URI=uri, ML_AUTOMATION_MLFLOW_PROJECT="bench-hung")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code, library, model_id], env=env, check=True, capture_output=True)
+        return (time.perf_counter() - start) * 1000
+
+    cases = {"mirror off": [], "nothing listening, first save": [], "hung server, first save": [], "hung server, the next save": []}
+    for i in range(runs):
+        with project():
+            cases["mirror off"].append(save("", f"m{i}"))
+        with project():
+            cases["nothing listening, first save"].append(save(f"http://127.0.0.1:{dead}", f"m{i}"))
+        with project():
+            cases["hung server, first save"].append(save(f"http://127.0.0.1:{hung.getsockname()[1]}", f"m{i}"))
+            cases["hung server, the next save"].append(save(f"http://127.0.0.1:{hung.getsockname()[1]}", f"n{i}"))
+    hung.close()
+    return {"n": runs, "save_ms": {name: statistics.median(times) for name, times in cases.items()}, "connections": len(held)}
+
+
 if __name__ == "__main__":
-    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench(), "hooks": hooks_bench(), "mirror": mirror_bench()}))
+    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench(),
+                      "hooks": hooks_bench(), "journal": journal_bench(), "hung_server": hung_server_bench(), "mirror": mirror_bench()}))

@@ -112,18 +112,26 @@ describe("every workflow reached as people type it, expanding in the real client
 });
 
 describe("bin/ml-automation copy-runtime, as the commands and agents use it", () => {
-  it("copies, then leaves an identical copy alone, and keeps a differing one as .bak", () => {
+  it("copies, then leaves an identical copy alone, keeps a differing copy of its own as .bak, and never replaces a module of the user's", () => {
     const program = join(fixture.plugin, "bin", "ml-automation");
     const project = fixture.project();
     const copy = () => spawnSync(program, ["copy-runtime"], { cwd: project, encoding: "utf8" });
     expect(copy().stdout).toContain("copied ml_utils.py into .");
     expect(copy().stdout).toContain("up to date");
-    writeFileSync(join(project, "ml_utils.py"), "# an older copy, edited by hand\n");
+    const ours = readFileSync(join(fixture.plugin, "templates", "ml_utils.py"), "utf8");
+    const edited = `${ours}# edited by hand\n`;
+    writeFileSync(join(project, "ml_utils.py"), edited);
     expect(copy().stdout).toContain("the previous copy is ./ml_utils.py.bak");
-    expect(readFileSync(join(project, "ml_utils.py.bak"), "utf8")).toBe("# an older copy, edited by hand\n");
-    writeFileSync(join(project, "ml_utils.py"), "# another\n");
+    expect(readFileSync(join(project, "ml_utils.py.bak"), "utf8")).toBe(edited);
+    writeFileSync(join(project, "ml_utils.py"), `${edited}# and again\n`);
     expect(copy().stdout).toContain("ml_utils.py.bak.1");
-    expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(readFileSync(join(fixture.plugin, "templates", "ml_utils.py"), "utf8"));
+    expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe(ours);
+    writeFileSync(join(project, "ml_utils.py"), "# our team's own helpers\n");
+    const refused = copy();
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("is not a copy of the ml-automation plugin's ml_utils.py");
+    expect(readFileSync(join(project, "ml_utils.py"), "utf8")).toBe("# our team's own helpers\n");
+    expect(existsSync(join(project, "ml_utils.py.bak.2"))).toBe(false);
     const missing = spawnSync(program, ["copy-runtime", join(project, "nowhere")], { encoding: "utf8" });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("is not a folder");

@@ -90,8 +90,14 @@ describe("the guard hooks with Cursor's input and answers", () => {
     const denied = runHook("preToolUse", cwd, { tool_name: "Write", tool_input: { file_path: file, content: good.replace(/"rmse": [0-9.]+/, '"rmse": "low"') } });
     expect(denied.status).toBe(2);
     expect(JSON.parse(denied.stdout)).toMatchObject({ permission: "deny", agent_message: expect.stringContaining("metric metrics.rmse must be a number") });
-    const allowed = runHook("preToolUse", cwd, { tool_name: "Write", tool_input: { file_path: file, content: good.replace('"name": "ridge"', '"name": "ridge v2"') } });
+    const added = good.replace(/\}\n {2}\]\n\}\n$/, '},\n    {"model_id": "ridge_by_hand", "task_type": "regression", "metrics": {"rmse": 60.0, "mae": 50.0, "r2": 0.3}}\n  ]\n}\n');
+    expect(added).toContain("ridge_by_hand");
+    const allowed = runHook("preToolUse", cwd, { tool_name: "Write", tool_input: { file_path: file, content: added } });
     expect(allowed).toMatchObject({ status: 0, stdout: "" });
+    // A write that changes a recorded model is denied, naming it.
+    const renamed = runHook("preToolUse", cwd, { tool_name: "Write", tool_input: { file_path: file, content: good.replace('"name": "ridge"', '"name": "ridge v2"') } });
+    expect(renamed.status).toBe(2);
+    expect(JSON.parse(renamed.stdout).agent_message).toMatch(/this write changes model_id '[^']+', recorded by the runtime/);
   });
 
   it("subagentStop: an agent without its report gets a follow-up message naming what is missing", () => {

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { REPOSITORY_PLUGIN_FOLDERS } from "../generator/sources.ts";
 
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const tsx = join(repoRoot, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
+/** The tsx program of the repository (runs the generator and scripts from their TypeScript). */
+export const tsx = join(repoRoot, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
 
 /** A fresh temporary folder. */
 export function tempDir(prefix = "mla-"): string {

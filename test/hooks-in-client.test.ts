@@ -58,9 +58,25 @@ describe("the registry guard (PreToolUse on Write, Edit, MultiEdit)", () => {
     expect(readFileSync(file)).toEqual(before);
   });
 
+  it("refuses a Write that keeps one model of several (a registry rewritten from memory), naming the others and the functions to use", async () => {
+    const { cwd, file } = filledProject();
+    const before = readFileSync(file);
+    const registry = JSON.parse(before.toString("utf8")) as { models: Array<{ model_id: string }> };
+    expect(registry.models.length).toBeGreaterThan(1);
+    const kept = { ...registry, models: registry.models.slice(0, 1) };
+    const { change } = await changeFile(cwd, file, toolUse("Write", { file_path: file, content: JSON.stringify(kept, null, 2) }));
+    expect(change.isError).toBe(true);
+    const dropped = registry.models.slice(1).map((model) => `'${model.model_id}'`);
+    expect(change.text).toContain(`this write drops model_id ${dropped.join(", ")}, recorded by the runtime`);
+    expect(change.text).toContain("promote_model(ID) makes it the champion, save_model_entry({'model_id': ID, 'status': 'archived'}) archives it");
+    expect(readFileSync(file)).toEqual(before);
+  });
+
   it("lets a valid Write through untouched, and any file that is not a registry file", async () => {
     const { cwd, file } = filledProject();
-    const valid = readFileSync(file, "utf8").replace('"name": "ridge"', '"name": "ridge (alpha 1.0)"');
+    const added = { model_id: "ridge_by_hand", task_type: "regression", metrics: { rmse: 60.0, mae: 50.0, r2: 0.3 } };
+    const valid = readFileSync(file, "utf8").replace(/\}\n {2}\]\n\}\n$/, `},\n    ${JSON.stringify(added)}\n  ]\n}\n`);
+    expect(valid).toContain("ridge_by_hand");
     const { change } = await changeFile(cwd, file, toolUse("Write", { file_path: file, content: valid }));
     expect(change.isError).toBe(false);
     expect(readFileSync(file, "utf8")).toBe(valid);
@@ -93,7 +109,9 @@ describe("the registry guard's cost", () => {
       const notes = join(cwd, "notes.json");
       const nested = join(cwd, "data", "params.json");
       writeFileSync(notes, "{}");
-      const valid = readFileSync(file, "utf8").replace('"name": "ridge"', '"name": "ridge (alpha 1.0)"');
+      const added = { model_id: "ridge_by_hand", task_type: "regression", metrics: { rmse: 60.0, mae: 50.0, r2: 0.3 } };
+      const valid = readFileSync(file, "utf8").replace(/\}\n {2}\]\n\}\n$/, `},\n    ${JSON.stringify(added)}\n  ]\n}\n`);
+      expect(valid).toContain("ridge_by_hand");
       const run = await runClaude({
         home: fixture.home,
         cwd,

@@ -162,6 +162,30 @@ mu.save_model_entry({"model_id": "m.1-final_v2", "task_type": "regression", "met
   });
 });
 
+describe("registry text that is Mermaid syntax", () => {
+  it("%%{init ...}%% in a label is text, not a directive (no theme, no CSS injected)", async () => {
+    const project = fixture.project();
+    const directive = `%%{init: {"theme": "dark", "themeCSS": ".node rect {fill: red}"}}%%`;
+    runPython(["-c", `
+import sys; sys.path.insert(0, ${JSON.stringify(templates())})
+import ml_utils as mu
+fp = "sha256:" + "ef" * 32
+mu.save_data_version({"fingerprint": fp, "source_path": ${JSON.stringify(directive)}, "rows": 5, "columns": 2})
+mu.save_experiment({"experiment_id": "e1", "task_type": "regression", "model": {"algorithm": "%%{wrap}%%"}, "metrics": {"test": {"rmse": 2.5}}})
+mu.save_model_entry({"model_id": "m1", "task_type": "regression", "metrics": {"rmse": 2.5, "mae": 1.0, "r2": 0.5}, "training_experiment_id": "e1", "data_fingerprint": fp})
+`], project);
+    for (const args of [["lineage", "m1", "--mermaid"], ["--mermaid"]]) {
+      const shown = registry(project, ...args);
+      expect(shown.status, shown.stderr).toBe(0);
+      const text = block(shown.stdout);
+      expect(await mermaid.parse(text)).toEqual({ diagramType: "flowchart-v2", config: {} });
+      const chart = await parse(text);
+      expect(chart.vertices[0]!.text.split("<br>")[0]).toMatch(/^Data version: %%\{init: \{"theme": "dark", "themeCSS": ".node rect \{fill: r…$/);
+      expect(chart.vertices[2]!.text).toContain("%%{wrap}%%");
+    }
+  });
+});
+
 describe("10,000 models", () => {
   let project: string;
 

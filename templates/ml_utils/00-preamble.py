@@ -14,6 +14,7 @@ functions that use them.
 import importlib
 import json
 import os
+import stat
 from typing import TYPE_CHECKING, Any, Optional
 
 # Platform folders a project may have, in order of preference. Reports go into the first one that
@@ -93,12 +94,16 @@ def _json_default(value: Any) -> Any:
 
 
 def _read_json(path: str) -> Any:
-    """Read a JSON file; return None when it is missing. A file that exists but does not parse raises
-    ValueError naming it."""
+    """Read a JSON file; return None when it is missing. A file that exists but does not parse, or is
+    not a regular file (a FIFO is never waited on), raises ValueError naming it."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); fix or remove it") from error
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{path} is not a regular file (a FIFO, socket or device); remove it")
+        try:
+            return json.load(handle)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON ({error}); fix or remove it") from error

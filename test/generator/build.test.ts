@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +7,7 @@ import { sourceErrorsOf } from "../../generator/errors.ts";
 import { currentRelease, releases } from "../../generator/releases/index.ts";
 import { verifyBundle } from "../../scripts/verify.ts";
 import { checkReadmeCounts, inventoryOf } from "../../scripts/verify/readme-checks.ts";
-import { copySources, readTree, repoRoot, runBuild, tempDir } from "../helpers.ts";
+import { copySources, readTree, repoRoot, runBuild, tempDir, tsx } from "../helpers.ts";
 
 const work = tempDir("mla-build-");
 const dist = join(work, "dist");
@@ -195,6 +196,27 @@ describe("bad input ends the build with a clear error and writes nothing", () =>
     const source = copySources();
     edit(source, "plugin-manifests/marketplace.json", (text) => text.replace('"version": "1.2.1"', '"version": "1.4.0"'));
     expect(placesOf(source)).toEqual([["manifest-version-newer", "plugin-manifests/marketplace.json", 12, 7]]);
+  });
+
+  it("sources newer than every release get the version errors alone, no error that only follows from them", () => {
+    const source = copySources();
+    for (const manifest of ["claude-plugin.json", "cursor-plugin.json", "marketplace.json"]) {
+      edit(source, `plugin-manifests/${manifest}`, (text) => text.replace('"version": "1.2.1"', '"version": "1.4.0"'));
+    }
+    expect(placesOf(source)).toEqual([
+      ["manifest-version-newer", "plugin-manifests/claude-plugin.json", 3, 3],
+      ["manifest-version-newer", "plugin-manifests/cursor-plugin.json", 4, 3],
+      ["manifest-version-newer", "plugin-manifests/marketplace.json", 12, 7],
+    ]);
+  });
+
+  it("the built folder takes the umask as any folder does (not mkdtemp's 0700)", () => {
+    for (const [umask, mode] of [["022", 0o755], ["027", 0o750]] as const) {
+      const out = join(tempDir(), "dist");
+      const built = spawnSync("sh", ["-c", `umask ${umask} && exec "$0" "$@"`, tsx, join(repoRoot, "generator", "cli.ts"), "--out", out], { cwd: repoRoot, encoding: "utf8" });
+      expect(built.status, built.stderr).toBe(0);
+      expect([statSync(out).mode & 0o777, statSync(join(out, "ml-automation")).mode & 0o777]).toEqual([mode, mode]);
+    }
   });
 
   it("the CLI exits non-zero, prints the problems with vfile-reporter and leaves --out as it was", () => {

@@ -69,7 +69,16 @@ def test_a_registry_file_reached_through_a_link_of_another_name_is_guarded(plugi
     status, _, err = run_hook(plugin, "registry_guard.py", write(link, text.replace('"rmse": 1.0', '"rmse": "one"', 1), project), project)
     assert status == 2 and "metric metrics.rmse must be a number" in err
     assert registry.read_text() == text
-    assert run_hook(plugin, "registry_guard.py", write(link, text.replace('"m_b"', '"m_b2"'), project), project)[0] == 0
+    assert run_hook(plugin, "registry_guard.py", write(link, with_new_model(text), project), project)[0] == 0
+
+
+NEW_MODEL = '{"model_id": "m_new", "task_type": "regression", "metrics": {"rmse": 2.0, "mae": 1.0, "r2": 0.1}}'
+
+
+def with_new_model(text):
+    """The registry text with one more (valid) model appended by hand."""
+    head, _, tail = text.rpartition("}\n  ]")
+    return head + "},\n    " + NEW_MODEL + "\n  ]" + tail
 
 
 def test_edits_are_checked_as_the_editor_applies_them(plugin, registry, project):
@@ -81,8 +90,8 @@ def test_edits_are_checked_as_the_editor_applies_them(plugin, registry, project)
     # An edit whose old text is nowhere in the file cannot be told: refused for a registry file.
     status, _, err = run_hook(plugin, "registry_guard.py", edit(registry, "no such text", "x", project), project)
     assert status == 2 and "what it would write cannot be told" in err
-    # A valid edit passes, and a file outside the registry is not the guard's business.
-    assert run_hook(plugin, "registry_guard.py", edit(registry, '"model_id": "m_b"', '"model_id": "m_b2"', project), project)[0] == 0
+    # A valid edit (a model added) passes, and a file outside the registry is not the guard's business.
+    assert run_hook(plugin, "registry_guard.py", edit(registry, "}\n  ]", "},\n    " + NEW_MODEL + "\n  ]", project), project)[0] == 0
     notes = project / "notes.json"
     notes.write_text("{}")
     assert run_hook(plugin, "registry_guard.py", edit(notes, "{}", "not json", project), project)[0] == 0
@@ -137,7 +146,7 @@ def test_a_write_is_judged_by_the_entries_it_changes(plugin, registry, project):
     text = registry.read_text()
     bad = text.replace('"rmse": 1.0', '"rmse": "one"', 1)
     registry.write_text(bad)
-    other_entry = bad.replace('"model_id": "m_b"', '"model_id": "m_b", "name": "b"', 1)
+    other_entry = with_new_model(bad)
     assert other_entry != bad
     status, _, err = run_hook(plugin, "registry_guard.py", write(registry, other_entry, project), project)
     assert (status, err) == (0, "")

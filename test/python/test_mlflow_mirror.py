@@ -231,6 +231,10 @@ def test_two_machines_promote_in_turn_and_each_sees_the_others_champion(ml_utils
 
     first = step("a", "a1", 10.0)
     assert first["promote"] and first["champion_id"] is None and team.champion() == "a1"
+    # A's first mirrored write recorded the project's identity in its registry folder; B gets it as a
+    # team does, with the registry folder (git). Without it B is refused (another project of that name?).
+    (machines["b"] / ".claude" / "mlops").mkdir()
+    shutil.copy(machines["a"] / ".claude" / "mlops" / ".mlflow-project.json", machines["b"] / ".claude" / "mlops")
     second = step("b", "b1", 8.0)  # B has no local champion: it compares with A's, on the server
     assert second["champion_id"] == "a1" and second["champion_source"].startswith(f"MLflow {mlflow_server.uri}") and second["promote"]
     assert team.champion() == "b1"
@@ -492,3 +496,167 @@ def test_team_views_and_sync_refuse_what_they_cannot_do(ml_automation_path, proj
     wrong = cli(ml_automation_path, project, "--from", "s3")
     assert wrong.returncode == 2 and "invalid choice: 's3'" in wrong.stderr
     assert not (project / "mlops").exists()
+
+
+# --- Issue 18: one project per name, a bounded save, only the model file ---------------------------
+
+PROMOTE_STEP = """
+import json, ml_utils, warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    ml_utils.save_model_entry({model!r})
+    verdict = ml_utils.compare_with_champion({model_id!r})
+    if verdict["promote"]:
+        ml_utils.promote_model({model_id!r})
+print(json.dumps({{"verdict": verdict, "warnings": [str(w.message) for w in caught]}}))
+"""
+
+
+def test_two_projects_in_folders_of_one_name_never_share_the_team_registry(ml_utils_path, ml_automation_path, mlflow_server, tmp_path, monkeypatch):
+    name = unique("churn")
+    monkeypatch.delenv("ML_AUTOMATION_MLFLOW_PROJECT", raising=False)
+    folders = {}
+    for owner in ("alice", "bob"):
+        folders[owner] = tmp_path / owner / name
+        (folders[owner] / ".claude").mkdir(parents=True)
+    env = {"MLFLOW_TRACKING_URI": mlflow_server.uri}
+    team = Team(mlflow_server.uri, name)
+
+    def step(owner, model_id, rmse, **more):
+        code = PROMOTE_STEP.format(model=regression_model(model_id, rmse), model_id=model_id)
+        done = run_python(ml_utils_path, code, folders[owner], env=dict(env, **more), timeout=300)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first = step("alice", "m1", 10.0)
+    assert first["warnings"] == [] and team.model_ids() == ["m1"] and team.champion() == "m1"
+    stored = json.loads((folders["alice"] / ".claude" / "mlops" / ".mlflow-project.json").read_text())
+    assert stored["project"] == name and len(stored["id"]) == 16
+    # Bob's unrelated project, in a folder of the same name: refused, naming both; kept and queued locally.
+    second = step("bob", "m1", 3.0)
+    refused = [w for w in second["warnings"] if "is another project's" in w]
+    assert len(refused) == 1 and f"the MLflow project {name!r} on {mlflow_server.uri} is another project's (id {stored['id']}" in refused[0]
+    assert "which records no MLflow project yet" in refused[0] and "ML_AUTOMATION_MLFLOW_PROJECT" in refused[0]
+    assert second["verdict"]["champion_source"].startswith("the local registry (") and second["verdict"]["champion_id"] is None
+    assert team.model_ids() == ["m1"] and team.champion() == "m1"
+    assert json.loads(team.versions()[0].tags["ml_automation.entry"])["metrics"]["rmse"] == 10.0  # Alice's m1, untouched
+    assert not (folders["bob"] / ".claude" / "mlops" / ".mlflow-project.json").exists()
+    synced = cli(ml_automation_path, folders["bob"], "sync", env=env)
+    assert synced.returncode == 1 and "is another project's" in synced.stderr and "Traceback" not in synced.stderr
+    viewed = cli(ml_automation_path, folders["bob"], "models", "--from", "mlflow", env=env)
+    assert viewed.returncode == 1 and "is another project's" in viewed.stderr
+    assert team.model_ids() == ["m1"]
+    # A project name of its own: Bob's registry goes there.
+    third = step("bob", "m2", 4.0, ML_AUTOMATION_MLFLOW_PROJECT=name + "-bob")
+    assert not [w for w in third["warnings"] if "MirrorWarning" in w or "another project" in w], third["warnings"]
+    assert Team(mlflow_server.uri, name + "-bob").model_ids() == ["m2"]
+    # Once recorded, a setting that says otherwise is refused, naming both; nothing is created under it.
+    fourth = step("alice", "m3", 9.0, ML_AUTOMATION_MLFLOW_PROJECT=name + "-renamed")
+    assert any(f"ML_AUTOMATION_MLFLOW_PROJECT is '{name}-renamed', but this project's registry records its MLflow project as {name!r}" in w
+               for w in fourth["warnings"]), fourth["warnings"]
+    assert Team(mlflow_server.uri, name + "-renamed").runs() == [] and team.model_ids() == ["m1"]
+
+
+class HungServer:
+    """A server on 127.0.0.1 that accepts connections and never answers (counting them)."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.uri = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(connection)
+
+    def close(self):
+        self.sock.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+SAVE = "import ml_utils; ml_utils.save_model_entry({'model_id': %r, 'task_type': 'regression', 'metrics': {'rmse': 1, 'mae': 1, 'r2': 0}})"
+
+
+def test_a_hung_server_costs_one_bounded_call_and_later_saves_in_new_processes_skip_it(ml_utils_path, ml_automation_path, project):
+    server = HungServer()
+    try:
+        env = {"MLFLOW_TRACKING_URI": server.uri, "ML_AUTOMATION_MLFLOW_PROJECT": unique("hung"), "MLFLOW_HTTP_REQUEST_TIMEOUT": "120"}
+        first = run_python(ml_utils_path, SAVE % "m1", project, env=env, timeout=60)  # the user's 120 s is not a save's
+        assert first.returncode == 0 and "MirrorWarning" in first.stderr and "does not answer within 2 s (timed out)" in first.stderr, first.stderr
+        assert len(server.accepted) == 1  # one call, no retry
+        state = json.loads((project / "mlops" / ".mlflow-state.json").read_text())
+        assert state["uri"] == server.uri and state["retry_at"] > time.time()
+        second = run_python(ml_utils_path, SAVE % "m2", project, env=env, timeout=60)  # another process, as every agent step is
+        assert second.returncode == 0 and len(server.accepted) == 1
+        queued = [json.loads(line) for line in (project / "mlops" / ".mlflow-queue.jsonl").read_text().splitlines()]
+        assert [q["changed"]["models"] for q in queued] == [["m1"], ["m2"]] and "saves do not call it before" in queued[1]["error"]
+        assert [m["model_id"] for m in json.loads((project / "mlops" / "model-registry.json").read_text())["models"]] == ["m1", "m2"]
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("uri", ["htp://127.0.0.1:5", "ftp://127.0.0.1:5", "127.0.0.1:5000"])
+def test_a_tracking_uri_mlflow_cannot_use_is_one_error_line_not_a_traceback(ml_utils_path, ml_automation_path, project, uri):
+    env = {"MLFLOW_TRACKING_URI": uri}
+    for args in (["sync"], ["models", "--from", "mlflow"]):
+        shown = cli(ml_automation_path, project, *args, env=env)
+        assert shown.returncode == 1 and f"Error: the MLflow tracking URI {uri!r} (MLFLOW_TRACKING_URI) cannot be used" in shown.stderr, shown.stderr
+        assert "Traceback" not in shown.stderr
+    assert ("It has no scheme: a tracking server is http://HOST:PORT" in shown.stderr) == ("://" not in uri)
+    saved = run_python(ml_utils_path, SAVE % "m1", project, env=env, timeout=120)
+    assert saved.returncode == 0 and "Traceback" not in saved.stderr and "cannot be used" in saved.stderr
+
+
+def test_only_the_model_file_is_uploaded_never_the_project_or_dot_files(mu, team, ml_automation_path, project, monkeypatch):
+    Path(".env").write_text("SECRET=1\n")
+    os.makedirs("models/bert/.cache")
+    Path("models/forest.pkl").write_bytes(b"\x80" * 2048)
+    Path("models/bert/config.json").write_text("{}")
+    Path("models/bert/weights.bin").write_bytes(b"\0" * 4096)
+    Path("models/bert/.env").write_text("TOKEN=2\n")
+    Path("models/bert/.cache/blob").write_text("x")
+
+    def uploaded(model_id):
+        run_id = team.versions()[[v.tags["ml_automation.model_id"] for v in team.versions()].index(model_id)].run_id
+        found, pending = [], [f"models/{model_id}"]
+        while pending:
+            for item in team.client.list_artifacts(run_id, pending.pop()):
+                (pending if item.is_dir else found).append(item.path)
+        return sorted(path.split(f"models/{model_id}/", 1)[1] for path in found)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for model_id, artifact in (("whole", "."), ("folder", "models/bert"), ("env", ".env"), ("bert", "models/bert/"), ("forest", "models/forest.pkl")):
+            mu.save_model_entry(regression_model(model_id, 1.0, artifact_path=artifact))
+    said = [str(w.message) for w in caught if issubclass(w.category, mu.MirrorWarning)]
+    assert said == ["save_model_entry: model whole: artifact_path '.' is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)",
+                    "save_model_entry: model folder: artifact_path 'models/bert' is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)",
+                    "save_model_entry: model env: artifact_path '.env' is a dot-file or inside a dot-folder: never uploaded"], said
+    assert [uploaded(m) for m in ("whole", "folder", "env", "bert", "forest")] == [[], [], [], ["config.json", "weights.bin"], ["forest.pkl"]]
+    # A sync names each file it uploads with its size.
+    monkeypatch.setenv("ML_AUTOMATION_MLFLOW_URI", "off")  # recorded locally first, pushed by the sync
+    mu.save_model_entry(regression_model("later", 1.0, artifact_path="models/forest.pkl"))
+    mu.save_model_entry(regression_model("later_bert", 1.0, artifact_path="models/bert/"))
+    monkeypatch.delenv("ML_AUTOMATION_MLFLOW_URI")
+    report = sync_json(ml_automation_path, project)
+    assert report["artifacts_uploaded"] == [{"path": "models/forest.pkl", "bytes": 2048, "files": 1}, {"path": "models/bert/", "bytes": 4098, "files": 2}]
+    assert report["artifacts_not_uploaded"] == []
+    monkeypatch.setenv("ML_AUTOMATION_MLFLOW_URI", "off")
+    mu.save_model_entry(regression_model("last", 1.0, artifact_path="models/forest.pkl"))
+    mu.save_model_entry(regression_model("last_dot", 1.0, artifact_path="."))
+    monkeypatch.delenv("ML_AUTOMATION_MLFLOW_URI")
+    text = cli(ml_automation_path, project, "sync")
+    assert text.returncode == 0 and "- model files uploaded: models/forest.pkl (2.0 KB)" in text.stdout, text.stdout
+    assert "- model files not uploaded: model last_dot: artifact_path '.' is a folder" in text.stdout

@@ -35,7 +35,7 @@ def test_writes_go_to_the_first_existing_platform_folder_only(mu, project):
     mu.save_feature_entries([{"feature_id": "f1"}])
     mu.save_experiment({"experiment_id": "e1"})
     assert sorted(os.listdir(project)) == [".cursor", ".opencode"]
-    assert sorted(os.listdir(".cursor/mlops")) == [".generations", ".registry.lock", "experiments", "feature-store.json", "model-registry.json"]
+    assert sorted(os.listdir(".cursor/mlops")) == [".generations", ".journal.jsonl", ".registry.lock", "experiments", "feature-store.json", "model-registry.json"]
     assert os.listdir(".opencode") == []
     # A platform folder that appears later does not move the registry: writes stay where it is.
     os.mkdir(".claude")

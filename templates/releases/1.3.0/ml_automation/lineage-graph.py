@@ -20,9 +20,12 @@ LINEAGE_KIND_LABELS = {"data": "Data version", "features": "Features", "experime
 MERMAID_MAX_MODELS = 100
 _MERMAID_SHAPES = {"data": ('[("', '")]'), "features": ('[["', '"]]'), "experiment": ('("', '")'), "model": ('(["', '"])')}
 # Characters written as Mermaid entity codes (#NN;) inside a quoted label: the quote that would end
-# it, the entity sign itself, markup (<, >, &), backticks (a markdown label) and the backslash.
-_MERMAID_ESCAPED = re.compile(r"[\"#&<>`\\]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# it, the entity sign itself, markup (<, >, &), backticks (a markdown label), the backslash, and '%'
+# (`%%{init ...}%%` in a label would be read as a directive: a theme, CSS).
+_MERMAID_ESCAPED = re.compile(r"[\"#&<>`\\%]")
+# Control characters, line and paragraph separators, and the bidirectional controls that would
+# reorder the text around them (an id shown reversed): each run shown as a space.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]+")
 
 
 class LineageNode(NamedTuple):

@@ -36,6 +36,14 @@ def _dequeue(folder: str, count: int) -> None:
             os.unlink(path)
 
 
+def _size_text(size: int) -> str:
+    """A file size for people: 812 bytes, 14.2 KB, 3.1 MB, 1.2 GB."""
+    for unit, step in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size >= step:
+            return f"{size / step:.1f} {unit}"
+    return f"{size} bytes"
+
+
 # --- Reading the server back -------------------------------------------------------------------
 
 
@@ -110,13 +118,15 @@ def mlflow_sync(dry_run: bool = False) -> dict[str, Any]:
     champion alias moves only to a local champion promoted after the server's. Clears the queue of
     failed mirror calls. Returns a report dict; raises MirrorError when MLflow cannot be reached."""
     uri = mlflow_mirror_uri()
-    mirror = _mirror(uri)
     snapshot = _Snapshot()
+    mirror = _mirror(uri, snapshot.folder)
     local = _LocalEntries(snapshot=snapshot)
     report = _Report()
     folders = [d for d in _read_dirs() if os.path.isdir(d)]
     queued = {folder: len(_queued(folder)) for folder in folders}
     try:
+        with _mlflow_calls():
+            mirror.check_project(snapshot.folder, not dry_run)
         with _mlflow_calls(), mirror.lock() if not dry_run else contextlib.nullcontext():
             if not dry_run:
                 mirror.experiment_id()
@@ -146,13 +156,13 @@ def mlflow_sync(dry_run: bool = False) -> dict[str, Any]:
     if not dry_run and not report.failed:
         for folder, count in queued.items():
             _dequeue(folder, count)
-        _DOWN_UNTIL.pop(str(uri), None)
+            _remember_server(folder, str(uri), None)
     used = {f for m in snapshot.models for f in _as_list(m.get("feature_set"))}
     used |= {f for e in snapshot.experiments for f in _as_list(_as_dict(e.get("dataset")).get("features_used"))}
     return {
         "tracking_uri": uri, "project": mirror.project, "dry_run": dry_run,
         "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-        "newer_on_server": report.newer_on_server, "champion": report.champion, "artifacts_uploaded": report.artifacts,
+        "newer_on_server": report.newer_on_server, "champion": report.champion, "artifacts_uploaded": report.artifacts, "artifacts_not_uploaded": report.not_uploaded,
         "queued_cleared": 0 if dry_run or report.failed else sum(queued.values()), "failed": report.failed,
         "features_on_no_run": sorted(f["feature_id"] for f in snapshot.features if f["feature_id"] not in used),
         "damaged": [str(d) for d in snapshot.damage if d.kind != "skipped"],
@@ -165,9 +175,11 @@ def mlflow_snapshot() -> _Snapshot:
     and data versions from runs, features from the tags of the runs that use them. Lineage follows
     MLflow's links: a version's source run and that run's dataset inputs."""
     uri = mlflow_mirror_uri()
-    mirror = _mirror(uri)
+    folder = mlops_dir()
+    mirror = _mirror(uri, folder)
     try:
         with _mlflow_calls():
+            mirror.check_project(folder, False)
             return _team_snapshot(mirror)
     except Exception as error:  # noqa: BLE001 - named in MirrorError
         raise _wrap(error, str(uri)) from error
@@ -193,7 +205,10 @@ def mlflow_sync_lines(report: dict[str, Any]) -> list[str]:
     if report["champion"]:
         lines.append(f"- {report['champion']}")
     if report["artifacts_uploaded"]:
-        lines.append(f"- model files uploaded: {_id_list(report['artifacts_uploaded'], 5)}")
+        uploaded = [f"{a['path']} ({_size_text(a['bytes'])}" + (f", {a['files']} files)" if a["files"] > 1 else ")") for a in report["artifacts_uploaded"]]
+        lines.append(f"- model files uploaded: {_id_list(uploaded, 5)}")
+    if report["artifacts_not_uploaded"]:
+        lines.append(f"- model files not uploaded: {'; '.join(report['artifacts_not_uploaded'][:5])}")
     if report["failed"]:
         lines.append(f"- NOT PUSHED, refused by MLflow ({len(report['failed'])}; fix the entry, then sync again; the queue is kept): "
                      + "; ".join(report["failed"][:5]) + (f"; and {len(report['failed']) - 5} more" if len(report["failed"]) > 5 else ""))

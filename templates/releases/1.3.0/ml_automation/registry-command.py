@@ -10,6 +10,7 @@
 
 import argparse
 import json
+import math
 import re
 import sys
 import warnings
@@ -213,9 +214,21 @@ def _shrink(value: Any, level: int = 0, depth: int = 0) -> Any:
     return value
 
 
+def _json_ready(value: Any) -> Any:
+    """`value` with every NaN or infinity (a hand-written file may hold one) as null: JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(item) for item in value]
+    return value
+
+
 def _bounded_json(data: Any, budget: Optional[int]) -> str:
     """`data` as JSON of at most `budget` bytes (None: no limit): cut deeper and deeper until it
-    fits, marked with "truncated"; always valid JSON."""
+    fits, marked with "truncated"; always valid JSON (NaN and infinities are null)."""
+    data = _json_ready(data)
     text = json.dumps(data, indent=1, ensure_ascii=False)
     if budget is None or len(text.encode("utf-8")) <= budget:
         return text

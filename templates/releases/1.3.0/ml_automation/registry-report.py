@@ -14,12 +14,18 @@
 import html
 import math
 import os
+import stat
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 REPORT_FILE = "report.html"
 REPORT_GENERATOR = "ml-automation registry report"
+# How every report starts: a file is replaced as an earlier report only when it starts so.
+_REPORT_HEAD = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">'
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+                f'<meta name="generator" content="{REPORT_GENERATOR}">')
 # How many entries each part shows by default (--limit N sets them all, --all lifts them).
 _REPORT_LIMITS = {"challengers": 20, "points": 300, "lineage": 30, "models": 25, "domains": 12, "features": 25, "data": 15, "gaps": 20}
 _FLAGGED_RISKS = ("critical", "high", "medium")
@@ -69,10 +75,34 @@ def _fmt(value: Any) -> str:
     return f"{number:.4g}" if isinstance(number, float) else str(number)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _time_text(seconds: float, shape: str) -> str:
+    """A time given in seconds since 1970 (UTC) as `shape` (strftime), '' when out of datetime's range."""
+    try:
+        return (_EPOCH + timedelta(seconds=seconds)).strftime(shape)
+    except (OverflowError, ValueError):
+        return ""
+
+
 def _when(value: Any) -> str:
-    """An ISO time as 'YYYY-MM-DD HH:MM UTC' (or the text as it is)."""
+    """An ISO time as 'YYYY-MM-DD HH:MM UTC' (or the text as it is; year 1 and 9999 included)."""
     moment = _registry_time(value)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else _one_line(value, 32) or "–"
+    shown = _time_text((moment - _EPOCH).total_seconds(), "%Y-%m-%d %H:%M UTC") if moment else ""
+    return shown or _one_line(value, 32) or "–"
+
+
+def _scale(values: Sequence[float]) -> float:
+    """What to divide `values` by so that sums and differences of them stay finite (1 unless some
+    value is near the largest float): charts are drawn from the divided values."""
+    largest = max((abs(value) for value in values), default=0.0)
+    return largest if largest > 1e300 else 1.0
+
+
+def _number_text(value: float, digits: int = 4) -> str:
+    """A number for people; one too large for a float (a difference of two huge values) says so."""
+    return f"{value:.{digits}g}" if math.isfinite(value) else f"{'-' if value < 0 else ''}more than 1.8e+308"
 
 
 def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -144,9 +174,10 @@ def _bars_svg(chart_id: str, rows: Sequence[tuple[str, float, str, str]], base: 
     return "".join(parts) + "</svg>"
 
 
-def _histogram_svg(values: Sequence[float], reference: Optional[float], direction: str, metric: str, bins: int = 40) -> str:
+def _histogram_svg(values: Sequence[float], reference: Optional[float], direction: str, metric: str, scale: float = 1.0, bins: int = 40) -> str:
     """How all `values` spread: one bar per non-empty bin (<rect class="mark">), coloured better or
-    worse than `reference` (the champion's value, drawn as a line) by `direction`."""
+    worse than `reference` (the champion's value, drawn as a line) by `direction`. Values and
+    reference come divided by `scale` (see _scale); the labels show them as they are."""
     low, high = min(values), max(values)
     if reference is not None:
         low, high = min(low, reference), max(high, reference)
@@ -169,9 +200,9 @@ def _histogram_svg(values: Sequence[float], reference: Optional[float], directio
         css = "value" if reference is None else "better" if (middle < reference) == (direction == "lower") else "worse"
         bar = max(1.0, count / peak * (height - upper - lower))
         parts.append(f'<rect class="mark {css}" data-count="{count}" x="{x(start) + 0.5:.1f}" y="{height - lower - bar:.1f}" width="{max(1.0, x(end) - x(start) - 1):.1f}" '
-                     f'height="{bar:.1f}"><title>{metric} {start:.4g} to {end:.4g}: {count:,} models</title></rect>')
+                     f'height="{bar:.1f}"><title>{_h(metric)} {_number_text(start * scale)} to {_number_text(end * scale)}: {count:,} models</title></rect>')
     for tick in _nice_ticks(low, high, 8):
-        parts.append(f'<text x="{x(tick):.1f}" y="{height - lower + 16}" text-anchor="middle" class="muted">{tick:.4g}</text>')
+        parts.append(f'<text x="{x(tick):.1f}" y="{height - lower + 16}" text-anchor="middle" class="muted">{_number_text(tick * scale)}</text>')
     parts.append(f'<line class="axis" x1="{left}" y1="{height - lower}" x2="{width - right}" y2="{height - lower}"/>')
     if reference is not None:
         parts.append(f'<line class="ref" x1="{x(reference):.1f}" y1="{upper}" x2="{x(reference):.1f}" y2="{height - lower + 4}"/>')
@@ -215,31 +246,34 @@ def _challengers_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, 
     if not shown:
         parts.append(f'<p class="muted">No other model of task type {_h(task_type)} has a finite {_h(metric)} to compare ({others:,} models).</p>')
     elif reference is not None and champion is not None:
-        deltas = [(value - reference) if direction == "higher" else (reference - value) for value, _ in shown]
-        extent = max(abs(delta) for delta in deltas) or abs(reference) * 0.01 or 1.0
+        scale = _scale([value for value, _ in shown] + [reference])
+        deltas = [(value / scale - reference / scale) * (1 if direction == "higher" else -1) for value, _ in shown]
+        extent = max(abs(delta) for delta in deltas) or abs(reference / scale) * 0.01 or 1.0
         rows = []
         for (value, model), delta in zip(shown, deltas):
             status = snapshot.status(model)
             css = ("equal" if delta == 0 else "better" if delta > 0 else "worse") + (" archived" if status == "archived" else "")
-            sign = "equal" if delta == 0 else ("better by " if delta > 0 else "worse by ") + f"{abs(delta):.3g}"
+            sign = "equal" if delta == 0 else ("better by " if delta > 0 else "worse by ") + _number_text(abs(delta) * scale, 3)
             rows.append((str(model["model_id"]), delta, css, f"{value:.4g} {sign}" + (" · archived" if status == "archived" else "")))
         parts.append(f'<p>Each other model of task type <b>{_h(task_type)}</b> (challengers, and archived former champions, paler) against the champion '
                      f'on <b>{_h(rule)}</b>: bars to the right are better, to the left worse, by how much.</p>')
         parts.append(_bars_svg("challengers-chart", rows, 0.0, -extent * 1.05, extent * 1.05, ("← worse than the champion", "better than the champion →"),
                                f"champion {_one_line(champion['model_id'], 40)}: {metric} {reference:.4g}"))
     else:
-        values = [value for value, _ in shown]
+        scale = _scale([value for value, _ in shown])
+        values = [value / scale for value, _ in shown]
         low, high = min(0.0, min(values)), max(0.0, max(values))
         why = "No champion yet" if champion is None else f"The champion ({_h(champion.get('task_type'))}) has no finite {_h(metric)}"
         parts.append(f'<p>{why}: the best models of task type <b>{_h(task_type)}</b> by <b>{_h(rule)}</b>.</p>')
-        rows = [(str(m["model_id"]), v, "value", f"{v:.4g}") for v, m in shown]
+        rows = [(str(m["model_id"]), v / scale, "value", f"{v:.4g}") for v, m in shown]
         parts.append(_bars_svg("challengers-chart", rows, 0.0, low, high if high > low else low + 1.0, ("", f"{metric} ({direction} is better)"), "0"))
     tally = ", ".join(f"{n:,} {what}" for what, n in counts.items() if n)
     kinds = ", ".join(f"{n:,} {status}" + ("s" if status == "challenger" and n != 1 else "") for status, n in sorted(statuses.items()))
     parts.append(f'<p class="muted">{others:,} other models of task type {_h(task_type)}' + (f" ({_h(kinds)})" if kinds else "") + (f": {tally}" if tally else "")
                  + (f"; {other_types:,} of other task types are not compared" if other_types else "") + ".</p>")
     if len(shown) < len(scored):
-        parts.append(_histogram_svg([value for value, _ in scored], reference, direction, metric))
+        scale = _scale([value for value, _ in scored] + ([reference] if reference is not None else []))
+        parts.append(_histogram_svg([value / scale for value, _ in scored], None if reference is None else reference / scale, direction, metric, scale))
     parts.append(_more_html(len(shown), len(scored), "models with a value (the best first)", "; the histogram counts them all"))
     return "".join(parts) + "</section>"
 
@@ -249,18 +283,18 @@ def _over_time_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, st
     if focus is None:
         return head + '<p class="muted">No task type to chart.</p></section>'
     task_type, metric, direction = focus
-    points: list[tuple[datetime, float, str]] = []
+    points: list[tuple[float, float, str]] = []  # (seconds since 1970: any year datetime holds, value, experiment)
     undated = 0
     for experiment in snapshot.experiments:
         if experiment.get("task_type") != task_type:
             continue
-        value, moment = _primary(experiment, metric), _registry_time(experiment.get("created_at"))
+        value, logged = _primary(experiment, metric), _registry_time(experiment.get("created_at"))
         if value is None:
             continue
-        if moment is None:
+        if logged is None:
             undated += 1
             continue
-        points.append((moment, value, str(experiment["experiment_id"])))
+        points.append(((logged - _EPOCH).total_seconds(), value, str(experiment["experiment_id"])))
     if not points:
         return head + f'<p class="muted">No experiment of task type {_h(task_type)} has a finite test {_h(metric)} and a date.</p></section>'
     points.sort(key=lambda point: point[0])
@@ -269,10 +303,10 @@ def _over_time_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, st
     buckets = [[point] for point in points]
     if len(points) > cap:  # one point per time bucket: its best run
         start, end = points[0][0], points[-1][0]
-        span = (end - start).total_seconds() or 1.0
-        grouped: dict[int, list[tuple[datetime, float, str]]] = {}
+        span = (end - start) or 1.0
+        grouped: dict[int, list[tuple[float, float, str]]] = {}
         for point in points:
-            grouped.setdefault(min(cap - 1, int((point[0] - start).total_seconds() / span * cap)), []).append(point)
+            grouped.setdefault(min(cap - 1, int((point[0] - start) / span * cap)), []).append(point)
         buckets = [grouped[key] for key in sorted(grouped)]
     better = (lambda a, b: a < b) if direction == "lower" else (lambda a, b: a > b)
     shown = []
@@ -284,27 +318,29 @@ def _over_time_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, st
     width, height, left, right, upper, lower = 960, 320, 70, 24, 16, 44
     t0, t1 = shown[0][0][0], shown[-1][0][0]
     if t1 <= t0:
-        t0, t1 = t0 - timedelta(hours=1), t1 + timedelta(hours=1)
-    values = [top[1] for top, _, _ in shown]
+        t0, t1 = t0 - 3600.0, t1 + 3600.0
+    scale = _scale([top[1] for top, _, _ in shown])
+    values = [top[1] / scale for top, _, _ in shown]
     low, high = min(values), max(values)
     pad = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
     low, high = low - pad, high + pad
-    x = lambda moment: left + (moment - t0).total_seconds() / (t1 - t0).total_seconds() * (width - left - right)  # noqa: E731
-    y = lambda value: upper + (high - value) / (high - low) * (height - upper - lower)  # noqa: E731
+    x = lambda moment: left + (moment - t0) / (t1 - t0) * (width - left - right)  # noqa: E731
+    y = lambda value: upper + (high - value / scale) / (high - low) * (height - upper - lower)  # noqa: E731 - value as it is
+    y_tick = lambda tick: upper + (high - tick) / (high - low) * (height - upper - lower)  # noqa: E731 - divided by scale
     parts = [head, f'<p>Test <b>{_h(metric)}</b> ({direction} is better) of each {_h(task_type)} experiment, by when it was logged; '
              'the line is the best so far; the champion\'s experiment is ringed.</p>',
              f'<svg id="over-time-chart" viewBox="0 0 {width} {height}" role="img" aria-label="{_h(metric)} over time" data-plotted="{len(shown)}">']
     for tick in _nice_ticks(low, high):
-        parts.append(f'<line class="axis" x1="{left}" y1="{y(tick):.1f}" x2="{width - right}" y2="{y(tick):.1f}"/>'
-                     f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="muted">{tick:.4g}</text>')
-    seconds = (t1 - t0).total_seconds()
+        parts.append(f'<line class="axis" x1="{left}" y1="{y_tick(tick):.1f}" x2="{width - right}" y2="{y_tick(tick):.1f}"/>'
+                     f'<text x="{left - 6}" y="{y_tick(tick) + 4:.1f}" text-anchor="end" class="muted">{_number_text(tick * scale)}</text>')
+    seconds = t1 - t0
     shape = "%Y-%m-%d" if seconds > 72 * 3600 else "%m-%d %H:%M" if seconds > 2 * 3600 else "%H:%M:%S" if seconds > 20 else "%H:%M:%S.%f"
     labels: list[str] = []
     for i in range(5):
         moment = t0 + (t1 - t0) * i / 4
         # Runs logged within seconds of each other (a script, a test) are told apart to the millisecond.
-        label = moment.strftime(shape)[: -3 if shape.endswith("%f") else None]
-        if label in labels:
+        label = _time_text(moment, shape)[: -3 if shape.endswith("%f") else None]
+        if not label or label in labels:
             continue  # a tick that would repeat its neighbour's time says nothing
         labels.append(label)
         anchor = "start" if i == 0 else "end" if i == 4 else "middle"
@@ -319,7 +355,7 @@ def _over_time_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, st
         running.append(("M" if not running else "L") + f"{x(moment):.1f},{y(best_value):.1f}")
     parts.append(f'<path class="best" d="{"".join(running)}"/>')
     for (moment, value, experiment_id), size, has_champion in shown:
-        what = f"{experiment_id}: {metric} {value:.4g}, {moment.strftime('%Y-%m-%d %H:%M')}" + (f" (best of {size} runs in this interval)" if size > 1 else "")
+        what = f"{experiment_id}: {metric} {value:.4g}, {_time_text(moment, '%Y-%m-%d %H:%M')}" + (f" (best of {size} runs in this interval)" if size > 1 else "")
         parts.append(f'<circle class="mark{" champion" if has_champion else ""}" data-entry="{_h(experiment_id)}" data-runs="{size}" '
                      f'cx="{x(moment):.1f}" cy="{y(value):.1f}" r="{6 if has_champion else 4}"><title>{_h(what)}</title></circle>')
     parts.append("</svg>")
@@ -605,10 +641,7 @@ def _report_html(snapshot: "_Snapshot", limit: Optional[int] = None, everything:
     stats = [(f"{len(models):,}", "models: " + ", ".join(f"{n:,} {s}" for s, n in statuses.items())),
              (f"{len(snapshot.features):,}", f"features, {flagged:,} flagged for leakage"), (f"{len(snapshot.experiments):,}", "experiments"),
              (f"{len(snapshot.versions):,}", "data versions"), (f"{complete:,} / {len(models):,}", "models with a complete lineage")]
-    parts = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">',
-             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-             f'<meta name="generator" content="{REPORT_GENERATOR}">',
+    parts = [_REPORT_HEAD,
              f"<title>MLOps registry: {_h(project, 80)}</title><style>{_REPORT_CSS}</style></head><body><main>",
              f'<header><h1>MLOps registry: {_h(project, 80)}</h1><p class="muted">Registry folder <code>{_h(snapshot.folder)}</code> · '
              f'generated {datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")} by <code>python3 ml_utils.py registry report</code></p>',
@@ -635,21 +668,31 @@ def _report_html(snapshot: "_Snapshot", limit: Optional[int] = None, everything:
 
 def _report_target(out: Optional[str], folder: str) -> str:
     """The path to write the report to: `out`, or REPORT_FILE in the registry `folder`. Raises
-    RegistryError when that path is a folder, its folder does not exist, or it holds a file that is not
-    a report written here (a report is replaced, nothing else is)."""
+    RegistryError when that path is a folder, a link, not a regular file (a FIFO is never opened), a
+    registry file or one of the runtime's own, in a folder that does not exist, or a file that is not a
+    report written here (one that starts as every report does: a report is replaced, nothing else is)."""
     path = out if out else os.path.join(folder, REPORT_FILE)
     parent = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise RegistryError(f"{path} is a folder: give a file name, e.g. --out {os.path.join(path, REPORT_FILE)}")
     if out and not os.path.isdir(parent):
         raise RegistryError(f"cannot write {path}: the folder {parent} does not exist")
-    if os.path.lexists(path):
+    if os.path.islink(path):
+        raise RegistryError(f"{path} is a symbolic link (to {os.readlink(path)}): a report is never written through one; give the file itself, or another --out FILE")
+    if registry_file_kind(path) is not None:
+        raise RegistryError(f"{path} is a registry file (or one the runtime keeps): the registry would read a report there as damage; choose another --out FILE")
+    try:
+        mode: Optional[int] = os.stat(path).st_mode
+    except OSError:  # missing, or a name the file system refuses: the write says so
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise RegistryError(f"{path} is not a regular file (a FIFO, socket or device): a report is written only to a regular file; choose another --out FILE")
+    if mode is not None:
         try:
-            with open(path, "rb") as handle:
-                start = handle.read(4096)
-        except OSError as error:
-            raise RegistryError(f"cannot read {path} to check it is an earlier report ({error.strerror or error}); nothing was written") from error
-        if f'<meta name="generator" content="{REPORT_GENERATOR}">'.encode() not in start:
+            start = _read_bytes(path)[: len(_REPORT_HEAD) + 16] or b""  # type: ignore[index]
+        except (OSError, TypeError) as error:
+            raise RegistryError(f"cannot read {path} to check it is an earlier report ({error}); nothing was written") from error
+        if not start.startswith(_REPORT_HEAD.encode()):
             raise RegistryError(f"{path} exists and is not a registry report: it was left as it is; choose another --out FILE or move it")
     return path
 

@@ -6,6 +6,7 @@
 # and the lineage diagrams show (`ml-automation registry`, `registry lineage MODEL_ID`), and what the
 # MLflow sync pushes. A project's code saves and loads through the library; these read it whole.
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,9 @@ class _Snapshot:
 
     def __init__(self, search_dirs: Dirs = None) -> None:
         self.folder = mlops_dir(search_dirs)
+        # The journals first: an entry is journaled once its file is written, so each one read here is
+        # in the files read next, unless it has been lost since.
+        journals = {folder: _journal_entries(folder) for folder in _read_dirs(search_dirs)}
         models, model_damage = _read_lists("models", search_dirs)
         features, feature_damage = _read_lists("features", search_dirs)
         self.experiments, experiment_damage = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", search_dirs)
@@ -23,6 +27,18 @@ class _Snapshot:
         seen: set[Damage] = set()
         damage = [d for d in model_damage + feature_damage + experiment_damage + version_damage if not (d in seen or seen.add(d))]  # type: ignore[func-returns-value]
         self._index(models or [], features or [], damage)
+        self.damage += self._unwritten(journals)
+
+    def _unwritten(self, journals: dict[str, dict[tuple[str, str], tuple[str, Entry]]]) -> list[Damage]:
+        """Entries a registry folder's journal records that no registry file holds any more."""
+        held = {"models": self._models, "features": self._features, "experiments": self._experiments, "data_versions": self._versions}
+        found = []
+        for folder, journal in journals.items():
+            for (kind, key), (at, _) in journal.items():
+                if key not in held[kind]:
+                    found.append(Damage(os.path.join(folder, JOURNAL_FILE), None, f"{kind[:-1].replace('_', ' ')} {key!r} (recorded {at[:19]}) is in no registry file "
+                                        "(a hand edit, a merge, a deleted file?): `registry repair` brings it back"))
+        return found
 
     @classmethod
     def of(cls, folder: str, models: list[Entry], features: list[Entry], experiments: list[Entry], versions: list[Entry],
@@ -41,6 +57,7 @@ class _Snapshot:
         self._experiments = {e["experiment_id"]: e for e in self.experiments}
         self._versions = {v["fingerprint"]: v for v in self.versions}
         self._features = {f["feature_id"]: f for f in self.features}
+        self._models = {m["model_id"]: m for m in self.models}
 
     def empty(self) -> bool:
         return not (self.models or self.features or self.experiments or self.versions)

@@ -17,54 +17,107 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from typing import Any, Optional
 
 _STAMP_LINE = re.compile(r'^RUNTIME_STAMP = "([^"\n]*)"$', re.M)
 
 
+# How a copy of each of the plugin's files is recognised (the build stamps them), or one made before
+# the stamps by its first line: copy-runtime replaces such a copy, and nothing else.
+_OURS = {
+    "ml_utils.py": (_STAMP_LINE, '"""ml_utils: the Python runtime of the ml-automation plugin.'),
+    MLFLOW_MIRROR_FILE: (re.compile(r'^MIRROR_OF = "[^"\n]*"$', re.M), "# ml_utils_mlflow: the client side of the MLflow mirror"),
+}
+
+
+class RuntimeCopyRefused(OSError):
+    """copy-runtime found, where it would write, something that is not a copy of the plugin's file
+    (a user's own module, a link, a folder): nothing was changed."""
+
+
 def copy_runtime(folder: str = ".") -> str:
     """Copy the plugin's ml_utils.py into `folder` as ml_utils.py: copied when missing, left alone when
-    identical, replaced when it differs (the previous copy is kept as ml_utils.py.bak, or .bak.N). The
-    MLflow mirror's client side (MLFLOW_MIRROR_FILE) goes with it, the same way, when the mirror is on
-    or the project already holds it. Records the plugin's folder in the project (see _record). Returns
-    what was done, one sentence per file. Raises NotADirectoryError when `folder` is not a folder."""
+    identical, replaced when it is an earlier copy of the plugin's (recognised by its RUNTIME_STAMP;
+    kept as ml_utils.py.bak, or .bak.N). The MLflow mirror's client side (MLFLOW_MIRROR_FILE) goes
+    with it, the same way, when the mirror is on or the project already holds it. Records the plugin's
+    folder in the project (see _record). Returns what was done, one sentence per file. Raises
+    NotADirectoryError when `folder` is not a folder, and RuntimeCopyRefused, changing nothing, when a
+    file of that name is not a copy of the plugin's (a user's own ml_utils.py), a symbolic link or not
+    a regular file: nothing is ever written through a link or over a file the plugin did not write."""
     if not os.path.isdir(folder):
         raise NotADirectoryError(f"{folder} is not a folder")
     if os.path.abspath(os.path.join(folder, "ml_utils.py")) == os.path.abspath(LIBRARY_PATH):
         return f"ml_utils.py in {folder} is the plugin's own copy"
-    _record(folder)
-    done = [_copy_beside(LIBRARY_PATH, folder)]
     mirror = os.path.join(os.path.dirname(LIBRARY_PATH), MLFLOW_MIRROR_FILE)
-    if os.path.isfile(mirror) and (mlflow_mirror_uri() or os.path.lexists(os.path.join(folder, MLFLOW_MIRROR_FILE))):
-        done.append(_copy_beside(mirror, folder))
-    return "; ".join(done)
+    sources = [LIBRARY_PATH] + ([mirror] if os.path.isfile(mirror) and (mlflow_mirror_uri() or os.path.lexists(os.path.join(folder, MLFLOW_MIRROR_FILE))) else [])
+    plans = [(source, _replaceable(source, folder)) for source in sources]  # every file checked before any is written
+    _record(folder)
+    return "; ".join(done if done else _copy_beside(source, folder) for source, done in plans)
+
+
+def _replaceable(source: str, folder: str) -> Optional[str]:
+    """What copy-runtime would say about the plugin's file `source` in `folder` without copying it
+    (up to date, or a link to the plugin's own), None when it is to be copied; RuntimeCopyRefused when
+    what is there must not be replaced."""
+    name = os.path.basename(source)
+    target = os.path.join(folder, name)
+    if os.path.islink(target):
+        with contextlib.suppress(OSError):
+            if os.path.samefile(target, source):
+                return f"{name} in {folder} is a link to the plugin's own copy"
+        raise RuntimeCopyRefused(f"{target} is a symbolic link (to {os.readlink(target)}): copy-runtime never writes through a link. "
+                                 f"Nothing was changed; replace the link with a plain file (or remove it) and run copy-runtime again")
+    if not os.path.lexists(target):
+        return None
+    if not os.path.isfile(target):
+        raise RuntimeCopyRefused(f"{target} is not a regular file: nothing was changed; move it and run copy-runtime again")
+    if filecmp.cmp(source, target, shallow=False):
+        return f"{name} in {folder} is up to date"
+    try:
+        with open(target, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(1 << 20)
+    except OSError as error:
+        raise RuntimeCopyRefused(f"{target} cannot be read ({error.strerror or error}): nothing was changed") from error
+    marker, first_line = _OURS[name]
+    if not (marker.search(head) or head.startswith(first_line)):
+        raise RuntimeCopyRefused(
+            f"{target} is not a copy of the ml-automation plugin's {name} (it has no RUNTIME_STAMP): it may be your own module, so it was left as it is "
+            f"and nothing was copied. Rename your module (a project's own {name} would also shadow the plugin's), then run copy-runtime again")
+    return None
 
 
 def _copy_beside(source: str, folder: str) -> str:
-    """Copy the plugin's file `source` into `folder` under its own name (see copy_runtime)."""
+    """Copy the plugin's file `source` into `folder` under its own name, keeping an earlier copy there
+    as NAME.bak (see copy_runtime). Written to a temporary file and renamed into place: never through
+    a link."""
     name = os.path.basename(source)
     target = os.path.join(folder, name)
-    if os.path.isfile(target) and filecmp.cmp(source, target, shallow=False):
-        return f"{name} in {folder} is up to date"
-    if not os.path.lexists(target):
-        shutil.copyfile(source, target)
-        return f"copied {name} into {folder}"
-    backup, number = f"{target}.bak", 1
-    while os.path.lexists(backup):
-        backup, number = f"{target}.bak.{number}", number + 1
-    os.replace(target, backup)
+    handle, fresh = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
-        shutil.copyfile(source, target)
-    except BaseException:
-        os.replace(backup, target)
-        raise
+        with os.fdopen(handle, "wb") as out, open(source, "rb") as data:
+            shutil.copyfileobj(data, out)
+        shutil.copymode(source, fresh)
+        if not os.path.lexists(target):
+            os.replace(fresh, target)
+            return f"copied {name} into {folder}"
+        backup, number = f"{target}.bak", 1
+        while os.path.lexists(backup):
+            backup, number = f"{target}.bak.{number}", number + 1
+        os.replace(target, backup)
+        os.replace(fresh, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(fresh)
     return f"replaced {name} in {folder} with the plugin's (the previous copy is {backup})"
 
 
 def copy_runtime_cli(argv: list[str]) -> int:
-    """`copy-runtime [DIR]`: see copy_runtime. Exit status 0, or 2 for wrong usage or a bad folder."""
+    """`copy-runtime [DIR]`: see copy_runtime. Exit status 0; 1 when a file there is not the plugin's
+    to replace (nothing changed); 2 for wrong usage or a bad folder."""
     if argv in (["-h"], ["--help"]):
-        print(f"usage: {_program()} copy-runtime [DIR]\nPut the plugin's ml_utils.py into DIR (default: the current folder); a different copy there is kept as ml_utils.py.bak.\n"
+        print(f"usage: {_program()} copy-runtime [DIR]\nPut the plugin's ml_utils.py into DIR (default: the current folder); an earlier copy of the plugin's there is kept as ml_utils.py.bak,\n"
+              "a file of that name that is not the plugin's (your own module, a link) is left alone and nothing is copied.\n"
               f"With the MLflow mirror on (MLFLOW_TRACKING_URI), or when DIR holds one, {MLFLOW_MIRROR_FILE} (the mirror's client side) goes with it.")
         return 0
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
@@ -72,6 +125,9 @@ def copy_runtime_cli(argv: list[str]) -> int:
         return 2
     try:
         print(copy_runtime(argv[0] if argv else "."))
+    except RuntimeCopyRefused as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

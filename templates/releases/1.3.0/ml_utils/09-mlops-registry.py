@@ -2,22 +2,14 @@
 # 9. MLOPS REGISTRY
 # =============================================================================
 
-# Four registries record what the agents produce: the model registry (champion / challenger /
-# archived), the feature store, experiment logs and data versions. They live in ONE folder per
-# project: $ML_AUTOMATION_MLOPS_DIR if set, else the first of PLATFORM_MLOPS_DIRS whose platform
-# folder (.claude, .cursor, ...) exists, else the universal `mlops/`. Reads merge every folder, the
-# newest copy of each entry winning.
-#
-# What was recorded is never hidden or dropped:
-# - Readers return every entry that can be read and name each damaged file and line (a
-#   RegistryWarning, the `damaged` list of load_model_registry / load_feature_store, check_registry()).
-# - Writers validate every value first (types, ids, finite metrics) and refuse a damaged file,
-#   naming it, before anything is written. They hold a cross-process lock (bounded wait), write a
-#   temporary file, fsync and rename, and keep the last two good generations of every file in
-#   `.generations/`, from which `repair_registry` (`python3 ml_utils.py registry repair`) rebuilds.
-# - Entries a person wrote by hand that the runtime cannot use are kept byte for byte.
-# This section needs only the standard library (pandas only to fingerprint a DataFrame), and
-# imports everything it uses itself.
+# Four registries (models: champion / challenger / archived; features; experiments; data versions)
+# live in ONE folder per project (see mlops_dir); reads merge every platform folder, newest copy wins.
+# What was recorded is never hidden or dropped: readers return every readable entry and name each
+# damaged file and line; writers check every value, refuse a damaged file before writing, hold a
+# cross-process lock, write a temporary file, fsync and rename, keep two generations of each file in
+# `.generations/` and journal each entry (below), from which `registry repair` rebuilds; values a
+# person wrote by hand that the runtime cannot use are kept byte for byte. Standard library only
+# (pandas to fingerprint a DataFrame); this section imports what it uses.
 
 import contextlib
 import decimal
@@ -1030,6 +1022,68 @@ def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], 
     return path
 
 
+# --- The journal ------------------------------------------------------------------------------
+
+# Each entry a write stores is appended to JOURNAL_FILE once its file is written (a JSON line: kind,
+# id, time, entry; fsync'd before the write returns). A write to a list file lacking a journaled
+# entry puts it back; `registry repair` rebuilds from it. A new journal starts with the folder's
+# entries; it is compacted to the newest line of each entry once it has doubled.
+JOURNAL_FILE = ".journal.jsonl"
+_JOURNAL_KINDS = {"models": "model_id", "features": "feature_id", "experiments": "experiment_id", "data_versions": "fingerprint"}
+
+
+def _journal_line(kind: str, key: str, at: str, encoded: str) -> str:
+    return f'{{"kind":"{kind}","id":{json.dumps(key)},"at":"{at}","entry":{encoded}}}\n'
+
+
+def _journal_entries(folder: str, kind: Optional[str] = None) -> dict[tuple[str, str], tuple[str, Entry]]:
+    """{(kind, id): (time written, entry)}: the newest journaled copy of each entry of the registry
+    `folder` (of one kind: models, features, experiments, data_versions), in order of first record."""
+    found: dict[tuple[str, str], tuple[str, Entry]] = {}
+    prefix = f'{{"kind":"{kind or ""}'.encode()
+    data = b""
+    with contextlib.suppress(OSError):
+        data = _read_bytes(os.path.join(folder, JOURNAL_FILE)) or b""
+    for line in data.split(b"\n"):
+        if line.startswith(prefix):
+            with contextlib.suppress(ValueError):  # a line a killed writer left unfinished
+                record = json.loads(line)
+                if isinstance(record.get("entry"), dict) and record["kind"] in _JOURNAL_KINDS and isinstance(record.get("id"), str):
+                    found[(record["kind"], record["id"])] = (str(record.get("at")), record["entry"])
+    return found
+
+
+def _journal(folder: str, kind: str, records: Sequence[tuple[str, str]]) -> None:
+    """Append `records` (id, entry as JSON) of `kind` to the folder's journal, fsync'd (under the lock)."""
+    path = os.path.join(folder, JOURNAL_FILE)
+    text = "".join(_journal_line(kind, key, _now(), encoded) for key, encoded in records)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError as error:
+        raise RegistryDamagedError(f"{path} cannot be appended to ({error.strerror or error}): the registry file was written, not journaled") from error
+    with os.fdopen(fd, "r+b", buffering=0) as handle:
+        size = os.fstat(fd).st_size
+        if size:
+            handle.seek(size - 1)
+            text = ("" if handle.read(1) == b"\n" else "\n") + text
+            handle.seek(0)
+            head = re.match(rb'\{"journal":1,"compacted":(\d+)\}', handle.read(40))
+        else:
+            seed = [(k, e) for k, (f, i) in _LIST_FILES.items() for e in getattr(_read_list_file(os.path.join(folder, f), k, i), "entries", list)()]
+            seed += [(k, e) for k, d in (("experiments", EXPERIMENTS_DIR), ("data_versions", DATA_VERSIONS_DIR)) for e in _read_entry_files(d, _JOURNAL_KINDS[k], [folder])[0]]
+            text, head = '{"journal":1,"compacted":0}\n' + "".join(_journal_line(k, e[_JOURNAL_KINDS[k]], _stamp(e), _ENCODER.encode(e)) for k, e in seed) + text, None
+        handle.write(text.encode("utf-8"))
+        getattr(os, "fdatasync", os.fsync)(fd)
+    if size > max(2 * int(head.group(1)) if head else 0, 1 << 18):
+        _compact_journal(folder)
+
+
+def _compact_journal(folder: str) -> None:
+    """Rewrite the folder's journal with the newest line of each entry (under the lock)."""
+    body = "".join(_journal_line(k, key, at, _ENCODER.encode(e)) for (k, key), (at, e) in _journal_entries(folder).items()).encode("utf-8")
+    _write_atomic(os.path.join(folder, JOURNAL_FILE), f'{{"journal":1,"compacted":{len(body)}}}\n'.encode() + body)
+
+
 def _refuse_damaged(path: str, damage: Sequence[Damage]) -> RegistryDamagedError:
     bad = [d for d in damage if d.kind == "damaged"]
     first = "; ".join(str(d) for d in bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
@@ -1110,6 +1164,12 @@ class _ListFile:
                         self.raw.append(item.raw or json.dumps(item.data, ensure_ascii=False))
                     else:
                         self.add(item.data)
+        lost = [entry for (_, key), (_, entry) in _journal_entries(self.folder, self.list_key).items() if key not in self.index]
+        for entry in lost:
+            self.add(entry)
+        if lost:
+            warnings.warn(f"{_id_list([e[self.id_key] for e in lost])} (recorded earlier) were missing from {self.path} (a hand edit, a merge, a deleted file?): "
+                          f"put back from the registry's journal ({JOURNAL_FILE})", RegistryWarning, stacklevel=6)
         for path in other_paths:
             read = _read_list_file(path, self.list_key, self.id_key)
             for entry in read.entries() if read else []:
@@ -1160,16 +1220,18 @@ class _ListFile:
 
     def save(self) -> str:
         """Write the file: changed entries encoded one per line, the others as they were read."""
-        lines = []
+        lines, records = [], []
         for position, key in enumerate(self.order):
             if key is not None and key in self.changed:
-                lines.append("    " + _ENCODER.encode(_id_entry(self.decoded[key], self.id_key)))
+                records.append((key, _ENCODER.encode(_id_entry(self.decoded[key], self.id_key))))
+                lines.append("    " + records[-1][1])
             else:
                 lines.append("    " + self.raw[position])
         body = "\n" + ",\n".join(lines) + "\n  " if lines else ""
         text = "{\n" + f'  "version": {json.dumps(MLOPS_SCHEMA_VERSION)},\n  "{self.list_key}": [{body}]\n' + "}\n"
         data = text.encode("utf-8")
         path = _commit(self.folder, self.filename, data, self.previous, self.trusted)
+        _journal(self.folder, self.list_key, records)
         self.previous, self.trusted, self.changed = data, True, set()
         self.raw = [line[4:] for line in lines]
         self.index = {key: position for position, key in enumerate(self.order) if key is not None}
@@ -1220,7 +1282,10 @@ class _Registry:
 
     def save_entry_file(self, subdir: str, key: str, entry: Entry, previous: Optional[bytes]) -> str:
         data = (json.dumps(entry, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
-        return _commit(self.folder, os.path.join(subdir, key + ".json"), data, previous, trusted=False, sync=previous is not None)
+        path = _commit(self.folder, os.path.join(subdir, key + ".json"), data, previous, trusted=False, sync=previous is not None)
+        kind = "experiments" if subdir == EXPERIMENTS_DIR else "data_versions"
+        _journal(self.folder, kind, [(entry[_JOURNAL_KINDS[kind]], _ENCODER.encode(entry))])
+        return path
 
 
 @contextlib.contextmanager

@@ -40,6 +40,9 @@ MLFLOW_URI_ENV = "ML_AUTOMATION_MLFLOW_URI"
 MLFLOW_PROJECT_ENV = "ML_AUTOMATION_MLFLOW_PROJECT"
 MLFLOW_LOCK_WAIT_ENV = "ML_AUTOMATION_MLFLOW_LOCK_WAIT"
 MLFLOW_QUEUE_FILE = ".mlflow-queue.jsonl"
+# The project's identity on the server (name and id), and when the server failed last (see the client side).
+MLFLOW_PROJECT_FILE = ".mlflow-project.json"
+MLFLOW_STATE_FILE = ".mlflow-state.json"
 MLFLOW_CLIENT_PACKAGE = "mlflow-skinny"
 MLFLOW_TESTED_VERSION = "3.17.2"
 MLFLOW_LOCK_SUFFIX = ".ml-automation-lock"
@@ -70,10 +73,20 @@ def mlflow_mirror_uri() -> Optional[str]:
     return os.environ.get("MLFLOW_TRACKING_URI", "").strip() or None
 
 
-def mlflow_project() -> str:
-    """The MLflow experiment and registered model name of this project: $ML_AUTOMATION_MLFLOW_PROJECT,
-    else the current folder's name; characters other than letters, digits, '.', '_' and '-' become '-'."""
-    name = os.environ.get(MLFLOW_PROJECT_ENV, "").strip() or os.path.basename(os.path.abspath(os.getcwd()))
+def mlflow_project(folder: Optional[str] = None) -> str:
+    """The MLflow experiment and registered model name of the project whose registry folder is
+    `folder` (default: mlops_dir()): the name that folder records (MLFLOW_PROJECT_FILE, written at the
+    first mirrored write: commit it with the folder), else $ML_AUTOMATION_MLFLOW_PROJECT, else the
+    name of the project folder holding it; characters other than letters, digits, '.', '_' and '-' become '-'."""
+    folder = os.path.abspath(folder or mlops_dir())
+    stored = _json_file(os.path.join(folder, MLFLOW_PROJECT_FILE))
+    if isinstance(stored.get("project"), str) and stored["project"]:
+        return _project_name(stored["project"])
+    top = next((folder[: -len(d) - 1] for d in map(os.path.normpath, PLATFORM_MLOPS_DIRS) if folder.endswith(os.sep + d)), os.getcwd())
+    return _project_name(os.environ.get(MLFLOW_PROJECT_ENV, "").strip() or os.path.basename(top))
+
+
+def _project_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:200] or "ml-automation"
 
 
@@ -84,6 +97,13 @@ def _uri_source() -> str:
 def _clip_text(value: Any, limit: int) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_file(path: str) -> dict[str, Any]:
+    """The JSON object a small file of the registry folder holds ({} when none, or none readable)."""
+    with contextlib.suppress(OSError):
+        return _json_object((_read_bytes(path) or b"").decode("utf-8", "replace")) or {}
+    return {}
 
 
 def _json_object(text: Any) -> Optional[dict[str, Any]]:

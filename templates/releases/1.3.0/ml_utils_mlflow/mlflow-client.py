@@ -18,6 +18,8 @@ import secrets
 import socket
 import time
 import types
+import urllib.parse
+import warnings
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -41,14 +43,19 @@ _HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
     "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
 }
+# What a save's calls wait for, whatever the settings: a dead or hung server costs a save about
+# MLFLOW_SAVE_TIMEOUT_S (connect, or read, once, no retry); `registry sync` pushes what it queued.
+MLFLOW_SAVE_TIMEOUT_S = 2
+_SAVE_HTTP = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": str(MLFLOW_SAVE_TIMEOUT_S)}
+
 
 @contextlib.contextmanager
-def _mlflow_calls() -> Iterator[None]:
-    """Set _HTTP_DEFAULTS for the MLflow calls inside (the user's own values win), and keep urllib3's
-    retry messages off stderr; restore both after."""
-    added = [name for name in _HTTP_DEFAULTS if name not in os.environ]
-    for name in added:
-        os.environ[name] = _HTTP_DEFAULTS[name]
+def _mlflow_calls(save: bool = False) -> Iterator[None]:
+    """Set _HTTP_DEFAULTS for the MLflow calls inside (the user's own values win; for a `save`,
+    _SAVE_HTTP wins over them), and keep urllib3's retry messages off stderr; restore all after."""
+    wanted = dict({k: v for k, v in _HTTP_DEFAULTS.items() if k not in os.environ}, **(_SAVE_HTTP if save else {}))
+    before = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
     quiet = logging.getLogger("urllib3.connectionpool")
     level = quiet.level
     quiet.setLevel(logging.ERROR)
@@ -56,8 +63,80 @@ def _mlflow_calls() -> Iterator[None]:
         yield
     finally:
         quiet.setLevel(level)
-        for name in added:
-            os.environ.pop(name, None)
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# --- The server's state, remembered across processes (each agent step is a new one) ------------
+
+
+def _server_down(folder: str, uri: str) -> Optional[str]:
+    """Why a save must not call the server at `uri` yet (it failed less than MLFLOW_RETRY_AFTER_S
+    ago, in this process or another: MLFLOW_STATE_FILE), or None."""
+    if _DOWN_UNTIL.get(uri, 0.0) > time.monotonic():
+        return f"MLflow at {uri} failed a moment ago; not retried for {MLFLOW_RETRY_AFTER_S:g} s"
+    state = _json_file(os.path.join(folder, MLFLOW_STATE_FILE))
+    with contextlib.suppress(KeyError, ValueError, TypeError):
+        if state.get("uri") == uri and float(state["retry_at"]) > time.time():
+            return (f"MLflow at {uri} failed at {str(state.get('failed_at'))[:19]}; saves do not call it before "
+                    f"{datetime.fromtimestamp(float(state['retry_at']), timezone.utc).isoformat(timespec='seconds')} ({MLFLOW_STATE_FILE}): {_clip_text(state.get('error'), 120)}")
+    return None
+
+
+def _unanswered(uri: str) -> Optional[str]:
+    """Why the server at an http(s) `uri` does not answer within MLFLOW_SAVE_TIMEOUT_S (asked before
+    MLflow's client is imported, which takes a second or two), or None: it answers, or is not http."""
+    parts = urllib.parse.urlsplit(uri)
+    try:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        address = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except ValueError:  # a port that is not a number: MLflow's client names it
+        return None
+    try:
+        with socket.create_connection(address, timeout=MLFLOW_SAVE_TIMEOUT_S) as connection:
+            if parts.scheme == "http":  # anything the server answers will do; an https server is only connected to
+                connection.sendall(f"GET /health HTTP/1.0\r\nHost: {parts.netloc}\r\n\r\n".encode("ascii", "replace"))
+                if not connection.recv(1):
+                    return "it closed the connection without answering"
+    except OSError as error:
+        return str(error) or type(error).__name__
+    return None
+
+
+def _remember_server(folder: str, uri: str, error: Optional[Exception]) -> None:
+    """Remember in the registry folder that the server failed (or, with no error, forget it)."""
+    path = os.path.join(folder, MLFLOW_STATE_FILE)
+    if os.path.islink(path):
+        return  # never written through a link
+    with contextlib.suppress(OSError):
+        if error is None:
+            if os.path.exists(path):
+                os.unlink(path)
+            _DOWN_UNTIL.pop(uri, None)
+            return
+        _DOWN_UNTIL[uri] = time.monotonic() + MLFLOW_RETRY_AFTER_S
+        state = {"uri": uri, "failed_at": _now(), "retry_at": time.time() + MLFLOW_RETRY_AFTER_S, "error": _clip_text(str(error), 300)}
+        _write_atomic(path, (json.dumps(state) + "\n").encode("utf-8"), sync=False)
+
+
+# --- The project's identity on the server ----------------------------------------------------------
+
+_PROJECT_ID_TAG = "ml_automation.project_id"
+_PROJECT_FROM_TAG = "ml_automation.project_from"
+
+
+class _OtherProject(MirrorError):
+    """The server's project of this name is another project's, or the settings disagree: refused."""
+
+
+def _stored_project(folder: str) -> dict[str, Any]:
+    """What the registry folder records of its MLflow project ({} when nothing, or nothing readable)."""
+    stored = _json_file(os.path.join(folder, MLFLOW_PROJECT_FILE))
+    return stored if isinstance(stored.get("project"), str) and isinstance(stored.get("id"), str) else {}
 
 
 def _ms(stamp: Any) -> Optional[int]:
@@ -198,6 +277,33 @@ class _LocalEntries:
         return self._versions.get(fingerprint)
 
 
+def _artifact_files(artifact: Any, folder: str) -> tuple[list[tuple[str, str]], str]:
+    """What of a model's artifact_path is uploaded to its run: [(file, sub-folder under the run's
+    model path)], and why something was not ('' when nothing was left out). The file itself; a
+    folder only when artifact_path ends with '/' (the entry says so), without its dot-files, links
+    and dot-folders, and never one holding the registry `folder`; never a dot-file."""
+    if not isinstance(artifact, str) or not artifact or not os.path.exists(artifact):
+        return [], ""
+    if any(part.startswith(".") and part not in (".", "..") for part in re.split(r"[\\/]+", artifact)):
+        return [], f"artifact_path {artifact!r} is a dot-file or inside a dot-folder: never uploaded"
+    if not os.path.isdir(artifact):
+        return [(artifact, "")], ""
+    if not artifact.endswith(("/", os.sep)):
+        return [], f"artifact_path {artifact!r} is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)"
+    top, registry = os.path.realpath(artifact), os.path.realpath(folder)
+    if registry == top or registry.startswith(top.rstrip(os.sep) + os.sep):
+        return [], f"artifact_path {artifact!r} holds the registry folder: not uploaded"
+    found = []
+    for here, folders, names in os.walk(artifact):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and not os.path.islink(os.path.join(here, f)))
+        below = os.path.relpath(here, artifact).replace(os.sep, "/")
+        for name in sorted(names):
+            path = os.path.join(here, name)
+            if not name.startswith(".") and not os.path.islink(path) and os.path.isfile(path):
+                found.append((path, "" if below == "." else below))
+    return found, ""
+
+
 class _Report:
     """What a mirror call or a sync did (or, in a dry run, would do)."""
 
@@ -209,7 +315,8 @@ class _Report:
         self.newer_on_server: list[str] = []
         self.unchanged = 0
         self.champion = ""
-        self.artifacts: list[str] = []
+        self.artifacts: list[dict[str, Any]] = []  # {"path", "bytes", "files"} of each model file uploaded
+        self.not_uploaded: list[str] = []
         self.pushed: dict[str, Any] = {}  # run key -> run, for runs already pushed in this pass
         self.failed: list[str] = []
 
@@ -249,11 +356,44 @@ class _Mirror:
         self._lock_depth = 0
         self._lock_token = ""
         self._renew_at = 0.0
+        self._identity: dict[str, str] = {}
 
     # --- what the server holds -------------------------------------------------------------
 
     def _code(self, error: Exception) -> str:
         return str(getattr(error, "error_code", ""))
+
+    def check_project(self, folder: str, create: bool) -> None:
+        """Make sure the server's project of this name is this project: the registry `folder` records
+        the project's name and id (MLFLOW_PROJECT_FILE, written at the first mirrored write, when
+        `create`), the server's experiment carries that id. A server experiment of another project's
+        id, or a name set that differs from the recorded one, raises _OtherProject naming both."""
+        if self._identity:
+            return
+        path = os.path.join(folder, MLFLOW_PROJECT_FILE)
+        stored = _stored_project(folder)
+        setting = os.environ.get(MLFLOW_PROJECT_ENV, "").strip()
+        if stored and setting and _project_name(setting) != stored["project"]:
+            raise _OtherProject(f"{MLFLOW_PROJECT_ENV} is {setting!r}, but this project's registry records its MLflow project as {stored['project']!r} "
+                                f"(id {stored['id']}, {path}): unset the setting to keep {stored['project']!r}, or delete that file to start {setting!r} as a new project")
+        experiment = self.client.get_experiment_by_name(self.project)
+        owner = experiment.tags.get(_PROJECT_ID_TAG) if experiment is not None else None
+        if owner and owner != stored.get("id"):
+            here = f"this project (id {stored['id']}, from {stored.get('from')})" if stored else f"this project ({_project_from(folder)}), which records no MLflow project yet"
+            raise _OtherProject(
+                f"the MLflow project {self.project!r} on {self.uri} is another project's (id {owner}, from {experiment.tags.get(_PROJECT_FROM_TAG, '?')}), "
+                f"not {here}: two projects of one name would share runs and models. Set {MLFLOW_PROJECT_ENV} to a name of this project's own; "
+                f"or, if it is the same project on another machine, copy {MLFLOW_PROJECT_FILE} from that machine's registry folder (commit it with the folder)")
+        if not create:
+            return
+        if not stored:
+            stored = {"project": self.project, "id": secrets.token_hex(8), "from": _project_from(folder), "created_at": _now()}
+            if not os.path.lexists(path):
+                _write_atomic(path, (json.dumps(stored, indent=2) + "\n").encode("utf-8"))
+        self._identity = {_PROJECT_ID_TAG: stored["id"], _PROJECT_FROM_TAG: str(stored.get("from"))}
+        if experiment is not None and not owner:
+            for key, value in self._identity.items():
+                self.client.set_experiment_tag(experiment.experiment_id, key, value)
 
     def experiment_id(self, create: bool = True) -> Optional[str]:
         """The project's MLflow experiment (created when missing and `create`)."""
@@ -261,7 +401,7 @@ class _Mirror:
             experiment = self.client.get_experiment_by_name(self.project)
             if experiment is None and create:
                 try:
-                    self.client.create_experiment(self.project, tags={"ml_automation.project": self.project})
+                    self.client.create_experiment(self.project, tags=dict(self._identity, **{"ml_automation.project": self.project}))
                 except self.errors.MlflowException as error:
                     if self._code(error) != "RESOURCE_ALREADY_EXISTS":
                         raise
@@ -618,13 +758,14 @@ class _Mirror:
             if dry_run or run is None:
                 return None
             source_path = f"models/{model_id}"
-            artifact = model.get("artifact_path")
-            if isinstance(artifact, str) and artifact and os.path.exists(artifact):
-                if os.path.isdir(artifact):
-                    self.client.log_artifacts(run.info.run_id, artifact, source_path)
-                else:
-                    self.client.log_artifact(run.info.run_id, artifact, source_path)
-                report.artifacts.append(artifact)
+            files, skipped = _artifact_files(model.get("artifact_path"), local.folders[0] if local.folders else mlops_dir())
+            for path, below in files:
+                self.client.log_artifact(run.info.run_id, path, posixpath.join(source_path, below) if below else source_path)
+            if files:
+                size = sum(os.path.getsize(path) for path, _ in files)
+                report.artifacts.append({"path": model["artifact_path"], "bytes": size, "files": len(files)})
+            if skipped:
+                report.not_uploaded.append(f"model {model_id}: {skipped}")
             with self.lock():
                 version = None if held else self.version(model_id, fresh=True)
                 if version is None:
@@ -725,20 +866,34 @@ class _Mirror:
                 entry["data_fingerprint"] = fingerprints[0]
         return entry
 
+def _project_from(folder: str) -> str:
+    """Where this project is, as the server's record names it: its folder's name and the machine."""
+    top = os.path.dirname(os.path.abspath(folder))
+    top = os.path.dirname(top) if os.path.basename(top).startswith(".") else top
+    return f"folder {os.path.basename(top)!r} on {socket.gethostname()}"
+
+
 _MIRRORS: dict[tuple[str, str], _Mirror] = {}
 
 
-def _mirror(uri: Optional[str] = None) -> _Mirror:
-    """The mirror for the configured server and project (one per process); MirrorError when it is off
-    or MLflow's client cannot be imported."""
+def _mirror(uri: Optional[str] = None, folder: Optional[str] = None) -> _Mirror:
+    """The mirror for the configured server and the project of the registry `folder` (one per
+    process); MirrorError when it is off, its URI is not one MLflow can use, or MLflow's client
+    cannot be imported."""
     uri = uri or mlflow_mirror_uri()
     if not uri:
         own = os.environ.get(MLFLOW_URI_ENV, "").strip()
         why = f"{MLFLOW_URI_ENV}={own}" if own else "MLFLOW_TRACKING_URI is not set"
         raise MirrorError(f"the MLflow mirror is off ({why}): set MLFLOW_TRACKING_URI (or {MLFLOW_URI_ENV}) to the team's tracking server, e.g. http://127.0.0.1:5000")
-    key = (uri, mlflow_project())
+    key = (uri, mlflow_project(folder))
     if key not in _MIRRORS:
-        _MIRRORS[key] = _Mirror(*key)
+        try:
+            _MIRRORS[key] = _Mirror(*key)
+        except MirrorError:
+            raise
+        except Exception as error:  # noqa: BLE001 - MLflow refuses the URI itself: said in one sentence, no traceback
+            scheme = "" if "://" in uri else " It has no scheme: a tracking server is http://HOST:PORT (or https://)."
+            raise MirrorError(f"the MLflow tracking URI {uri!r} ({_uri_source()}) cannot be used: {_clip_text(' '.join(str(error).split()), 300)}.{scheme}") from None
     return _MIRRORS[key]
 
 
@@ -751,19 +906,42 @@ def _wrap(error: Exception, uri: str) -> MirrorError:
 # --- A write, and the champion, as the hooks of section 10 ask for them ------------------------
 
 
+class _Skipped(MirrorError):
+    """A save did not call the server: it failed a moment ago (see _server_down)."""
+
+
+def _save_mirror(folder: str, uri: str) -> _Mirror:
+    """The mirror a save may call (or the champion it compares with): _Skipped when the server failed
+    lately, MirrorError when it does not answer now (asked before MLflow's client is imported)."""
+    down = _server_down(folder, uri)
+    if down:
+        raise _Skipped(down)
+    silent = _unanswered(uri)
+    if silent:
+        raise MirrorError(f"MLflow at {uri} does not answer within {MLFLOW_SAVE_TIMEOUT_S} s ({silent})")
+    return _mirror(uri, folder)
+
+
+def _remember_failure(folder: str, uri: str, error: Exception) -> None:
+    """Remember that the server failed (for the saves of every process), unless it was not called or
+    refused this project (which the next call must say again)."""
+    if not isinstance(error, (_Skipped, _OtherProject)):
+        _remember_server(folder, uri, error)
+
+
 def _push_write(operation: str, changed: dict[str, list[str]], folder: str) -> None:
     """Record a successful registry write in MLflow (when the mirror is on); queue it on failure."""
     uri = mlflow_mirror_uri()
     if not uri:
         return
     try:
-        if _DOWN_UNTIL.get(uri, 0.0) > time.monotonic():
-            raise MirrorError(f"MLflow at {uri} failed a moment ago; not retried for {MLFLOW_RETRY_AFTER_S:g} s")
-        mirror = _mirror(uri)
+        mirror = _save_mirror(folder, uri)
         local = _LocalEntries([folder])
         report = _Report()
         creates = any(changed.get(kind) for kind in ("data_versions", "experiments", "models"))
-        with _mlflow_calls(), mirror.lock() if creates else contextlib.nullcontext():
+        with _mlflow_calls(save=True):
+            mirror.check_project(folder, True)
+        with _mlflow_calls(save=True), mirror.lock() if creates else contextlib.nullcontext():
             for fingerprint in changed.get("data_versions", []):
                 entry = local.data_version(fingerprint)
                 if entry is not None:
@@ -782,8 +960,12 @@ def _push_write(operation: str, changed: dict[str, list[str]], folder: str) -> N
             if first is not None and first.get("status") == "champion":
                 mirror.push_champion(first, operation == "promote_model", report, False)
     except Exception as error:  # noqa: BLE001 - the local write has happened; the mirror must not undo or fail it
-        _DOWN_UNTIL[uri] = time.monotonic() + MLFLOW_RETRY_AFTER_S
+        _remember_failure(folder, uri, error)
         _enqueue(folder, operation, changed, _wrap(error, uri), depth=1)
+        return
+    _remember_server(folder, uri, None)
+    for skipped in report.not_uploaded:
+        warnings.warn(MirrorWarning(f"{operation}: {skipped}"), stacklevel=4)
 
 
 def _push_feature_tags(mirror: _Mirror, feature_ids: list[str], local: _LocalEntries, folder: str) -> None:
@@ -816,14 +998,14 @@ def _server_champion() -> Optional[tuple[Optional[Entry], str]]:
     uri = mlflow_mirror_uri()
     if not uri:
         return None
+    folder = mlops_dir()
     try:
-        if _DOWN_UNTIL.get(uri, 0.0) > time.monotonic():
-            raise MirrorError(f"MLflow at {uri} failed a moment ago; not retried for {MLFLOW_RETRY_AFTER_S:g} s")
-        mirror = _mirror(uri)
-        with _mlflow_calls():
+        mirror = _save_mirror(folder, uri)
+        with _mlflow_calls(save=True):
+            mirror.check_project(folder, False)
             version = mirror.champion_version()
     except Exception as error:  # noqa: BLE001 - reported through RegistryError, the local champion is used
-        _DOWN_UNTIL[uri] = time.monotonic() + MLFLOW_RETRY_AFTER_S
+        _remember_failure(folder, uri, error)
         raise _wrap(error, uri) from error
     if version is None:
         return None

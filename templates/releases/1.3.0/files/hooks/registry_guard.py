@@ -23,10 +23,10 @@ from typing import Any
 
 PLUGIN_ROOT = Path(__file__).resolve().parent.parent
 ADVICE = (
-    "Registry files are written by ml_utils, which checks every field, locks the folder and keeps the "
-    "previous generation: use save_model_entry, save_feature_entries, save_experiment, save_data_version "
-    "or promote_model (from ml_utils.py in the project root), or `registry repair` for a damaged file. "
-    "The file was left as it was."
+    "Registry files are written by ml_utils, which checks every field, locks the folder, keeps the previous "
+    "generation and journals every entry: use save_model_entry, save_feature_entries, save_experiment, "
+    "save_data_version or promote_model (from ml_utils.py in the project root), or `registry repair` for a "
+    "damaged file. The file was left as it was."
 )
 
 
@@ -89,28 +89,44 @@ def text_after(tool: str, tool_input: dict[str, Any], path: str) -> str | None:
     return text
 
 
-def project_root(hook_input: dict[str, Any]) -> str | None:
+def text_field(hook_input: dict[str, Any], key: str, notes: list[str]) -> str | None:
+    """A text field of the hook's input, None when absent; a value of another type is noted and not used."""
+    value = hook_input.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    notes.append(f"{key} is a {type(value).__name__}, not text: not used")
+    return None
+
+
+def project_root(hook_input: dict[str, Any], notes: list[str]) -> str | None:
     """The project folder: Claude Code's CLAUDE_PROJECT_DIR, else Cursor's first workspace root, else
-    the folder the tool runs in (which a `cd` may have moved below the project)."""
-    roots = hook_input.get("workspace_roots") or []
-    return os.environ.get("CLAUDE_PROJECT_DIR") or (roots[0] if roots else None) or hook_input.get("cwd")
+    the folder the tool runs in (which a `cd` may have moved below the project). A value of the wrong
+    type (workspace_roots as one string) is noted and not used."""
+    roots = hook_input.get("workspace_roots")
+    if roots is not None and not (isinstance(roots, list) and all(isinstance(root, str) for root in roots)):
+        notes.append(f"workspace_roots is a {type(roots).__name__}, not a list of folders: not used")
+        roots = None
+    return os.environ.get("CLAUDE_PROJECT_DIR") or (roots[0] if roots else None) or text_field(hook_input, "cwd", notes)
 
 
-def check(hook_input: dict[str, Any]) -> str | None:
-    """The refusal message for a write the runtime could not use, or None to let it through."""
+def check(hook_input: dict[str, Any], notes: list[str]) -> str | None:
+    """The refusal message for a write the runtime could not use, or None to let it through. What
+    keeps it from judging the write (input it cannot use) is added to `notes`."""
     tool = str(hook_input.get("tool_name") or "")
-    tool_input = hook_input.get("tool_input") or {}
+    tool_input = hook_input.get("tool_input")
     if not isinstance(tool_input, dict):
+        notes.append(f"tool_input is a {type(tool_input).__name__}, not an object: the write was not checked")
         return None
     path = tool_input.get("file_path") or tool_input.get("path") or tool_input.get("target_file")
     if not isinstance(path, str):
+        notes.append(f"the {tool or 'tool'} call names no file path (found {type(path).__name__}): the write was not checked")
         return None
-    tool_cwd = hook_input.get("cwd")
-    path = os.path.abspath(os.path.join(tool_cwd, path) if isinstance(tool_cwd, str) else path)
+    tool_cwd = text_field(hook_input, "cwd", notes)
+    path = os.path.abspath(os.path.join(tool_cwd, path) if tool_cwd else path)
     # A link of any name (notes.txt -> mlops/model-registry.json) writes into the file it points at.
     if ".json" not in os.path.basename(path) and ".json" not in os.path.basename(os.path.realpath(path)):
         return None
-    root = project_root(hook_input)
+    root = project_root(hook_input, notes)
     if root:
         os.chdir(root)
     runtime = load_runtime()
@@ -122,7 +138,7 @@ def check(hook_input: dict[str, Any]) -> str | None:
             f"ml-automation registry guard: refused this change to {path}: what it would write cannot be told "
             f"(its old text is not in the file as it is).\n{ADVICE}"
         )
-    problems = runtime.check_registry_text(os.path.realpath(path), text)
+    problems = runtime.check_registry_text(path, text)
     if not problems:
         return None
     listed = "\n".join(f"- {problem}" for problem in problems[:10])
@@ -140,13 +156,18 @@ def editor_of(hook_input: dict[str, Any]) -> str:
 def main(argv: list[str]) -> int:
     """Check the write; exit 2 with the reason on stderr to refuse it (Cursor also gets a JSON
     decision on stdout), 0 to let it through. Never 2 because of a failure of this script."""
+    notes: list[str] = []
     try:
         hook_input = json.loads(sys.stdin.read() or "{}")
+        if not isinstance(hook_input, dict):
+            raise ValueError(f"the hook's input is a JSON {type(hook_input).__name__}, not an object")
         editor = argv[argv.index("--editor") + 1] if "--editor" in argv[:-1] else editor_of(hook_input)
-        message = check(hook_input)
+        message = check(hook_input, notes)
     except Exception as error:  # noqa: BLE001 - a hook must never block a write because of itself
         print(f"ml-automation registry guard skipped: {type(error).__name__}: {error}", file=sys.stderr)
         return 0
+    for note in notes:
+        print(f"ml-automation registry guard: {note}", file=sys.stderr)
     if not message:
         return 0
     if editor == "cursor":
