@@ -12,7 +12,7 @@ export const CLIENT_SUITES = [
   "test/registry-command.test.ts",
   "test/registry-mlflow-command.test.ts",
   "test/commands-in-client.test.ts",
-  "test/agent-registry-steps.test.ts",
+  "test/workflow-in-client.test.ts",
   "test/hooks-in-client.test.ts",
   "test/hooks-fail-open.test.ts",
   "test/guard-bypass.test.ts",

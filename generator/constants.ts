@@ -37,6 +37,18 @@ export const METRIC_DIRECTIONS: Record<string, "higher" | "lower"> = {
   mape: "lower",
 };
 
+/**
+ * How the runtime averages a classification metric over classes (evaluate_model): the registry's `f1`
+ * is weighted F1. Views and the report name it; another average is recorded under its own name
+ * (`f1_macro`).
+ */
+export const METRIC_AVERAGING: Record<string, string> = {
+  precision: "weighted",
+  recall: "weighted",
+  f1: "weighted",
+  auc_roc: "weighted one-vs-rest",
+};
+
 /** A task type: the metrics a registered model must report, and the one that decides champion vs challenger. */
 export interface TaskType {
   name: string;

@@ -4,6 +4,7 @@
  */
 import Handlebars from "handlebars";
 import {
+  METRIC_AVERAGING,
   METRIC_DIRECTIONS,
   MLOPS_DIR_ENV,
   MLOPS_DIRS,
@@ -36,6 +37,7 @@ export function templateContext(version: string) {
     taskTypeMetrics: TASK_TYPE_METRICS,
     primaryMetrics: PRIMARY_METRICS,
     metricDirections: METRIC_DIRECTIONS,
+    metricAveraging: METRIC_AVERAGING,
   };
 }
 

@@ -10,7 +10,7 @@
  * source), and `npm run sync:constants` writes the same into the committed files (so each .py file
  * stays valid Python that ruff and mypy check on its own).
  */
-import { METRIC_DIRECTIONS, MLOPS_DIR_ENV, MLOPS_DIRS, MLOPS_SCHEMA_VERSION, PLATFORM_DIRS, PRIMARY_METRICS, REGISTRY_FILES, TASK_TYPE_METRICS } from "./constants.ts";
+import { METRIC_AVERAGING, METRIC_DIRECTIONS, MLOPS_DIR_ENV, MLOPS_DIRS, MLOPS_SCHEMA_VERSION, PLATFORM_DIRS, PRIMARY_METRICS, REGISTRY_FILES, TASK_TYPE_METRICS } from "./constants.ts";
 import { SourceError } from "./errors.ts";
 import { pythonLiteral } from "./python-literal.ts";
 
@@ -31,6 +31,7 @@ export const GENERATED_BLOCKS: Record<string, () => string[]> = {
     assign("TASK_TYPE_PRIMARY_METRIC", PRIMARY_METRICS),
     assign("METRIC_DIRECTIONS", METRIC_DIRECTIONS),
   ],
+  "metric averaging": () => [assign("METRIC_AVERAGING", METRIC_AVERAGING)],
 };
 
 const START = /^# --- generated from generator\/constants\.ts: (.+?) ---[ \t]*\r?$/;

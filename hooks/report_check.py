@@ -1,11 +1,12 @@
 """Report check: when one of the plugin's agents finishes, its report must be on the report bus.
 
 A hook of the ml-automation plugin (Claude Code: SubagentStop; Cursor: subagentStop). It reads the
-hook's JSON input on stdin. When the agent that stopped is one of this plugin's agents and its report
-(`<agent>_report.json`, read with the runtime's own `load_agent_report`) is missing, older than the
-agent's run, or lacks a field the report bus reads, the agent is told what is missing, once, and
-keeps working. Anything else, including a failure of this script, lets the agent stop: the hook never
-blocks on its own failure.
+hook's JSON input on stdin. When the agent that stopped is one of this plugin's agents that can save
+a report (it has Bash or Write) and its newest report (of any stage, read with the runtime's own
+`load_agent_report`; for ml-theory-advisor a gate's reflection report counts too) is missing, older
+than the agent's run, or lacks a field the report bus reads, the agent is told what is missing, once,
+and keeps working. Anything else, including a failure of this script, lets the agent stop: the hook
+never blocks on its own failure.
 
     python3 report_check.py [--editor claude|cursor] < hook-input.json    (the editor is told by the input otherwise)
 """
@@ -29,8 +30,16 @@ STATUSES = ("completed", "failed", "error")
 
 
 def plugin_agents() -> set[str]:
-    """Names of the agents this plugin defines (its agents/*.md files)."""
-    return {path.stem for path in (PLUGIN_ROOT / "agents").glob("*.md")}
+    """Names of the agents this plugin defines (its agents/*.md files) that can save a report: a
+    `tools` list naming Bash or Write, or none (every tool); not read-only (Cursor's `readonly`)."""
+    found = set()
+    for path in (PLUGIN_ROOT / "agents").glob("*.md"):
+        head = path.read_text(encoding="utf-8").split("\n---", 1)[0]
+        tools = next((line.split(":", 1)[1] for line in head.splitlines() if line.startswith("tools:")), None)
+        readonly = any(line.replace(" ", "") == "readonly:true" for line in head.splitlines())
+        if not readonly and (tools is None or {"Bash", "Write"} & {tool.strip() for tool in tools.split(",")}):
+            found.add(path.stem)
+    return found
 
 
 def load_runtime() -> ModuleType:
@@ -132,7 +141,10 @@ def check(hook_input: dict[str, Any], editor: str = "claude") -> str | None:
     if name not in plugin_agents():
         return None
     try:
-        report = load_runtime().load_agent_report(name)
+        runtime = load_runtime()
+        report = runtime.load_agent_report(name)
+        gates = [r for r in runtime.load_reflection_reports().values() if r.get("agent") == name]
+        report = max([r for r in [report, *gates] if r], key=lambda r: str(r.get("saved_at", "")), default=None)
     except ValueError as error:  # the report bus cannot read the file: the agent must rewrite it
         report = Unreadable(str(error))
     found = problems_of(report, agent_started(hook_input.get("agent_transcript_path")))
@@ -141,8 +153,8 @@ def check(hook_input: dict[str, Any], editor: str = "claude") -> str | None:
     return (
         f"ml-automation report check: {name} is finishing without a complete report on the report bus: "
         f"{'; '.join(found)}. Before you stop, save it as your Agent Report Bus section shows, from the "
-        f'project root: save_agent_report("{name}", {{"status": "completed", "summary": "...", ...}}) '
-        "from ml_utils (status: completed, failed or error)."
+        f'project root: save_agent_report("{name}", {{"status": "completed", "summary": "...", ...}}, stage=STAGE) '
+        "from ml_utils (status: completed, failed or error; STAGE: the stage you were started for)."
     )
 
 

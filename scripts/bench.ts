@@ -6,7 +6,8 @@
  *   release, 2.0.0); with the MLflow mirror's client side a project holds when its mirror is on; the API page;
  * - registry writes and reads next to the release plan's section 9 code as written (extracted from the plan
  *   at run time by scripts/bench_registry.py), one more save at 100 / 1,000 / 10,000 models, and the
- *   `registry` command's output size and time at those sizes;
+ *   `registry` command's output size and time at those sizes; the registry found from a notebook three
+ *   folders below the project next to the same calls in the project folder;
  * - `registry report` (the HTML file) time and size at 100 / 1,000 / 10,000 models, next to the summary view
  *   on the same registry in the same run;
  * - the data fingerprint next to sha256 over the same data as CSV bytes;
@@ -145,6 +146,7 @@ try {
   if (result.status !== 0) throw new Error(`bench_registry.py failed:\n${result.stderr}`);
   const measured = JSON.parse(result.stdout) as {
     operations: { n: number; ours: Record<string, number>; plan: Record<string, number> };
+    discovery: Record<string, Record<string, number>>;
     save_cost_ms: Record<string, { ours: number; plan: number }>;
     cli: Record<string, Record<string, { bytes: number; ms: number; status: number }>>;
     report: Record<string, { report_ms: number; report_bytes: number; summary_ms: number; mermaid_summary_bytes: number; mermaid_lineage_bytes: number }>;
@@ -174,6 +176,16 @@ try {
   }
   const slower = Object.keys(operations.ours).filter((key) => (operations.ours[key] ?? 0) > (operations.plan[key] ?? 0));
   console.log(`  slower than the plan: ${slower.length ? slower.join(", ") : "none"}\n`);
+
+  const [atRoot, below] = Object.values(measured.discovery);
+  console.log("The registry found from a notebook three folders below the project (walking up); baseline: the same calls in the project folder, same run");
+  for (const key of Object.keys(atRoot ?? {})) {
+    const base = atRoot?.[key] ?? Number.NaN;
+    const deep = below?.[key] ?? Number.NaN;
+    const ms = (value: number) => `${(value * 1000).toFixed(1)} ms`;
+    console.log(`  ${key.padEnd(26)}project ${ms(base).padStart(10)}   below ${ms(deep).padStart(10)}   below/project ${(deep / base).toFixed(2)}x`);
+  }
+  console.log("");
 
   console.log("One more save_model_entry into a registry of N models (median; the plan: its code as written)");
   for (const [size, cost] of Object.entries(measured.save_cost_ms)) {

@@ -123,6 +123,28 @@ def operations():
     return {"n": N, "ours": ours, "plan": theirs}
 
 
+def discovery_bench():
+    """The registry found from a notebook's folder three levels below the project folder (walking up to
+    it), next to the same calls in the project folder itself, same run: mlops_dir() alone, reads, saves."""
+    def measure():
+        return {
+            "mlops_dir x10000": timed(lambda: [ml_utils.mlops_dir() for _ in range(10_000)]),
+            "load_model_registry x100": timed(lambda: [ml_utils.load_model_registry() for _ in range(100)]),
+            "save_model_entry x100": timed(lambda: [ml_utils.save_model_entry(model(i)) for i in range(100)]),
+        }
+
+    with project() as folder:
+        os.mkdir(".git")
+        for i in range(100):
+            ml_utils.save_model_entry(model(i))
+        at_root = measure()
+        below = os.path.join(folder, "notebooks", "churn", "2026")
+        os.makedirs(below)
+        os.chdir(below)
+        assert os.path.samefile(ml_utils.mlops_dir(), os.path.join(folder, ".claude", "mlops"))
+        return {"project folder": at_root, "three folders below": measure()}
+
+
 def fill_models(size, ours):
     """A registry of `size` models written directly in each side's own layout (ours: one entry per
     line, written once through save_model_entry so its generations exist; the plan's: five copies)."""
@@ -414,5 +436,6 @@ def hung_server_bench():
 
 
 if __name__ == "__main__":
-    print(json.dumps({"operations": operations(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(), "fingerprint": fingerprint_bench(),
-                      "hooks": hooks_bench(), "journal": journal_bench(), "hung_server": hung_server_bench(), "mirror": mirror_bench()}))
+    print(json.dumps({"operations": operations(), "discovery": discovery_bench(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(),
+                      "fingerprint": fingerprint_bench(), "hooks": hooks_bench(), "journal": journal_bench(), "hung_server": hung_server_bench(),
+                      "mirror": mirror_bench()}))

@@ -136,11 +136,14 @@ describe("/registry in Cursor, its step run as the model runs it", () => {
     expect(shown.stdout).toContain("Dry run, nothing changed");
     expect(readFileSync(registry)).toEqual(before);
     expect(readdirSync(join(cwd, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
-    // The same view as in a terminal; its status (3: damaged) is named on the last line, since the model sees no exit status.
+    // The same view as in a terminal, but for what to run, named as it works in the editor; its status (3: damaged) is named on
+    // the last line, since the model sees no exit status.
     const views = spawnSync("sh", ["-c", registryStep("models")], { cwd, encoding: "utf8" });
     const direct = spawnSync("python3", [join(plugin, "templates", "ml_automation.py"), "registry", "models"], { cwd, encoding: "utf8" });
     expect(direct.status).toBe(3);
-    expect(views.stdout).toBe(`${direct.stderr}${direct.stdout}\n(python3 .cursor/ml_automation.py registry exited with status 3)\n`);
+    const advice = /^What follows was read from the intact entries\. .*$/m;
+    expect(views.stdout.replace(advice, "")).toBe(`${direct.stderr}${direct.stdout.replace(advice, "")}\n(/registry exited with status 3)\n`);
+    expect(advice.exec(views.stdout)?.[0]).toContain("/registry repair shows how it would be rebuilt; to rebuild it, ask the assistant to run `python3 .cursor/ml_automation.py registry repair`.");
   });
 
   it("the launcher splits the arguments as typed: quotes keep a value whole, and ; && $( ) ` run nothing", () => {

@@ -28,7 +28,7 @@ const SCRIPTS: Record<string, (project: string) => Script> = {
       (request) => {
         const shown = toolResults(request).map((result) => result.text).join("\n");
         const champion = /Champion: (\S+)/.exec(shown)?.[1] ?? "(not shown)";
-        const rmse = /rmse=([\d.]+)/.exec(shown)?.[1] ?? "(not shown)";
+        const rmse = /Primary metric: rmse \([^)]*\) ([\d.]+)/.exec(shown)?.[1] ?? "(not shown)";
         return `The champion is ${champion}, with a test RMSE of ${rmse}.`;
       },
     ],

@@ -97,7 +97,7 @@ describe("a real scikit-learn flow", () => {
   it("the champion's lineage is complete and drawn bold", async () => {
     const shown = registry(project, "lineage", flow.champion, "--mermaid");
     const chart = await parse(block(shown.stdout));
-    expect(chart.vertices.find((vertex) => vertex.classes.includes("champion"))?.text).toMatch(new RegExp(`^Model: ${flow.champion}<br>champion · f1=0\\.94`));
+    expect(chart.vertices.find((vertex) => vertex.classes.includes("champion"))?.text).toMatch(new RegExp(`^Model: ${flow.champion}<br>champion · f1 0\\.94\\d* \\(weighted, unknown split\\)`));
     expect(chart.vertices.some((vertex) => vertex.classes.includes("gap"))).toBe(false);
     expect(shown.stdout.trimEnd().endsWith("Lineage: complete")).toBe(true);
   });
@@ -141,7 +141,7 @@ mu.save_model_entry({"model_id": "m.1-final_v2", "task_type": "regression", "met
     const [data, features, experiment, model] = chart.vertices.map((vertex) => vertex.text.split("<br>"));
     expect(data![0]).toBe(`Data version: ${odd.source} line two three`.slice(0, 14 + 59) + "…");
     expect(features).toEqual(["Features: 0 of 8 in the store", `${odd.features.slice(0, 4).join(", ")}, …`]);
-    expect(experiment).toEqual(["Experiment: exp-1.v2", `${odd.algorithm} · test rmse=2.5`]);
+    expect(experiment).toEqual(["Experiment: exp-1.v2", `${odd.algorithm} · rmse 2.5 (test)`]);
     expect(model![0]).toBe("Model: m.1-final_v2");
     expect(chart.edges).toHaveLength(3);
   });
@@ -158,7 +158,7 @@ mu.save_model_entry({"model_id": "m.1-final_v2", "task_type": "regression", "met
     const chart = await parse(block(shown.stdout));
     expect(chart.vertices[0]!.text.split("<br>")[0]).toBe("Data version: x?y z tab");
     expect(chart.vertices[1]!.text).toBe("Features: none listed<br>no feature_set");
-    expect(chart.vertices[3]!.text).toBe("Model: m1<br>? · rmse=n/a<br>gap: required regression metrics missing: mae, r2");
+    expect(chart.vertices[3]!.text).toBe("Model: m1<br>? · rmse n/a (unknown split)<br>gap: required regression metrics missing: mae, r2");
   });
 });
 

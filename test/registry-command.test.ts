@@ -22,6 +22,12 @@ function direct(args: string[], cwd = fixture.filled) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The same command as an editor runs it (bounded like every view there), without the client. */
+function directInEditor(args: string[], cwd = fixture.filled) {
+  const result = spawnSync("python3", [runtime(), "--editor-args", "registry", ...args], { cwd, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 /** Runs `/registry ARGS` (or `/ml-automation:registry ARGS` with `namespaced`) in the CLI and returns the text the model received. */
 async function viaEditor(args: string, options: { cwd?: string; env?: Record<string, string>; namespaced?: boolean } = {}) {
   const command = options.namespaced ? "/ml-automation:registry" : "/registry";
@@ -46,12 +52,21 @@ describe("every /registry form reaches the model with the runtime's output", () 
     ["the summary with a lineage diagram", "--mermaid"],
     ["JSON", "models --json"],
   ])("%s (%s)", async (_what, args) => {
-    const expected = direct(args ? args.split(" ") : []);
+    const expected = (args.includes("--json") ? directInEditor : direct)(args ? args.split(" ") : []);
     expect(expected.status).toBe(0);
     expect(expected.stdout.trim().length).toBeGreaterThan(20);
     const received = await viaEditor(args);
     expect(received).toContain(expected.stdout.trim());
     expect(received).toContain("Show the runtime's output to the user");
+  });
+
+  it("JSON is the editor's bounded view there, and every entry in a terminal", async () => {
+    const inTerminal = JSON.parse(direct(["models", "--json"]).stdout) as { total: number; shown: number; models: unknown[] };
+    expect(inTerminal.shown).toBe(inTerminal.total);
+    const received = await viaEditor("models --json --limit 1");
+    const bounded = JSON.parse(directInEditor(["models", "--json", "--limit", "1"]).stdout) as { shown: number; more: string };
+    expect(bounded.shown).toBe(1);
+    expect(received).toContain(bounded.more);
   });
 
   it("typed namespaced too (/ml-automation:registry models --champion), the same output", async () => {
@@ -125,7 +140,8 @@ describe("errors reach the model, with the command's guidance for them", () => {
       writeFileSync(registry, readFileSync(registry, "utf8").slice(0, -40));
       const before = readFileSync(registry);
       const received = await viaEditor("repair", { cwd: damaged });
-      expect(received).toContain("only shows what it would do; to apply it, run `ml-automation registry repair`");
+      // Named as it works where it is read: the editor's workflow, and the assistant's shell for the change.
+      expect(received).toContain("From the editor, `/registry repair` only shows what it would do; to apply it, ask the assistant to run `ml-automation registry repair`.");
       expect(received).toContain("Dry run, nothing changed");
       expect(readFileSync(registry)).toEqual(before);
       expect(readdirSync(join(damaged, "mlops")).filter((name) => name.includes(".damaged-"))).toEqual([]);
@@ -138,7 +154,7 @@ describe("errors reach the model, with the command's guidance for them", () => {
     const alone = direct(["models", "--bogus"]);
     expect(alone.status).toBe(2);
     const received = await viaEditor("models --bogus");
-    expect(received).toMatch(/usage: python3 ml_utils\.py registry/);
+    expect(received).toMatch(/usage: \/registry /); // what the person types in the editor, where they read it
     expect(received).toContain("unrecognized arguments: --bogus");
     expect(received).toContain("**usage text**");
   });
@@ -173,7 +189,7 @@ describe("arguments are data: nothing the user or the model passes runs as shell
         const received = await viaEditor(payload(command));
         expect(existsSync(marker), `${marker} was created: the arguments ran as shell`).toBe(false);
         expect(received).not.toContain("PWNED42");
-        expect(received).toMatch(/usage: python3 ml_utils\.py registry|the arguments were cut short/);
+        expect(received).toMatch(/usage: \/registry |the arguments were cut short/);
       }
       expect(readdirSync(sandbox)).toEqual([]);
     } finally {

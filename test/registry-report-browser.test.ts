@@ -152,6 +152,52 @@ describe("the report of a real scikit-learn flow", () => {
   });
 });
 
+describe("a difference of 0.0009 in f1 on 114 test rows", () => {
+  it("is drawn as small as it is: bars and axes from zero, the gap inside the champion's sampling noise", async () => {
+    const project = fixture.project();
+    // The champion won by 0.0009 (weighted F1 on 114 test rows); the other model was the champion before.
+    runPython(["-c", `
+import sys; sys.path.insert(0, ${JSON.stringify(templates())})
+import ml_utils as mu
+def metrics(f1): return {"test": {"accuracy": f1, "precision": f1, "recall": f1, "f1": f1, "auc_roc": 0.99, "n_test": 114}}
+for name, f1 in (("logreg", 0.9641), ("forest", 0.9650)):
+    mu.save_experiment({"experiment_id": "exp_" + name, "task_type": "classification", "metrics": metrics(f1)})
+    mu.save_model_entry({"model_id": "model_" + name, "task_type": "classification", "metrics": metrics(f1), "training_experiment_id": "exp_" + name})
+    mu.promote_model("model_" + name)
+`], project);
+    const report = writeReport(project);
+    await inBrowser(report, "light", async ({ page, problems }) => {
+      expect(problems).toEqual([]);
+      const chart = page.locator("#challengers-chart");
+      // The axis runs from zero to 1, the best an f1 can be: nothing is zoomed to the data.
+      expect([await chart.getAttribute("data-low"), await chart.getAttribute("data-high")]).toEqual(["0", "1"]);
+      const width = async (selector: string) => (await page.locator(selector).boundingBox())!.width;
+      const champion = await width("#challengers-chart rect.champion-bar");
+      const challenger = await width("#challengers-chart rect.mark");
+      const axis = await width("#challengers-chart") * Number(await chart.getAttribute("data-plot")) / 960;
+      // Each bar is as long as its value (0.965 and 0.964 of the axis), so the two differ by 0.1% of it: under a pixel.
+      expect(champion / axis).toBeCloseTo(0.965, 2);
+      expect(challenger / axis).toBeCloseTo(0.9641, 2);
+      expect(Math.abs(champion - challenger)).toBeLessThan(1);
+      // The text says how small, and the band says it is within the noise of 114 rows (±0.017).
+      await expect(page.locator("#challengers-chart").innerHTML()).resolves.toContain("worse by 0.0009");
+      const band = await width("#challengers-chart rect.noise");
+      expect(band / axis).toBeCloseTo(2 * Math.sqrt((0.965 * 0.035) / 114), 2);
+      expect(band).toBeGreaterThan(10 * Math.abs(champion - challenger));
+      await expect(page.locator("#challengers-noise").innerText()).resolves.toMatch(/±1 standard error of the champion's value on its 114 rows \(0\.017/);
+      await expect(page.locator("#challengers").innerText()).resolves.toContain("f1 (weighted, test)");
+      // Over time: the axis starts at zero too, so the two runs sit at (nearly) the same height.
+      const overTime = page.locator("#over-time-chart");
+      expect(await overTime.getAttribute("data-low")).toBe("0");
+      const heights = await page.locator("#over-time-chart circle.mark").evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().y + n.getBoundingClientRect().height / 2));
+      expect(heights).toHaveLength(2);
+      expect(Math.abs(heights[0]! - heights[1]!)).toBeLessThan(1);
+      await expect(page.locator("#over-time").innerText()).resolves.toContain("a spread of 0.0009");
+      await screenshot(page, "small-difference-light.png");
+    });
+  });
+});
+
 describe("the report of 10,000 models", () => {
   it("stays bounded: the best 20 bars, a histogram of all, at most 300 points, 30 models in the graph", async () => {
     const project = fixture.project();

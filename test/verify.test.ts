@@ -76,7 +76,7 @@ describe("npm run verify", () => {
       /skills\/eda\/SKILL\.md\n {2}line \d+: names `\/status`, which opens Claude Code's own command: write `\/ml-automation:status`/],
     ["a workflow that is both a command and a skill", "commands/eda.md", () => "---\ndescription: Profile data.\n---\n\n# /eda\n",
       /commands\/eda\.md\n {2}and skills\/eda\/SKILL\.md are one workflow listed twice in every request: keep the skill/],
-    ["an import of a function that does not exist", "agents/mlops-engineer.md", (t: string) => t.replace("compare_with_champion, promote_model", "new_metrics_better, promote_model"),
+    ["an import of a function that does not exist", "agents/mlops-engineer.md", (t: string) => t.replace("promote_if_better, save_agent_report", "new_metrics_better, save_agent_report"),
       /line \d+: code uses ml_utils\.new_metrics_better, which templates\/ml_utils\.py does not define/],
     ["a registry function missing from the runtime", "templates/ml_utils.py", (t: string) => t.replace("def load_data_versions(", "def load_data_version_list("),
       /ml_utils\.py\n {2}does not define load_data_versions/],

@@ -70,6 +70,11 @@ export const release130: ReleaseData = {
     copyRuntime(analyze, commandTitle("team-analyze", /^Team Analyze\b/)),
     copyRuntime("commands/eda.md", commandTitle("eda", /^EDA\b/)),
     copyRuntime("commands/status.md", commandTitle("status", /^Status\b/)),
+    // Every other workflow and agent that imports ml_utils makes sure it is there first.
+    ...["deploy", "evaluate", "preprocess", "report", "team-review", "test", "train"].map((name) =>
+      copyRuntime(`commands/${name}.md`, commandTitle(name, new RegExp(`^${name.replace("-", " ")}\\b`, "i")))),
+    ...["brutal-code-reviewer", "developer", "eda-analyst", "feature-engineering-analyst", "frontend-ux-analyst", "ml-theory-advisor",
+      "mlops-engineer", "orchestrator", "pr-approver"].map((agent) => copyRuntime(`agents/${agent}.md`, { depth: 2, text: /^Agent Report Bus\b/ })),
   ],
   insertions: [
     { file: "agents/mlops-engineer.md", placement: agentSection, template: "fragments/mlops-engineer.md.hbs" },
@@ -115,6 +120,11 @@ export const release130: ReleaseData = {
     { file: "skills/team-analyze/SKILL.md", placement: { kind: "endOfDocument" }, template: "fragments/skill-team-analyze.md.hbs", optional: true },
     {
       file: "README.md",
+      placement: { kind: "before", heading: { depth: 2, text: /^Skills\b/ } },
+      template: "fragments/readme-registry.md.hbs",
+    },
+    {
+      file: "README.md",
       placement: { kind: "before", heading: { depth: 2, text: "What's New in v1.2.1" } },
       template: "fragments/readme-whats-new.md.hbs",
     },
@@ -156,12 +166,14 @@ export const release130: ReleaseData = {
     "team-coldstart": "starts a dozen agent runs over many minutes: a person decides when",
     "team-review": "four agents and an approval decision: a person asks for it before merging",
   },
-  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/10-mlflow-mirror.py", "ml_utils/plugin-commands.py"],
+  runtimeSections: ["ml_utils/09-mlops-registry.py", "ml_utils/10-mlflow-mirror.py", "ml_utils/11-artifacts.py", "ml_utils/plugin-commands.py"],
   // The MLflow mirror's client side: loaded by the library when a project turns the mirror on.
   mirrorSections: ["ml_utils_mlflow/preamble.py", "ml_utils_mlflow/mlflow-client.py"],
   // What a person runs as a command: compiled into templates/ml_automation.py, which stays in the plugin.
   commandSections: [
     "ml_automation/preamble.py",
+    "ml_automation/places.py",
+    "ml_automation/labels.py",
     "ml_automation/registry-snapshot.py",
     "ml_automation/registry-repair.py",
     "ml_automation/mlflow-sync.py",
@@ -185,6 +197,12 @@ export const release130: ReleaseData = {
     "save_data_version",
     "compute_data_fingerprint",
     "load_data_versions",
+    "new_id",
+    "save_model_artifact",
+    "check_artifact",
+    "model_artifact",
+    "reproduction_facts",
+    "promote_if_better",
   ],
 };
 

@@ -15,13 +15,16 @@ def save_reflection_report(gate: str, report: dict[str, Any], output_dir: Option
 
     `report` is a dict with `verdict` ('approve' or 'revise') and usually `summary`, `concerns` and
     `required_changes`. Adds `gate`, `saved_at` (UTC) and `iteration` (1 + the previous iteration of
-    the same gate). Returns the path written. Raises ValueError for an unknown verdict or gate name."""
+    the same gate), `agent` ('ml-theory-advisor') and a default `status`: it is that agent's report
+    for the gate. Returns the path written. Raises ValueError for an unknown verdict or gate name."""
     _check_name("gate", gate)
     if not isinstance(report, dict) or report.get("verdict") not in REFLECTION_VERDICTS:
         found = report.get("verdict") if isinstance(report, dict) else report
         raise ValueError(f"reflection report needs verdict 'approve' or 'revise', got {found!r}")
     previous = load_reflection_report(gate)
     entry = dict(report)
+    entry.setdefault("status", "completed")
+    entry.setdefault("agent", "ml-theory-advisor")
     entry["gate"] = gate
     entry["iteration"] = int(previous.get("iteration", 0)) + 1 if previous else 1
     entry["saved_at"] = _utc_now()
@@ -33,6 +36,15 @@ def load_reflection_report(gate: str, search_dirs: Optional[Sequence[str]] = Non
     """Return the newest reflection report of `gate`, or None if the gate has not run."""
     _check_name("gate", gate)
     return _newest_json(f"reflection_{gate}.json", search_dirs or _report_search_dirs())
+
+
+def load_reflection_reports(search_dirs: Optional[Sequence[str]] = None) -> dict[str, dict[str, Any]]:
+    """Return {gate: newest reflection report} for every gate that has run."""
+    folders = search_dirs or _report_search_dirs()
+    gates = {name[len("reflection_"):-5] for folder in folders if os.path.isdir(folder) for name in os.listdir(folder)
+             if name.startswith("reflection_") and name.endswith(".json")}
+    reports = {gate: _newest_json(f"reflection_{gate}.json", folders) for gate in sorted(gates)}
+    return {gate: report for gate, report in reports.items() if report is not None}
 
 
 def gate_approved(gate: str, search_dirs: Optional[Sequence[str]] = None) -> bool:

@@ -71,7 +71,7 @@ describe("runtime sections as plain Python", () => {
     const files = runtimeSectionFiles();
     expect(files.length).toBeGreaterThanOrEqual(12);
     const blocks = files.flatMap((path) => fillGeneratedBlocks(path, readFileSync(path, "utf8")).blocks.map((block) => ({ path, ...block })));
-    expect(blocks.map((block) => block.name).sort()).toEqual(["platform folders", "registry"]);
+    expect(blocks.map((block) => block.name).sort()).toEqual(["metric averaging", "platform folders", "registry"]);
     expect(blocks.filter((block) => !block.current)).toEqual([]);
   });
 

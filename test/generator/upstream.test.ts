@@ -65,7 +65,7 @@ describe("release 1.3.0 on an upstream-style plugin checkout", () => {
   it("applies every edit through the alternatives the release data gives", () => {
     // Release 1.3.0's own edits (a later release adds its lines, each with its version).
     const actions = [...report.matchAll(/^ {2}\S+ +1\.3\.0 +(inserted|replaced|unchanged|not present) /gm)].map((match) => match[1]);
-    expect(["inserted", "replaced", "not present"].map((action) => actions.filter((one) => one === action).length)).toEqual([18, 2, 4]);
+    expect(["inserted", "replaced", "not present"].map((action) => actions.filter((one) => one === action).length)).toEqual([19, 2, 20]);
     expect(report).toMatch(/agents\/feature-engineering-analyst\.md:13 +1\.3\.0 +inserted +## Feature Store Registration/);
     expect(report).toMatch(/skills\/team-coldstart\/SKILL\.md:\d+ +1\.3\.0 +inserted +## MLOps Registry Layer/);
     // Upstream's skills name its workflows bare (/eda): as skills in the bundle, that is how they are typed.

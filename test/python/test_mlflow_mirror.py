@@ -7,6 +7,8 @@ import itertools
 import json
 import os
 import pickle
+import re
+import platform
 import shutil
 import subprocess
 import sys
@@ -179,6 +181,16 @@ def test_a_scikit_learn_flow_appears_as_dataset_run_model_version_and_champion(m
     assert version.source == f"runs:/{run.info.run_id}/models/model_forest"
     assert (version.tags["task_type"], version.tags["algorithm"], version.tags["feature_set"]) == ("regression", "RandomForestRegressor", "bmi, bp, s5")
     assert version.tags["rationale"] == "forest over ridge for the bmi curve"
+    # What it takes to reproduce the run, as tags: on the run and on the version (the estimator's seed there).
+    import hashlib
+
+    import sklearn
+
+    assert tags["ml_automation.reproduce.python"] == platform.python_version()
+    assert tags["ml_automation.reproduce.packages.scikit-learn"] == sklearn.__version__
+    assert version.tags["ml_automation.reproduce.seeds.random_state"] == "0"
+    assert version.tags["ml_automation.reproduce.estimator"] == "sklearn.ensemble._forest.RandomForestRegressor"
+    assert version.tags["ml_automation.artifact_sha256"] == hashlib.sha256(Path("models/forest.pkl").read_bytes()).hexdigest()
     assert team.champion() == "model_forest"
     downloaded = team.client.download_artifacts(run.info.run_id, "models/model_forest/forest.pkl", str(tmp_path))
     with open(downloaded, "rb") as handle:
@@ -188,7 +200,7 @@ def test_a_scikit_learn_flow_appears_as_dataset_run_model_version_and_champion(m
     # The team's view through the command line, and nothing left for sync to do.
     summary = cli(ml_automation_path, project, "--from", "mlflow")
     assert summary.returncode == 0, summary.stderr
-    assert f"MLflow {team.uri}" in summary.stdout and "- Champion: model_forest (regression, RandomForestRegressor, rmse=" in summary.stdout
+    assert summary.stdout.startswith(f"Registry: MLflow {team.uri} ") and "- Champion: model_forest (regression, RandomForestRegressor, rmse (" in summary.stdout
     lineage = cli(ml_automation_path, project, "lineage", "model_forest", "--from", "mlflow")
     assert lineage.returncode == 0, lineage.stderr
     assert "Experiment: exp_forest (RandomForestRegressor" in lineage.stdout and "Lineage: complete" in lineage.stdout
@@ -245,11 +257,11 @@ def test_two_machines_promote_in_turn_and_each_sees_the_others_champion(ml_utils
 
     for machine in ("a", "b"):
         view = cli(ml_automation_path, machines[machine], "models", "--champion", "--from", "mlflow", env=env)
-        assert view.returncode == 0 and view.stdout.startswith("Champion: a3"), view.stdout + view.stderr
+        assert view.returncode == 0 and view.stdout.split("\n", 1)[1].startswith("Champion: a3"), view.stdout + view.stderr
     table = json.loads(cli(ml_automation_path, machines["b"], "models", "--all", "--json", "--from", "mlflow", env=env).stdout)
     assert {m["model_id"]: m["status"] for m in table["models"]} == {"a1": "archived", "b1": "archived", "a2": "challenger", "a3": "champion"}
     local = cli(ml_automation_path, machines["b"], "models", "--champion", env=env)
-    assert local.stdout.startswith("Champion: b1")  # B's own folder still holds its promotion
+    assert local.stdout.split("\n", 1)[1].startswith("Champion: b1")  # B's own folder still holds its promotion
 
     # B's sync pushes nothing new and leaves the team's champion (promoted later, on A) where it is.
     report = sync_json(ml_automation_path, machines["b"], env=env)
@@ -287,7 +299,7 @@ def test_the_server_stopped_mid_flow_loses_nothing_and_sync_levels_it(mu, team, 
     mu._DOWN_UNTIL.clear()
     assert team.keys() == [f"data_version:{FINGERPRINT}"] and team.versions() == []
     summary = cli(ml_automation_path, project)
-    assert "- MLflow: 4 write(s) not yet on the team's server" in summary.stdout and "registry sync" in summary.stdout
+    assert "- MLflow: 4 writes not yet on the team's server" in summary.stdout and "registry sync" in summary.stdout
     preview = sync_json(ml_automation_path, project, "--dry-run")
     assert created(preview) == {"experiment_runs": ["exp_1"], "model_versions": ["m1", "m2"]} and preview["queued_cleared"] == 0, preview
     assert preview["champion"] == "would move @champion to m1"
@@ -444,6 +456,22 @@ def test_a_feature_updated_later_is_updated_on_the_runs_that_use_it(mu, team):
     after = json.loads(team.run("experiment:exp_1").data.tags["ml_automation.feature.tenure_log"])
     assert (after["leakage_risk"], after["description"], after["transformation"]) == ("high", "log of tenure, months", "log")
     assert len(team.runs()) == 1
+
+
+def test_features_named_as_their_columns_reach_the_runs_and_read_back_as_they_are(mu, team, ml_automation_path, project):
+    names = ["petal length (cm)", "mean radius", "ratio/area", "café"]  # MLflow refuses '(', ')' and 'é' in a tag's name
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mu.MirrorWarning)  # nothing queued: every call reached the server
+        mu.save_feature_entries([{"feature_id": name, "source_columns": [name]} for name in names])
+        mu.save_experiment({"experiment_id": "exp_1", "task_type": "regression", "dataset": {"features_used": names}, "metrics": {"test": {"rmse": 2.0}}})
+        mu.save_model_entry(regression_model("m1", 2.0, training_experiment_id="exp_1", feature_set=names))
+    tags = team.run("experiment:exp_1").data.tags
+    named = {key: json.loads(value)["feature_id"] for key, value in tags.items() if key.startswith("ml_automation.feature.")}
+    assert sorted(named.values()) == sorted(names) and named["ml_automation.feature.mean radius"] == "mean radius"
+    assert all(re.fullmatch(r"ml_automation\.feature\.[A-Za-z0-9_.\- ]+", key) for key in named)
+    shown = cli(ml_automation_path, project, "features", "--from", "mlflow", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert sorted(feature["feature_id"] for feature in json.loads(shown.stdout)["features"]) == sorted(names)
 
 
 def test_a_project_experiment_deleted_on_the_server_is_named_not_recreated(mu, team, ml_automation_path, project):
@@ -627,6 +655,12 @@ def test_only_the_model_file_is_uploaded_never_the_project_or_dot_files(mu, team
     Path("models/bert/weights.bin").write_bytes(b"\0" * 4096)
     Path("models/bert/.env").write_text("TOKEN=2\n")
     Path("models/bert/.cache/blob").write_text("x")
+    # One artifact per model: the later saves get files and folders of their own, alike.
+    shutil.copytree("models/bert", "models/bert_later")
+    shutil.copytree("models/bert", "models/bert_folder")
+    for name in ("later", "last"):
+        shutil.copy("models/forest.pkl", f"models/{name}.pkl")
+    os.makedirs("notes")
 
     def uploaded(model_id):
         run_id = team.versions()[[v.tags["ml_automation.model_id"] for v in team.versions()].index(model_id)].run_id
@@ -638,25 +672,25 @@ def test_only_the_model_file_is_uploaded_never_the_project_or_dot_files(mu, team
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for model_id, artifact in (("whole", "."), ("folder", "models/bert"), ("env", ".env"), ("bert", "models/bert/"), ("forest", "models/forest.pkl")):
+        for model_id, artifact in (("whole", "."), ("folder", "models/bert_folder"), ("env", ".env"), ("bert", "models/bert/"), ("forest", "models/forest.pkl")):
             mu.save_model_entry(regression_model(model_id, 1.0, artifact_path=artifact))
     said = [str(w.message) for w in caught if issubclass(w.category, mu.MirrorWarning)]
     assert said == ["save_model_entry: model whole: artifact_path '.' is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)",
-                    "save_model_entry: model folder: artifact_path 'models/bert' is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)",
+                    "save_model_entry: model folder: artifact_path 'models/bert_folder' is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)",
                     "save_model_entry: model env: artifact_path '.env' is a dot-file or inside a dot-folder: never uploaded"], said
     assert [uploaded(m) for m in ("whole", "folder", "env", "bert", "forest")] == [[], [], [], ["config.json", "weights.bin"], ["forest.pkl"]]
     # A sync names each file it uploads with its size.
     monkeypatch.setenv("ML_AUTOMATION_MLFLOW_URI", "off")  # recorded locally first, pushed by the sync
-    mu.save_model_entry(regression_model("later", 1.0, artifact_path="models/forest.pkl"))
-    mu.save_model_entry(regression_model("later_bert", 1.0, artifact_path="models/bert/"))
+    mu.save_model_entry(regression_model("later", 1.0, artifact_path="models/later.pkl"))
+    mu.save_model_entry(regression_model("later_bert", 1.0, artifact_path="models/bert_later/"))
     monkeypatch.delenv("ML_AUTOMATION_MLFLOW_URI")
     report = sync_json(ml_automation_path, project)
-    assert report["artifacts_uploaded"] == [{"path": "models/forest.pkl", "bytes": 2048, "files": 1}, {"path": "models/bert/", "bytes": 4098, "files": 2}]
+    assert report["artifacts_uploaded"] == [{"path": "models/later.pkl", "bytes": 2048, "files": 1}, {"path": "models/bert_later/", "bytes": 4098, "files": 2}]
     assert report["artifacts_not_uploaded"] == []
     monkeypatch.setenv("ML_AUTOMATION_MLFLOW_URI", "off")
-    mu.save_model_entry(regression_model("last", 1.0, artifact_path="models/forest.pkl"))
-    mu.save_model_entry(regression_model("last_dot", 1.0, artifact_path="."))
+    mu.save_model_entry(regression_model("last", 1.0, artifact_path="models/last.pkl"))
+    mu.save_model_entry(regression_model("last_dot", 1.0, artifact_path="notes"))
     monkeypatch.delenv("ML_AUTOMATION_MLFLOW_URI")
     text = cli(ml_automation_path, project, "sync")
-    assert text.returncode == 0 and "- model files uploaded: models/forest.pkl (2.0 KB)" in text.stdout, text.stdout
-    assert "- model files not uploaded: model last_dot: artifact_path '.' is a folder" in text.stdout
+    assert text.returncode == 0 and "- model files uploaded: models/last.pkl (2.0 KB)" in text.stdout, text.stdout
+    assert "- model files not uploaded: model last_dot: artifact_path 'notes' is a folder" in text.stdout

@@ -23,8 +23,8 @@ def model(model_id, **extra):
 
 
 def test_without_platform_folder_writes_to_universal_folder_and_creates_no_platform_folder(mu, project):
-    written = mu.save_model_entry(model("m1"))
-    assert written == [os.path.join("mlops", "model-registry.json")]
+    assert mu.save_model_entry(model("m1")) == "m1"
+    assert os.path.isfile(os.path.join("mlops", "model-registry.json"))
     assert sorted(os.listdir(project)) == ["mlops"]
 
 
@@ -53,9 +53,9 @@ def test_a_project_without_a_registry_writes_into_its_first_platform_folder(mu, 
 
 def test_environment_variable_and_output_dirs_override(mu, project, monkeypatch):
     monkeypatch.setenv("ML_AUTOMATION_MLOPS_DIR", "shared/registry")
-    assert mu.save_model_entry(model("m1")) == [os.path.join("shared/registry", "model-registry.json")]
+    assert mu.save_model_entry(model("m1")) == "m1" and os.path.isfile(os.path.join("shared/registry", "model-registry.json"))
     assert [m["model_id"] for m in mu.load_model_registry()["models"]] == ["m1"]
-    assert mu.save_model_entry(model("m2"), output_dirs=["elsewhere"]) == [os.path.join("elsewhere", "model-registry.json")]
+    assert mu.save_model_entry(model("m2"), output_dirs=["elsewhere"]) == "m2" and os.path.isfile(os.path.join("elsewhere", "model-registry.json"))
     assert [m["model_id"] for m in mu.load_model_registry(search_dirs=["elsewhere"])["models"]] == ["m2"]
 
 
@@ -165,10 +165,29 @@ def test_path_like_ids_are_refused(mu, project, bad_id):
         mu.save_experiment({"experiment_id": bad_id} if bad_id is not None else {"experiment_id": "../x"})
     with pytest.raises(mu.RegistryError, match="invalid"):
         mu.save_model_entry({"model_id": bad_id or "../x"})
-    with pytest.raises(mu.RegistryError, match="invalid"):
-        mu.save_feature_entries([{"feature_id": bad_id or "../x"}])
     assert not os.path.exists(os.path.join(project.parent, "escaped.json"))
     assert not os.path.exists("mlops/model-registry.json")
+
+
+@pytest.mark.parametrize("bad_id", ["", " lead", "trail ", "tab\tin", "line\nbreak", 'a "quoted" name', "back\\slash", "x" * 129, 7, ["f"]])
+def test_feature_ids_are_column_names_and_only_unprintable_ones_are_refused(mu, project, bad_id):
+    with pytest.raises(mu.RegistryError, match="invalid feature_id"):
+        mu.save_feature_entries([{"feature_id": "fine"}, {"feature_id": bad_id}])
+    assert not os.path.exists("mlops")
+
+
+def test_real_column_names_are_feature_ids_and_complete_a_models_lineage(ma, mu, project):
+    from sklearn.datasets import load_breast_cancer, load_iris
+
+    columns = list(load_breast_cancer(as_frame=True).data.columns) + list(load_iris(as_frame=True).data.columns) + ["café/ratio", "a.b-c_d", ".."]
+    assert "mean radius" in columns and "petal length (cm)" in columns
+    mu.save_feature_entries([{"feature_id": c, "source_columns": [c]} for c in columns])
+    mu.save_model_entry(model("m1", feature_set=columns))
+    mu.save_feature_entries([{"feature_id": "mean radius", "leakage_risk": "none"}])  # an update through the store's fast path
+    store = {f["feature_id"]: f for f in mu.load_feature_store()["features"]}
+    assert list(store) == columns and store["mean radius"]["leakage_risk"] == "none" and store["mean radius"]["used_in_models"] == ["m1"]
+    assert ma.get_model_lineage("m1")["missing_features"] == []
+    assert ma.check_registry() == []
 
 
 def test_fingerprints_that_could_name_a_path_are_refused(mu, project):
@@ -230,6 +249,18 @@ def test_promotion_archives_the_previous_champion(mu, project):
     assert models["m2"]["predecessor_id"] == "m1"
     mu.save_model_entry(model("m3", status="champion"))
     assert [m["model_id"] for m in mu.load_model_registry()["models"] if m["status"] == "champion"] == ["m3"]
+
+
+def test_two_entries_marked_champion_at_the_same_time_give_one_champion_whatever_their_order(mu, project):
+    """A hand-made registry (or two folders' copies) with two champions promoted at the same instant:
+    which one is the champion, and which counts as archived, does not depend on the order they were written in."""
+    stamp = "2026-01-01T00:00:00.000000+00:00"
+    entries = [dict(model(name), status="champion", promoted_at=stamp, created_at=stamp) for name in ("m_a", "m_b")]
+    for order in (entries, entries[::-1]):
+        os.makedirs("mlops", exist_ok=True)
+        with open("mlops/model-registry.json", "w") as handle:
+            json.dump({"version": "1.0", "models": order}, handle)
+        assert mu.get_champion_model()["model_id"] == "m_b"
 
 
 def test_back_links_are_kept_whichever_side_is_written_first(ma, mu, project):
@@ -348,5 +379,5 @@ def test_registry_times_read_the_same_everywhere(ma, mu):
     # by the MLflow mirror alike (the mirror read it as the machine's local time).
     assert mu._ms("2026-01-01T00:00:00") == mu._ms("2026-01-01T00:00:00+00:00") == mu._ms("2026-01-01T00:00:00Z") == 1767225600000
     assert mu._ms("2026-01-01T02:00:00+02:00") == 1767225600000
-    assert ma._when("2026-01-01T02:00:00+02:00") == "2026-01-01 00:00 UTC"
+    assert ma.when_text("2026-01-01T02:00:00+02:00") == "2026-01-01 00:00 UTC"
     assert mu._ms("yesterday") is None and mu._ms(None) is None

@@ -40,26 +40,58 @@ def big_project(tmp_path_factory):
 VIEWS = [[], ["models"], ["models", "--champion"], ["features"], ["features", "--domain", "domain_3"], ["experiments"], ["data"], ["lineage", "model_01234"]]
 
 
+def editor_cli(ml_automation_path, cwd, *args):
+    """The registry command as an editor runs it (Cursor's form: arguments on the command line)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ML_AUTOMATION_")}
+    return subprocess.run([sys.executable, str(ml_automation_path), "--editor-args", "registry", *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def truncated(value):
+    """True when a JSON value holds the "truncated" mark of a view cut to fit."""
+    if isinstance(value, dict):
+        return "truncated" in value or any(truncated(v) for v in value.values())
+    return isinstance(value, list) and any(truncated(v) for v in value)
+
+
 @pytest.mark.parametrize("view", VIEWS, ids=[" ".join(v) or "summary" for v in VIEWS])
 def test_every_view_fits_4_kb_by_default_and_says_how_to_see_more(ml_automation_path, big_project, view):
-    for extra in ([], ["--json"]):
-        shown = cli(ml_automation_path, big_project, *view, *extra)
+    text = cli(ml_automation_path, big_project, *view)
+    assert text.returncode == 0, text.stderr
+    assert len(text.stdout.encode()) <= BUDGET, (view, len(text.stdout.encode()))
+    # In the editor, where the prompt is at stake, JSON is bounded too.
+    for shown in (editor_cli(ml_automation_path, big_project, *view), editor_cli(ml_automation_path, big_project, *view, "--json")):
         assert shown.returncode == 0, shown.stderr
-        assert len(shown.stdout.encode()) <= BUDGET, (view, extra, len(shown.stdout.encode()))
-        if extra:
-            json.loads(shown.stdout)
+        assert len(shown.stdout.encode()) <= BUDGET, (view, len(shown.stdout.encode()))
+    json.loads(shown.stdout)
     if view in (["models"], ["experiments"], ["features"]):
-        assert "more: use --limit N or --all" in shown.stdout or "more" in cli(ml_automation_path, big_project, *view).stdout
+        assert "more: use --limit N or --all" in text.stdout
+
+
+LISTS = {"models": N, "experiments": N, "features": 300, "data": 3}
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=[" ".join(v) or "summary" for v in VIEWS])
+def test_json_in_a_shell_is_complete_and_limit_caps_it(ml_automation_path, big_project, view):
+    shown = cli(ml_automation_path, big_project, *view, "--json")
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert not truncated(data), view  # a script never gets a view cut to fit without asking
+    if view[:1] and view[0] in LISTS and len(view) == 1:
+        noun = "data_versions" if view[0] == "data" else view[0]
+        assert data["total"] == data["shown"] == len(data[noun]) == LISTS[view[0]] and "more" not in data
+        assert data["registry_dir"] == "mlops"
+        capped = json.loads(cli(ml_automation_path, big_project, *view, "--json", "--limit", "2").stdout)
+        assert capped["shown"] == len(capped[noun]) == min(2, LISTS[view[0]]) and capped["total"] == LISTS[view[0]]
 
 
 def test_summary_at_size_names_counts_champion_best_challengers_and_recent(ml_automation_path, big_project):
     summary = cli(ml_automation_path, big_project).stdout
-    assert f"- Models: {N} (1 champion, {N - 1} challenger, 0 archived)" in summary
+    assert f"- Models: {N} (1 champion, {N - 1} challengers, 0 archived)" in summary
     assert "- Champion: model_01234" in summary and "- Best challengers: " in summary and "- Most recent models: model_02999" in summary
     assert f"- Experiments: {N}" in summary
     table = cli(ml_automation_path, big_project, "models").stdout.splitlines()
-    assert "| model_01234 |" in table[2] and f"Showing 15 of {N} models" in table[-1]
-    assert len(cli(ml_automation_path, big_project, "models", "--limit", "40").stdout.splitlines()) == 2 + 40 + 1
+    assert table[0] == "Registry: mlops" and "| model_01234 |" in table[3] and f"Showing 15 of {N} models" in table[-1]
+    assert len(cli(ml_automation_path, big_project, "models", "--limit", "40").stdout.splitlines()) == 1 + 2 + 40 + 1
     everything = cli(ml_automation_path, big_project, "models", "--all").stdout
     assert everything.count("\n| model_") == N
     listed = json.loads(cli(ml_automation_path, big_project, "models", "--json", "--all").stdout)
@@ -75,7 +107,7 @@ ODD = [["bogus"], ["models", "--sideways"], ["models", "extra", "words"], ["mode
 def test_unknown_input_gets_the_usage_text_and_exit_2_never_a_traceback(ml_automation_path, project, argv):
     shown = cli(ml_automation_path, project, *argv)
     assert shown.returncode == 2
-    assert shown.stderr.startswith("usage: python3 ml_utils.py registry") and "error: " in shown.stderr
+    assert shown.stderr.startswith(f"usage: python3 {ml_automation_path} registry") and "error: " in shown.stderr
     assert "Traceback" not in shown.stdout + shown.stderr and shown.stdout == ""
     assert os.listdir(project) == []
 

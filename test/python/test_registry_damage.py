@@ -204,6 +204,26 @@ def test_a_hand_edited_champion_without_spaces_is_archived_by_the_next_promotion
     assert [m["model_id"] for m in mu.load_model_registry()["models"] if m["status"] == "champion"] == ["m0"]
 
 
+def test_a_damaged_champion_entry_makes_the_champion_unknown_not_absent(mu, five, ml_automation_path, project):
+    lines = five.decode().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith('    {"model_id": "m2"'))
+    lines[at] = lines[at].replace('"metrics": {', '"metrics": {{')  # the champion's own line no longer parses
+    open(PATH, "w").write("\n".join(lines))
+    shown = cli(ml_automation_path, project, "models", "--champion")
+    assert shown.returncode == 3 and "DAMAGED: mlops/model-registry.json:" in shown.stdout
+    assert "Champion unknown: the model registry is damaged (mlops/model-registry.json:" in shown.stdout
+    assert "No champion yet" not in shown.stdout and "registry repair" in shown.stdout
+    summary = cli(ml_automation_path, project).stdout
+    assert "- Champion: unknown: the model registry is damaged" in summary and "none yet" not in summary
+    assert json.loads(cli(ml_automation_path, project, "models", "--champion", "--json").stdout)["view"]["champion"] == "unknown"
+    summary_json = json.loads(cli(ml_automation_path, project, "--json").stdout)["view"]
+    assert summary_json["champion"] is None and summary_json["champion_unknown"][0].startswith("mlops/model-registry.json:")
+    # An intact registry without a champion still says so plainly.
+    open(PATH, "wb").write(five)
+    mu.save_model_entry({"model_id": "m2", "status": "archived"})
+    assert "No champion yet: 5 models registered" in cli(ml_automation_path, project, "models", "--champion").stdout
+
+
 # --- values refused before any byte changes -------------------------------------------------------
 
 BAD_VALUES = [
@@ -358,7 +378,7 @@ def test_one_champion_across_platform_folders(mu, ml_automation_path, project):
     mu.save_model_entry({"model_id": "new", "task_type": "regression", "metrics": REG, "status": "champion"}, output_dirs=[".claude/mlops"])
     assert mu.get_champion_model()["model_id"] == "new"
     shown = cli(ml_automation_path, project).stdout
-    assert "- Models: 2 (1 champion, 0 challenger, 1 archived)" in shown and "- Champion: new" in shown
+    assert "- Models: 2 (1 champion, 0 challengers, 1 archived)" in shown and "- Champion: new" in shown
     assert "also marked champion, counted as archived: old" in shown
 
 

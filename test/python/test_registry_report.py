@@ -171,8 +171,8 @@ def test_strings_from_the_registry_are_text_never_markup(mu, ml_automation_path,
     mu.save_data_version({"fingerprint": fingerprint, "source_path": hostile, "rows": 10, "columns": 2})
     mu.save_feature_entries([{"feature_id": "f1", "domain": hostile, "description": hostile, "leakage_risk": "high"}])
     mu.save_model_entry({"model_id": "m1", "name": hostile, "task_type": "regression", "algorithm": hostile, "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.5},
-                         "rationale": {hostile: hostile}, "feature_set": ["f1", hostile], "data_fingerprint": fingerprint, "artifact_path": hostile})
-    mu.promote_model("m1")
+                         "rationale": {hostile: hostile}, "feature_set": ["f1", hostile], "data_fingerprint": fingerprint, "artifact_path": hostile,
+                         "status": "champion"})
     shown = cli(ml_automation_path, project, "report")
     assert shown.returncode == 0, shown.stderr
     page = Path("mlops/report.html").read_text(encoding="utf-8")
@@ -224,7 +224,9 @@ def test_limit_and_all_set_how_much_the_report_shows(ml_automation_path, project
 def test_lineage_mermaid_of_a_model_with_gaps(ml_automation_path, project, flow):
     shown = cli(ml_automation_path, project, "lineage", "model_notebook_svc", "--mermaid")
     assert shown.returncode == 0, shown.stderr
-    block, _, rest = shown.stdout.partition("\n```\n")
+    header, _, output = shown.stdout.partition("\n")
+    assert header == "Registry: .claude/mlops"
+    block, _, rest = output.partition("\n```\n")
     assert block.startswith("```mermaid\nflowchart LR\n")
     assert 'Data version: data/breast cancer #34;raw#34; [v1] #35;1 données.csv' in block
     assert "class n1,n2 gap" in block and '"Experiment: not logged<br/>exp_notebook_svc"' in block
@@ -236,7 +238,7 @@ def test_lineage_mermaid_of_a_model_with_gaps(ml_automation_path, project, flow)
                                   ["report", "--mermaid"], ["--mermaid", "report"], ["report", "--out"], ["report", "extra"]])
 def test_mermaid_and_report_options_where_they_do_not_belong(ml_automation_path, project, argv):
     shown = cli(ml_automation_path, project, *argv)
-    assert shown.returncode == 2 and shown.stderr.startswith("usage: python3 ml_utils.py registry") and shown.stdout == ""
+    assert shown.returncode == 2 and shown.stderr.startswith(f"usage: python3 {ml_automation_path} registry") and shown.stdout == ""
     assert os.listdir(project) == []
 
 

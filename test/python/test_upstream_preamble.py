@@ -41,4 +41,4 @@ def test_the_registry_runs_over_a_preamble_that_imports_only_pandas(ml_utils_pat
     assert saved.returncode == 0, saved.stderr
     shown = subprocess.run([sys.executable, str(runtime), "registry"], cwd=project, env=clean, capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
-    assert "- Models: 1 (0 champion, 1 challenger, 0 archived)" in shown.stdout
+    assert "- Models: 1 (0 champions, 1 challenger, 0 archived)" in shown.stdout

@@ -7,8 +7,9 @@
 # COMMAND` runs it for an editor's slash command (arguments on stdin, see editor_main). `--editor-args
 # COMMAND ARGS...` is the same for an editor whose model runs the command itself with its arguments on
 # the command line (Cursor's rendered commands): the editor's adjustments (a dry run of `registry
-# repair` and `sync`) applied, messages and exit status as from a terminal. Before a command runs in
-# a project whose ml_utils.py is older than the plugin's, the note of runtime_notice is shown (once).
+# repair` and `sync`) applied, messages naming what works in the editor (see editor_place), exit
+# status as from a terminal. Before a command runs in a project whose ml_utils.py is older than the
+# plugin's, the note of runtime_notice is shown (once).
 
 import sys
 from typing import Callable, TextIO
@@ -34,15 +35,17 @@ def _notify(command: str, stream: TextIO) -> None:
 def _main(argv: list[str]) -> int:
     """Dispatch `ml-automation COMMAND ...` to the command's function; return the exit status."""
     if len(argv) == 2 and argv[0] == "--editor" and argv[1] in _COMMANDS:
-        _notify(argv[1], sys.stdout)
+        with editor_place():
+            _notify(argv[1], sys.stdout)
         return editor_main(argv[1], _COMMANDS[argv[1]], sys.stdin.read(), _EDITOR_ADJUST.get(argv[1]))
     if len(argv) >= 2 and argv[0] == "--editor-args" and argv[1] in _COMMANDS:
-        _notify(argv[1], sys.stdout)
-        adjust = _EDITOR_ADJUST.get(argv[1])
-        arguments, note = adjust(argv[2:], "run the same command without --editor-args, with the user's consent") if adjust else (argv[2:], None)
-        if note:
-            print(f"{note}\n")
-        return _COMMANDS[argv[1]](arguments)
+        with editor_place():
+            _notify(argv[1], sys.stdout)
+            adjust = _EDITOR_ADJUST.get(argv[1])
+            arguments, note = adjust(argv[2:], "run the same command without --editor-args, with the user's consent") if adjust else (argv[2:], None)
+            if note:
+                print(f"{note}\n")
+            return _COMMANDS[argv[1]](arguments)
     if argv and argv[0] in _COMMANDS:
         if argv[1:] not in (["-h"], ["--help"]):
             _notify(argv[0], sys.stderr)

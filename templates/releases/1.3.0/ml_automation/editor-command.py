@@ -47,7 +47,14 @@ def editor_main(
     """Run `command` (named `name`) on the arguments in `text` (see editor_arguments), with stderr sent
     to stdout; return 0. `adjust` may change the arguments for an editor (e.g. a dry run of a view
     that changes files) and give a note printed first. A failure adds a last line with the status the
-    command would have exited with."""
+    command would have exited with. Messages name what works in the editor (see editor_place)."""
+    with editor_place():
+        return _editor_run(name, command, text, adjust)
+
+
+def _editor_run(name: str, command: Callable[[list[str]], int], text: str,
+                adjust: Optional[Callable[[list[str]], tuple[list[str], Optional[str]]]]) -> int:
+    """editor_main's work, in the editor's place (see editor_place)."""
     try:
         arguments = editor_arguments(text)
         if adjust:
@@ -66,7 +73,7 @@ def editor_main(
         except SystemExit as stop:
             status = stop.code if isinstance(stop.code, int) else 1
         except Exception:  # noqa: BLE001 - an editor command must still answer the model
-            print(f"error: {_program()} {name} failed unexpectedly:\n{traceback.format_exc(limit=3)}")
+            print(f"error: {run_form(name)} failed unexpectedly:\n{traceback.format_exc(limit=3)}")
     if status:
-        print(f"\n({_program()} {name} exited with status {status})")
+        print(f"\n({run_form(name)} exited with status {status})")
     return 0

@@ -61,15 +61,12 @@ def _one_line(value: Any, width: int) -> str:
 
 
 def _metric_text(entry: Entry, task_type: Any) -> str:
-    """'rmse=54.21' for the primary metric of `task_type` in `entry`'s headline metrics, or ''."""
-    pair = TASK_TYPE_PRIMARY_METRIC.get(task_type) if isinstance(task_type, str) else None
-    if not pair:
+    """'rmse 54.21 (test)', 'f1 0.96501 (weighted, test)': the primary metric of `task_type` in
+    `entry`'s headline metrics, its value before its labels (a narrow node cuts the end), or ''."""
+    metric, split, value = primary_value(entry, task_type)
+    if metric is None or value is None:
         return ""
-    value = _headline_metrics(entry.get("metrics")).get(pair[0])
-    number = _finite(value)
-    if number is not None:
-        return f"{pair[0]}={number:.4g}"
-    return f"{pair[0]}={_one_line(value, 16)}" if value is not None else ""
+    return f"{metric} {number_text(value)} {metric_label(metric, split)[len(metric) + 1:]}"
 
 
 def _lineage_nodes(snapshot: "_Snapshot", model: Entry, status: str) -> tuple[list[LineageNode], dict[str, Any]]:
@@ -100,7 +97,7 @@ def _lineage_nodes(snapshot: "_Snapshot", model: Entry, status: str) -> tuple[li
     if experiment is not None:
         algorithm = _as_dict(experiment.get("model")).get("algorithm") or model.get("algorithm") or "?"
         metric = _metric_text(experiment, experiment.get("task_type") or model.get("task_type"))
-        detail = _one_line(algorithm, 32) + (f" · test {metric}" if metric else "")
+        detail = _one_line(algorithm, 32) + (f" · {metric}" if metric else "")
         run = LineageNode(f"experiment:{experiment['experiment_id']}", "experiment", _one_line(experiment['experiment_id'], 60), detail)
     elif experiment_id:
         run = LineageNode(f"experiment-gap:{experiment_id}", "experiment", "not logged", _one_line(experiment_id, 48), f"experiment {_one_line(experiment_id, 80)} is not logged")

@@ -17,8 +17,8 @@ def mlflow_queue_lines(folder: str) -> tuple[int, list[str]]:
     waiting = len(_queued(folder))
     if not waiting:
         return 0, []
-    return waiting, [f"- MLflow: {waiting} write(s) not yet on the team's server (queued in {_queue_path(folder)}): "
-                     "`python3 ml_utils.py registry sync` pushes them"]
+    return waiting, [f"- MLflow: {count_text(waiting, 'write')} not yet on the team's server (queued in {_queue_path(folder)}): "
+                     + (f"to push them, {change_form('registry sync')}" if in_editor() else f"{change_form('registry sync')} pushes them")]
 
 
 def _dequeue(folder: str, count: int) -> None:
@@ -87,7 +87,8 @@ def _team_snapshot(mirror: _Mirror) -> _Snapshot:
             if tag.startswith(_FEATURE_TAG):
                 feature = _json_object(value)
                 if feature is not None:
-                    feature["feature_id"] = tag[len(_FEATURE_TAG):]
+                    given = feature.get("feature_id")  # the tag's name is the id made safe for MLflow (see _feature_tag)
+                    feature["feature_id"] = given if isinstance(given, str) and given else tag[len(_FEATURE_TAG):]
                     old = features.get(feature["feature_id"])
                     if old is None or _stamp(feature) > _stamp(old):
                         features[feature["feature_id"]] = feature
@@ -195,7 +196,7 @@ def mlflow_sync_lines(report: dict[str, Any]) -> list[str]:
              f"experiment and registered model {report['project']!r}"]
     if report["damaged"]:
         lines[:0] = [f"DAMAGED: {_clip_text(d, 400)}" for d in report["damaged"][:8]] + [
-            "Entries in damaged places were not pushed (the intact ones were). To rebuild: python3 ml_utils.py registry repair --dry-run", ""]
+            f"Entries in damaged places were not pushed (the intact ones were). To see how to rebuild: {run_form('registry repair --dry-run')}", ""]
     for title, group in ((verb, report["created"]), ("would update" if report["dry_run"] else "updated", report["updated"])):
         parts = [f"{len(ids)} {names[kind]} ({_id_list(ids, 8)})" for kind, ids in group.items() if ids]
         lines.append(f"- {title}: {'; '.join(parts) if parts else 'nothing'}")

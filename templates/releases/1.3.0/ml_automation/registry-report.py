@@ -2,7 +2,7 @@
 # REGISTRY REPORT
 # =============================================================================
 
-# `python3 ml_utils.py registry report [--out FILE]`: the registry as one self-contained HTML file to
+# `registry report [--out FILE]` (`/registry report` in the editor): the registry as one self-contained HTML file to
 # open from disk: the champion and why, challengers against it on the task's primary metric, that
 # metric over time across experiments, the lineage graph, features by domain with leakage risk
 # flagged, and data versions with the experiments that used them. Inline CSS and SVG made here: no
@@ -14,6 +14,7 @@
 import html
 import math
 import os
+import re
 import stat
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -54,6 +55,7 @@ dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 12px;mar
 svg{display:block;width:100%;height:auto;font:12px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 svg text{fill:var(--fg)}svg .muted{fill:var(--muted)}svg .axis{stroke:var(--line);stroke-width:1}
 svg .better{fill:var(--good)}svg .worse{fill:var(--bad)}svg .archived{fill-opacity:.55}svg .equal,svg .value{fill:var(--accent)}svg .ref{stroke:var(--fg);stroke-width:1.5}
+svg .champion-bar{fill:var(--fg);fill-opacity:.45}svg .noise{fill:var(--accent);fill-opacity:.14}
 svg circle.mark{fill:var(--accent);fill-opacity:.75}svg circle.mark.champion{fill:var(--good);fill-opacity:1;stroke:var(--fg);stroke-width:1.5}svg .best{fill:none;stroke:var(--mark);stroke-width:2}
 svg .edge{fill:none;stroke:var(--muted);stroke-width:1.2;opacity:.7}svg .node rect{fill:var(--card);stroke:var(--line);stroke-width:1.2}
 svg .node.model rect{stroke:var(--accent)}svg .node.champion rect{stroke:var(--good);stroke-width:3}svg .node.gap rect{stroke:var(--gap);stroke-dasharray:5 4;stroke-width:2}
@@ -69,28 +71,7 @@ def _h(value: Any, width: int = 400) -> str:
 
 
 def _fmt(value: Any) -> str:
-    number = _finite(value)
-    if number is None:
-        return "–" if value is None else _one_line(value, 24)
-    return f"{number:.4g}" if isinstance(number, float) else str(number)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _time_text(seconds: float, shape: str) -> str:
-    """A time given in seconds since 1970 (UTC) as `shape` (strftime), '' when out of datetime's range."""
-    try:
-        return (_EPOCH + timedelta(seconds=seconds)).strftime(shape)
-    except (OverflowError, ValueError):
-        return ""
-
-
-def _when(value: Any) -> str:
-    """An ISO time as 'YYYY-MM-DD HH:MM UTC' (or the text as it is; year 1 and 9999 included)."""
-    moment = _registry_time(value)
-    shown = _time_text((moment - _EPOCH).total_seconds(), "%Y-%m-%d %H:%M UTC") if moment else ""
-    return shown or _one_line(value, 32) or "–"
+    return "–" if value is None else number_text(value)
 
 
 def _scale(values: Sequence[float]) -> float:
@@ -138,6 +119,11 @@ def _primary(entry: Optional[Entry], metric: str) -> Optional[float]:
     return None if value is None else float(value)
 
 
+def _commands_html(words: str) -> str:
+    """commands_text as HTML: each form in <code>."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(commands_text(words), quote=False))
+
+
 def _more_html(shown: int, total: int, noun: str, how: str = "") -> str:
     if shown >= total:
         return ""
@@ -147,30 +133,71 @@ def _more_html(shown: int, total: int, noun: str, how: str = "") -> str:
 # --- Charts (SVG) ------------------------------------------------------------------------------
 
 
-def _bars_svg(chart_id: str, rows: Sequence[tuple[str, float, str, str]], base: float, low: float, high: float,
-              captions: tuple[str, str], reference: str) -> str:
-    """Horizontal bars, one per row (label, value, css class, value text), from `base` to the value on
-    a scale [low, high]; `reference` labels the line at `base`. One <rect class="mark"> per row."""
+# Metrics whose best possible value is 1: their charts run to 1, so a bar's length is the value's.
+_UNIT_METRICS = ("accuracy", "precision", "recall", "f1", "auc_roc", "r2", "silhouette_score")
+# Proportions of the test rows (or averages of them): their sampling noise is about sqrt(p (1 - p) / n).
+_PROPORTION_METRICS = ("accuracy", "precision", "recall", "f1")
+
+
+def _value_scale(values: Sequence[float], metric: str) -> tuple[float, float]:
+    """The axis of a chart of `metric` values: from zero (or below it, for a negative value) to the
+    largest value, or to 1 for a metric whose best is 1. Never zoomed to the data, so the size of a
+    difference is seen against the size of the values."""
+    low, high = min(0.0, *values), max(0.0, *values)
+    if metric in _UNIT_METRICS and high <= 1.0:
+        high = 1.0
+    return (low, high) if high > low else (low, low + 1.0)
+
+
+def _sample_size(entry: Optional[Entry]) -> Optional[int]:
+    """The number of rows the headline metrics were measured on (evaluate_model's n_test), if recorded."""
+    value = _finite(_headline_metrics(_as_dict(entry).get("metrics")).get("n_test"))
+    return int(value) if value is not None and value >= 1 else None
+
+
+def _noise(metric: str, value: float, rows: Optional[int]) -> Optional[float]:
+    """One standard error of a proportion metric of value `value` on `rows` rows (binomial
+    approximation), or None when it does not apply."""
+    if metric not in _PROPORTION_METRICS or not rows or not 0.0 <= value <= 1.0:
+        return None
+    return math.sqrt(value * (1.0 - value) / rows)
+
+
+def _bars_svg(chart_id: str, rows: Sequence[tuple[str, float, str, str]], low: float, high: float, axis: str,
+              reference: Optional[tuple[float, str]] = None, band: float = 0.0, scale: float = 1.0) -> str:
+    """Horizontal bars, one per row (label, value, css class, value text), from zero to the value on
+    the scale [low, high] drawn with its ticks and `axis` caption. A row whose class holds 'champion'
+    is drawn as the reference bar; every other row is one <rect class="mark">. `reference` (value,
+    label) draws a line at that value, with a shaded band of +/- `band` around it. Values come divided
+    by `scale` (see _scale); the axis labels show them as they are."""
     width, left, right, pitch, top = 960, 230, 250, 24, 34
-    span = (high - low) or 1.0
     plot = width - left - right
-    x = lambda value: left + (value - low) / span * plot  # noqa: E731
-    height = top + pitch * len(rows) + 34
-    parts = [f'<svg id="{chart_id}" viewBox="0 0 {width} {height}" role="img" aria-label="{_h(reference)}" data-plotted="{len(rows)}">',
-             f'<text x="{x(base):.1f}" y="14" text-anchor="middle" class="muted">{_h(reference, 90)}</text>']
+    x = lambda value: left + (value - low) / (high - low) * plot  # noqa: E731
+    bottom = top + pitch * len(rows)
+    height = bottom + 52
+    parts = [f'<svg id="{chart_id}" viewBox="0 0 {width} {height}" role="img" aria-label="{_h(axis)}" data-plotted="{sum(1 for row in rows if "champion" not in row[2])}" '
+             f'data-low="{low:.6g}" data-high="{high:.6g}" data-left="{left}" data-plot="{plot}">']
+    if reference is not None and band > 0:
+        start, end = x(max(low, reference[0] - band)), x(min(high, reference[0] + band))
+        parts.append(f'<rect class="noise" x="{start:.1f}" y="{top - 6}" width="{max(1.0, end - start):.1f}" height="{bottom - top + 10}">'
+                     f'<title>{_h(reference[1])} ± {_number_text(band * scale, 2)}: differences inside this band are within sampling noise</title></rect>')
+    for tick in _nice_ticks(low, high, 5):
+        parts.append(f'<line class="axis" x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{bottom + 4}"/>'
+                     f'<text x="{x(tick):.1f}" y="{bottom + 18}" text-anchor="middle" class="muted">{_number_text(tick * scale)}</text>')
     for index, (label, value, css, text) in enumerate(rows):
         y = top + index * pitch
-        start, end = sorted((x(base), x(value)))
+        start, end = sorted((x(0.0), x(value)))
         if end - start < 2:
             start, end = (start + end) / 2 - 1, (start + end) / 2 + 1
+        shape = "champion-bar" if "champion" in css else f"mark {css}"
         parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{_h(label, 32)}<title>{_h(label)}</title></text>')
-        parts.append(f'<rect class="mark {css}" data-entry="{_h(label)}" x="{start:.1f}" y="{y + 4}" width="{end - start:.1f}" height="{pitch - 8}" rx="2">'
-                     f'<title>{_h(label)}: {_h(text)}</title></rect>')
+        parts.append(f'<rect class="{shape}" data-entry="{_h(label)}" data-value="{value:.9g}" x="{start:.1f}" y="{y + 4}" width="{end - start:.1f}" '
+                     f'height="{pitch - 8}" rx="2"><title>{_h(label)}: {_h(text)}</title></rect>')
         parts.append(f'<text x="{width - right + 8}" y="{y + 16}" class="muted">{_h(text, 36)}</text>')
-    bottom = top + pitch * len(rows)
-    parts.append(f'<line class="ref" x1="{x(base):.1f}" y1="{top - 14}" x2="{x(base):.1f}" y2="{bottom + 4}"/>')
-    parts.append(f'<text x="{left}" y="{bottom + 24}" class="muted">{_h(captions[0])}</text>')
-    parts.append(f'<text x="{width - right}" y="{bottom + 24}" text-anchor="end" class="muted">{_h(captions[1])}</text>')
+    if reference is not None:
+        parts.append(f'<line class="ref" x1="{x(reference[0]):.1f}" y1="{top - 14}" x2="{x(reference[0]):.1f}" y2="{bottom + 4}"/>'
+                     f'<text x="{x(reference[0]):.1f}" y="14" text-anchor="middle" class="muted">{_h(reference[1], 90)}</text>')
+    parts.append(f'<text x="{left}" y="{bottom + 40}" class="muted">{_h(axis, 160)}</text>')
     return "".join(parts) + "</svg>"
 
 
@@ -240,36 +267,46 @@ def _challengers_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, 
             counts["equal" if value == reference else "better" if (value < reference) == (direction == "lower") else "worse"] += 1
     scored.sort(key=lambda pair: pair[0] if direction == "lower" else -pair[0])  # stable: ties keep registration order
     shown = scored if limit is None else scored[:limit]
-    rule = f"{metric}, {direction} is better"
+    rule = f"{metric_label(metric, _headline_split(shown[0][1].get('metrics')) if shown else None)}, {direction} is better"
     others = sum(statuses.values())
     parts = [head]
     if not shown:
         parts.append(f'<p class="muted">No other model of task type {_h(task_type)} has a finite {_h(metric)} to compare ({others:,} models).</p>')
     elif reference is not None and champion is not None:
+        rows_n = _sample_size(champion)
+        band = _noise(metric, reference, rows_n)
         scale = _scale([value for value, _ in shown] + [reference])
-        deltas = [(value / scale - reference / scale) * (1 if direction == "higher" else -1) for value, _ in shown]
-        extent = max(abs(delta) for delta in deltas) or abs(reference / scale) * 0.01 or 1.0
-        rows = []
-        for (value, model), delta in zip(shown, deltas):
+        rows = [(str(champion["model_id"]), reference / scale, "champion", f"{reference:.5g} champion")]
+        for value, model in shown:
+            delta = (value / scale - reference / scale) * (1 if direction == "higher" else -1)
             status = snapshot.status(model)
             css = ("equal" if delta == 0 else "better" if delta > 0 else "worse") + (" archived" if status == "archived" else "")
-            sign = "equal" if delta == 0 else ("better by " if delta > 0 else "worse by ") + _number_text(abs(delta) * scale, 3)
-            rows.append((str(model["model_id"]), delta, css, f"{value:.4g} {sign}" + (" · archived" if status == "archived" else "")))
-        parts.append(f'<p>Each other model of task type <b>{_h(task_type)}</b> (challengers, and archived former champions, paler) against the champion '
-                     f'on <b>{_h(rule)}</b>: bars to the right are better, to the left worse, by how much.</p>')
-        parts.append(_bars_svg("challengers-chart", rows, 0.0, -extent * 1.05, extent * 1.05, ("← worse than the champion", "better than the champion →"),
-                               f"champion {_one_line(champion['model_id'], 40)}: {metric} {reference:.4g}"))
+            sign = "equal" if delta == 0 else ("better by " if delta > 0 else "worse by ") + _number_text(abs(delta) * scale, 2)
+            rows.append((str(model["model_id"]), value / scale, css, f"{value:.5g}, {sign}" + (" · archived" if status == "archived" else "")))
+        low, high = _value_scale([value for _, value, _, _ in rows], metric)
+        label = metric_label(metric, _headline_split(champion.get("metrics")))
+        parts.append(f'<p>Each other model of task type <b>{_h(task_type)}</b> (challengers, and archived former champions, paler) next to the champion '
+                     f'on <b>{_h(label)}</b>, {direction} is better. Bars start at zero, so their lengths compare the values themselves; '
+                     'the text says by how much each differs.</p>')
+        parts.append(_bars_svg("challengers-chart", rows, low, high, f"{label}, from {_number_text(low * scale)} to {_number_text(high * scale)}",
+                               (reference / scale, f"champion {_one_line(champion['model_id'], 40)}: {reference:.5g}"), (band or 0.0) / scale, scale))
+        if band:
+            parts.append(f'<p class="muted" id="challengers-noise">The shaded band is ±1 standard error of the champion\'s value on its {rows_n:,} rows '
+                         f'({band:.2g}, binomial approximation): a difference inside it is within sampling noise.</p>')
+        elif rows_n:
+            parts.append(f'<p class="muted" id="challengers-noise">The champion\'s value was measured on {rows_n:,} rows.</p>')
     else:
         scale = _scale([value for value, _ in shown])
         values = [value / scale for value, _ in shown]
-        low, high = min(0.0, min(values)), max(0.0, max(values))
         why = "No champion yet" if champion is None else f"The champion ({_h(champion.get('task_type'))}) has no finite {_h(metric)}"
         parts.append(f'<p>{why}: the best models of task type <b>{_h(task_type)}</b> by <b>{_h(rule)}</b>.</p>')
-        rows = [(str(m["model_id"]), v / scale, "value", f"{v:.4g}") for v, m in shown]
-        parts.append(_bars_svg("challengers-chart", rows, 0.0, low, high if high > low else low + 1.0, ("", f"{metric} ({direction} is better)"), "0"))
+        rows = [(str(m["model_id"]), v / scale, "value", f"{v:.5g}") for v, m in shown]
+        low, high = _value_scale(values, metric)
+        parts.append(_bars_svg("challengers-chart", rows, low, high, f"{metric_label(metric, _headline_split(shown[0][1].get('metrics')))}, {direction} is better",
+                               scale=scale))
     tally = ", ".join(f"{n:,} {what}" for what, n in counts.items() if n)
     kinds = ", ".join(f"{n:,} {status}" + ("s" if status == "challenger" and n != 1 else "") for status, n in sorted(statuses.items()))
-    parts.append(f'<p class="muted">{others:,} other models of task type {_h(task_type)}' + (f" ({_h(kinds)})" if kinds else "") + (f": {tally}" if tally else "")
+    parts.append(f'<p class="muted">{count_text(others, "other model")} of task type {_h(task_type)}' + (f" ({_h(kinds)})" if kinds else "") + (f": {tally}" if tally else "")
                  + (f"; {other_types:,} of other task types are not compared" if other_types else "") + ".</p>")
     if len(shown) < len(scored):
         scale = _scale([value for value, _ in scored] + ([reference] if reference is not None else []))
@@ -296,7 +333,7 @@ def _over_time_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, st
             continue
         points.append(((logged - _EPOCH).total_seconds(), value, str(experiment["experiment_id"])))
     if not points:
-        return head + f'<p class="muted">No experiment of task type {_h(task_type)} has a finite test {_h(metric)} and a date.</p></section>'
+        return head + f'<p class="muted">No experiment of task type {_h(task_type)} has a finite {_h(metric)} and a date.</p></section>'
     points.sort(key=lambda point: point[0])
     champion_run = _as_dict(snapshot.champion).get("training_experiment_id")
     cap = len(points) if max_points is None else max(1, max_points)
@@ -321,15 +358,18 @@ def _over_time_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, st
         t0, t1 = t0 - 3600.0, t1 + 3600.0
     scale = _scale([top[1] for top, _, _ in shown])
     values = [top[1] / scale for top, _, _ in shown]
-    low, high = min(values), max(values)
-    pad = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
-    low, high = low - pad, high + pad
+    low, high = _value_scale(values, metric)
     x = lambda moment: left + (moment - t0) / (t1 - t0) * (width - left - right)  # noqa: E731
     y = lambda value: upper + (high - value / scale) / (high - low) * (height - upper - lower)  # noqa: E731 - value as it is
     y_tick = lambda tick: upper + (high - tick) / (high - low) * (height - upper - lower)  # noqa: E731 - divided by scale
-    parts = [head, f'<p>Test <b>{_h(metric)}</b> ({direction} is better) of each {_h(task_type)} experiment, by when it was logged; '
-             'the line is the best so far; the champion\'s experiment is ringed.</p>',
-             f'<svg id="over-time-chart" viewBox="0 0 {width} {height}" role="img" aria-label="{_h(metric)} over time" data-plotted="{len(shown)}">']
+    splits = {_headline_split(experiment.get("metrics")) for experiment in snapshot.experiments if experiment.get("task_type") == task_type}
+    label = metric_label(metric, " or ".join(sorted(split or "unknown split" for split in splits)))
+    least, most = min(top[1] for top, _, _ in shown), max(top[1] for top, _, _ in shown)
+    parts = [head, f'<p><b>{_h(label)}</b> ({direction} is better) of each {_h(task_type)} experiment, by when it was logged; '
+             'the line is the best so far; the champion\'s experiment is ringed. The axis starts at zero: the values run from '
+             f'{_number_text(least, 5)} to {_number_text(most, 5)}, a spread of {_number_text(most - least, 2)}.</p>',
+             f'<svg id="over-time-chart" viewBox="0 0 {width} {height}" role="img" aria-label="{_h(metric)} over time" data-plotted="{len(shown)}" '
+             f'data-low="{low * scale:.6g}" data-high="{high * scale:.6g}">']
     for tick in _nice_ticks(low, high):
         parts.append(f'<line class="axis" x1="{left}" y1="{y_tick(tick):.1f}" x2="{width - right}" y2="{y_tick(tick):.1f}"/>'
                      f'<text x="{left - 6}" y="{y_tick(tick) + 4:.1f}" text-anchor="end" class="muted">{_number_text(tick * scale)}</text>')
@@ -433,7 +473,13 @@ def _risk(feature: Entry) -> str:
     return str(feature.get("leakage_risk") or "").strip().lower()
 
 
+def _averaged(name: Any) -> str:
+    """A metric's name with its averaging over classes: 'f1 (weighted)'."""
+    return f"{name} ({METRIC_AVERAGING[name]})" if name in METRIC_AVERAGING else str(name)
+
+
 def _metrics_table(metrics: Any) -> str:
+    """Every metric of an entry: one column per split (a metric's averaging named with it)."""
     metrics = _as_dict(metrics)
     if not metrics:
         return '<p class="muted">No metrics recorded.</p>'
@@ -443,13 +489,13 @@ def _metrics_table(metrics: Any) -> str:
         for split in splits:
             names += [name for name in metrics[split] if name not in names and not isinstance(metrics[split][name], dict)]
         head = "".join(f"<th>{_h(split, 20)}</th>" for split in splits[:6])
-        rows = "".join(f"<tr><td>{_h(name, 40)}</td>" + "".join(f'<td class="num">{_h(_fmt(metrics[s].get(name)))}</td>' for s in splits[:6]) + "</tr>" for name in names[:30])
+        rows = "".join(f"<tr><td>{_h(_averaged(name), 60)}</td>" + "".join(f'<td class="num">{_h(_fmt(metrics[s].get(name)))}</td>' for s in splits[:6]) + "</tr>" for name in names[:30])
         return f"<table><tr><th>metric</th>{head}</tr>{rows}</table>"
-    rows = "".join(f'<tr><td>{_h(name, 40)}</td><td class="num">{_h(_fmt(value))}</td></tr>' for name, value in list(metrics.items())[:30])
-    return f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>" + _more_html(min(30, len(metrics)), len(metrics), "metrics")
+    rows = "".join(f'<tr><td>{_h(_averaged(name), 60)}</td><td class="num">{_h(_fmt(value))}</td></tr>' for name, value in list(metrics.items())[:30])
+    return f"<table><tr><th>metric</th><th>unknown split</th></tr>{rows}</table>" + _more_html(min(30, len(metrics)), len(metrics), "metrics")
 
 
-def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str]]) -> str:
+def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str]], lineage: Optional[dict[str, Any]] = None) -> str:
     champion = snapshot.champion
     head = '<section id="champion"><h2>Champion</h2>'
     if champion is None:
@@ -461,9 +507,10 @@ def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str
              f'<span class="muted">{_h(champion.get("name"), 80)}</span></p><div class="card"><div>']
     if pair:
         value = _headline_metrics(champion.get("metrics")).get(pair[0])
-        parts.append(f'<div class="headline">{_h(pair[0])} {_h(_fmt(value))}</div><p class="muted">primary metric of {_h(task_type)}: {pair[1]} is better</p>')
+        parts.append(f'<div class="headline">{_h(pair[0])} {_h(number_text(value))}</div><p class="muted">primary metric of {_h(task_type)}: '
+                     f'{_h(metric_label(pair[0], _headline_split(champion.get("metrics"))))}, {pair[1]} is better</p>')
     facts = [("Task type", task_type), ("Algorithm", f"{_one_line(champion.get('algorithm') or '?', 60)} ({_one_line(champion.get('framework') or '?', 30)})"),
-             ("Promoted", _when(champion.get("promoted_at") or champion.get("updated_at"))), ("Registered", _when(champion.get("created_at")))]
+             ("Promoted", when_text(champion.get("promoted_at") or champion.get("updated_at"))), ("Registered", when_text(champion.get("created_at")))]
     predecessor = champion.get("predecessor_id")
     if predecessor:
         before = next((m for m in snapshot.models if m.get("model_id") == predecessor), None)
@@ -476,7 +523,8 @@ def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str
     else:
         facts.append(("Predecessor", "none (the first champion)"))
     facts += [("Experiment", champion.get("training_experiment_id") or "–"), ("Data", champion.get("data_fingerprint") or "–"),
-              ("Artifact", champion.get("artifact_path") or "–"), ("Features", f"{len(_as_list(champion.get('feature_set')))} in its feature set")]
+              ("Artifact", _artifact_text(champion, (lineage or snapshot.lineage(champion))["artifact"])),
+              ("Reproduce", _reproduction_text(champion.get("reproduction"))), ("Features", f"{len(_as_list(champion.get('feature_set')))} in its feature set")]
     parts.append("<dl>" + "".join(f"<dt>{name}</dt><dd>{_h(value, 200)}</dd>" for name, value in facts) + "</dl>")
     used = {str(name) for name in _as_list(champion.get("feature_set"))}
     risky = [f for f in snapshot.features if str(f.get("feature_id")) in used and _risk(f) in _FLAGGED_RISKS]
@@ -495,6 +543,13 @@ def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str
     return "".join(parts)
 
 
+def _artifact_text(model: Entry, artifact: dict[str, Any]) -> str:
+    """The artifact of a model with what its check found: path, state, recorded sha256 and size."""
+    sha = model.get("artifact_sha256")
+    recorded = f", sha256 {sha}, {model.get('artifact_bytes')} bytes" if sha else ""
+    return f"{artifact['path'] or '–'} ({artifact['state']}{recorded})" + (f": {artifact['problem']}" if artifact["state"] in ("missing", "changed") else "")
+
+
 def _gap_kinds(lineage: dict[str, Any]) -> list[str]:
     """The kinds of gap in one model's lineage, as 'with ...' phrases."""
     kinds = []
@@ -509,6 +564,10 @@ def _gap_kinds(lineage: dict[str, Any]) -> list[str]:
         kinds.append("features missing from the store")
     if missing_required_metrics(model.get("task_type"), model.get("metrics")):
         kinds.append("required metrics missing")
+    if lineage["artifact"]["state"] in ("missing", "changed"):
+        kinds.append("an artifact missing or changed")
+    if not lineage["reproduction"]:
+        kinds.append("no reproduction facts")
     return kinds
 
 
@@ -528,7 +587,7 @@ def _lineage_section(snapshot: "_Snapshot", lineages: dict[int, dict[str, Any]],
              '<p class="muted">Dashed red boxes are gaps: something a model names that the registry does not hold.</p>', _lineage_svg(graph)]
     if len(chosen) < len(models):
         parts.append(f'<p class="muted">The graph shows {len(chosen):,} of {len(models):,} models (the champion, best challengers, models with gaps, '
-                     'the most recent); any other: <code>python3 ml_utils.py registry lineage MODEL_ID</code> (add --mermaid for a diagram).</p>')
+                     f'the most recent); any other: {_commands_html("registry lineage MODEL_ID")} (add --mermaid for a diagram).</p>')
     if gaps:
         shown = gaps if limit is None else gaps[: _REPORT_LIMITS["gaps"] if limit is None else min(limit, _REPORT_LIMITS["gaps"])]
         rows = "".join(f'<tr><td><a href="#model-{_h(m["model_id"])}">{_h(m["model_id"])}</a></td><td>{_h(snapshot.status(m), 12)}</td>'
@@ -548,8 +607,8 @@ def _models_section(snapshot: "_Snapshot", lineages: dict[int, dict[str, Any]], 
         lineage = '<span class="badge ok">complete</span>' if not gaps else f'<span class="badge gap">{len(gaps)} gap{"s" if len(gaps) > 1 else ""}</span>'
         badge = f'<span class="badge {"champion" if status == "champion" else ""}">{_h(status, 12)}</span>'
         body.append(f'<tr id="model-{_h(model["model_id"])}"><td class="id"><code>{_h(model["model_id"])}</code></td><td>{_h(model.get("name"), 40)}</td><td class="nw">{badge}</td>'
-                    f'<td class="nw">{_h(model.get("task_type"), 20)}</td><td>{_h(model.get("algorithm"), 40)}</td><td class="num">{_h(_metric_text(model, model.get("task_type")) or "–")}</td>'
-                    f'<td class="nw">{_h(_when(model.get("created_at")))}</td><td class="nw">{lineage}</td></tr>')
+                    f'<td class="nw">{_h(model.get("task_type"), 20)}</td><td>{_h(model.get("algorithm"), 40)}</td><td class="num">{_h(primary_text(model))}</td>'
+                    f'<td class="nw">{_h(when_text(model.get("created_at")))}</td><td class="nw">{lineage}</td></tr>')
     return ('<section id="models"><h2>Models</h2><table><tr><th>model</th><th>name</th><th>status</th><th>task type</th><th>algorithm</th>'
             f'<th>primary metric</th><th>registered</th><th>lineage</th></tr>{"".join(body)}</table>'
             + _more_html(len(rows), len(models), "models (the champion, best challengers, then the most recent)", ": --limit N or --all shows more") + "</section>")
@@ -617,7 +676,7 @@ def _data_section(snapshot: "_Snapshot", limit: Optional[int]) -> str:
         names = ", ".join(_h(e, 48) for e in used[:5]) + (f", and {len(used) - 5:,} more" if len(used) > 5 else "")
         rows.append(f'<tr><td class="nw"><code title="{_h(fingerprint)}">{_h(fingerprint.replace("sha256:", "")[:12])}</code></td><td>{_h(version.get("source_path"), 80)}</td>'
                     f'<td class="num">{_h(_fmt(version.get("rows")))} × {_h(_fmt(version.get("columns")))}</td><td class="nw">{_h(version.get("detected_task_type"), 20)}</td>'
-                    f'<td class="nw">{_h(_when(version.get("created_at")))}</td><td>{len(used):,}{": " + names if names else ""}</td><td class="num">{trained.get(fingerprint, 0):,}</td></tr>')
+                    f'<td class="nw">{_h(when_text(version.get("created_at")))}</td><td>{len(used):,}{": " + names if names else ""}</td><td class="num">{trained.get(fingerprint, 0):,}</td></tr>')
     return (head + '<table><tr><th>fingerprint</th><th>source</th><th>rows × columns</th><th>task type</th><th>recorded</th><th>experiments using it</th>'
             f'<th>models</th></tr>{"".join(rows)}</table>' + _more_html(len(chosen), len(versions), "data versions (the most recent)") + "</section>")
 
@@ -637,14 +696,14 @@ def _report_html(snapshot: "_Snapshot", limit: Optional[int] = None, everything:
     complete = sum(1 for lineage in lineages.values() if not lineage["gaps"])
     flagged = sum(1 for f in snapshot.features if _risk(f) in _FLAGGED_RISKS)
     focus = _focus(snapshot)
-    project = os.path.basename(os.getcwd()) or os.getcwd()
+    project = os.path.basename(os.path.abspath(_project_registry()[1] or os.curdir)) or os.getcwd()
     stats = [(f"{len(models):,}", "models: " + ", ".join(f"{n:,} {s}" for s, n in statuses.items())),
              (f"{len(snapshot.features):,}", f"features, {flagged:,} flagged for leakage"), (f"{len(snapshot.experiments):,}", "experiments"),
-             (f"{len(snapshot.versions):,}", "data versions"), (f"{complete:,} / {len(models):,}", "models with a complete lineage")]
+             (f"{len(snapshot.versions):,}", noun_for(len(snapshot.versions), "data version")), (f"{complete:,} / {len(models):,}", "models with a complete lineage")]
     parts = [_REPORT_HEAD,
              f"<title>MLOps registry: {_h(project, 80)}</title><style>{_REPORT_CSS}</style></head><body><main>",
              f'<header><h1>MLOps registry: {_h(project, 80)}</h1><p class="muted">Registry folder <code>{_h(snapshot.folder)}</code> · '
-             f'generated {datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")} by <code>python3 ml_utils.py registry report</code></p>',
+             f'generated {datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}; regenerate it with {_commands_html("registry report")}</p>',
              '<div class="stats">' + "".join(f'<div class="stat"><b>{value}</b><span>{_h(label, 120)}</span></div>' for value, label in stats) + "</div>",
              '<nav><a href="#champion">Champion</a><a href="#challengers">Challengers</a><a href="#over-time">Over time</a><a href="#lineage">Lineage</a>'
              '<a href="#models">Models</a><a href="#features">Features</a><a href="#data">Data versions</a></nav></header>']
@@ -652,14 +711,14 @@ def _report_html(snapshot: "_Snapshot", limit: Optional[int] = None, everything:
     if damage:
         listed = damage if everything else damage[:8]
         parts.append('<section class="damaged" id="damaged"><h2>Damaged registry files</h2><p>What follows was read from the intact entries; nothing was changed. '
-                     'To rebuild: <code>python3 ml_utils.py registry repair --dry-run</code>, then without --dry-run.</p><ul>'
+                     f'To see how it would be rebuilt: {_commands_html("registry repair --dry-run")}; then without --dry-run.</p><ul>'
                      + "".join(f"<li><code>{_h(str(d), 400)}</code></li>" for d in listed) + "</ul>" + _more_html(len(listed), len(damage), "problems") + "</section>")
-    parts += [_champion_section(snapshot, focus), _challengers_section(snapshot, focus, cap("challengers")),
+    parts += [_champion_section(snapshot, focus, lineages.get(id(snapshot.champion))), _challengers_section(snapshot, focus, cap("challengers")),
               _over_time_section(snapshot, focus, cap("points")),
               _lineage_section(snapshot, lineages, cap("lineage")), _models_section(snapshot, lineages, cap("models")),
               _features_section(snapshot, cap("features")), _data_section(snapshot, cap("data"))]
     parts.append('<footer>Self-contained: inline CSS and SVG, no script, nothing loaded from the network. '
-                 'The registry is the source: regenerate this page after the registry changes.</footer></main></body></html>\n')
+                 f'The registry is the source: regenerate this page after the registry changes, with {_commands_html("registry report")}.</footer></main></body></html>\n')
     return "".join(parts)
 
 
@@ -731,8 +790,9 @@ def _report_view(snapshot: "_Snapshot", out: Optional[str], limit: Optional[int]
     where = os.path.abspath(target)
     data = {"report": where, "bytes": len(page), "models": len(snapshot.models), "features": len(snapshot.features),
             "experiments": len(snapshot.experiments), "data_versions": len(snapshot.versions)}
-    lines = [f"Wrote the registry report: {where} ({len(page) / 1024:.0f} KB; {len(snapshot.models):,} models, {len(snapshot.features):,} features, "
-             f"{len(snapshot.experiments):,} experiments, {len(snapshot.versions):,} data versions).",
+    counts = [count_text(len(snapshot.models), "model"), count_text(len(snapshot.features), "feature"),
+              count_text(len(snapshot.experiments), "experiment"), count_text(len(snapshot.versions), "data version")]
+    lines = [f"Wrote the registry report: {where} ({len(page) / 1024:.0f} KB; {', '.join(counts)}).",
              f"Open it in a browser: {_file_uri(where)} (self-contained: it loads nothing)."]
     return data, lines, EXIT_OK
 

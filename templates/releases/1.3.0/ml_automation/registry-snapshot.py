@@ -8,7 +8,7 @@
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 
 class _Snapshot:
@@ -59,6 +59,13 @@ class _Snapshot:
         self._features = {f["feature_id"]: f for f in self.features}
         self._models = {m["model_id"]: m for m in self.models}
 
+    def champion_unknown(self) -> list[Damage]:
+        """The damage of the model registry when there is no readable champion: the champion may be
+        an entry that cannot be read, so it is unknown rather than absent ([] otherwise)."""
+        if self.champion is not None:
+            return []
+        return [d for d in self.damage if d.kind != "skipped" and os.path.basename(d.path) == MODEL_REGISTRY_FILE]
+
     def empty(self) -> bool:
         return not (self.models or self.features or self.experiments or self.versions)
 
@@ -69,8 +76,9 @@ class _Snapshot:
             return "archived"
         return status if isinstance(status, str) else "?"
 
-    def lineage(self, model: Entry) -> dict[str, Any]:
-        """The lineage of one registered model (see get_model_lineage)."""
+    def lineage(self, model: Entry, quick: Optional[bool] = None) -> dict[str, Any]:
+        """The lineage of one registered model (see get_model_lineage); its artifact is hashed when
+        it is the champion or `quick` is False, else only its size is compared."""
         gaps = []
         experiment_id = model.get("training_experiment_id")
         experiment = self._experiments.get(experiment_id) if isinstance(experiment_id, str) else None
@@ -93,12 +101,20 @@ class _Snapshot:
         lacking = missing_required_metrics(model.get("task_type"), model.get("metrics"))
         if lacking:
             gaps.append(f"required {model.get('task_type')} metrics missing: {', '.join(lacking)}")
+        artifact = check_artifact(model, self.folder, model is not self.champion if quick is None else quick)
+        if artifact["state"] in ("missing", "changed"):
+            gaps.append(artifact["problem"])
+        reproduction = _as_dict(model.get("reproduction"))
+        if not reproduction:
+            gaps.append("no reproduction facts (python, packages, git commit, seeds) recorded")
         return {
             "model": model,
             "experiment": experiment,
             "data_version": data_version,
             "features": [self._features[name] for name in feature_set if name in self._features],
             "missing_features": missing,
+            "artifact": artifact,
+            "reproduction": reproduction,
             "gaps": gaps,
             "complete": not gaps,
         }
@@ -115,7 +131,7 @@ def get_model_lineage(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]
     if model is None:
         known = _id_list([str(m.get("model_id")) for m in snapshot.models]) if snapshot.models else "none"
         raise RegistryError(f"no model {model_id!r} in the registry (registered: {known})")
-    return snapshot.lineage(model)
+    return snapshot.lineage(model, quick=False)
 
 
 def check_registry(search_dirs: Dirs = None) -> list[str]:

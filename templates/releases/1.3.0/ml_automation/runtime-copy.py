@@ -148,15 +148,7 @@ def _program() -> str:
 
 def _registry_folder_of(folder: str) -> str:
     """The registry folder of the project at `folder`, as mlops_dir() picks it when run there."""
-    if os.environ.get(MLOPS_DIR_ENV):
-        return os.environ[MLOPS_DIR_ENV]
-    for candidate in PLATFORM_MLOPS_DIRS:
-        if os.path.isdir(os.path.join(folder, candidate)):
-            return os.path.join(folder, candidate)
-    for candidate in PLATFORM_MLOPS_DIRS[:-1]:
-        if os.path.isdir(os.path.join(folder, os.path.dirname(candidate))):
-            return os.path.join(folder, candidate)
-    return os.path.join(folder, PLATFORM_MLOPS_DIRS[-1])
+    return os.environ.get(MLOPS_DIR_ENV) or _project_registry(folder)[0]
 
 
 def _read_record(folder: str) -> dict[str, Any]:
@@ -230,5 +222,6 @@ def runtime_notice(folder: str = ".") -> Optional[str]:
         what = f"from another build of {ours.split('+')[0]} than the plugin's"
     else:
         what = "edited since it was copied from the plugin"
-    return (f"note: ml_utils.py in this project is {what}. `{_program()} copy-runtime` updates it "
-            "(the copy there now is kept as ml_utils.py.bak). This note is shown once.")
+    update = change_form("copy-runtime")
+    return (f"note: ml_utils.py in this project is {what}. To update it, {update}" if in_editor() else f"note: ml_utils.py in this project is {what}. {update} updates it") + (
+        " (the copy there now is kept as ml_utils.py.bak). This note is shown once.")

@@ -3,13 +3,13 @@
 # =============================================================================
 
 # Four registries (models: champion / challenger / archived; features; experiments; data versions)
-# live in ONE folder per project (see mlops_dir); reads merge every platform folder, newest copy wins.
-# What was recorded is never hidden or dropped: readers return every readable entry and name each
-# damaged file and line; writers check every value, refuse a damaged file before writing, hold a
-# cross-process lock, write a temporary file, fsync and rename, keep two generations of each file in
-# `.generations/` and journal each entry (below), from which `registry repair` rebuilds; values a
-# person wrote by hand that the runtime cannot use are kept byte for byte. Standard library only
-# (pandas to fingerprint a DataFrame); this section imports what it uses.
+# live in ONE folder per project, found from any of its sub-folders (see _project_registry); reads
+# merge every platform folder, newest copy wins. What was recorded is never hidden or dropped: readers
+# return every readable entry and name each damaged file and line; writers check every value, refuse a
+# damaged file before writing, hold a cross-process lock, write a temporary file, fsync and rename,
+# keep two generations of each file in `.generations/` and journal each entry (below), from which
+# `registry repair` rebuilds; values a person wrote by hand that the runtime cannot use are kept byte
+# for byte. Standard library only (pandas to fingerprint a DataFrame); this section imports what it uses.
 
 import contextlib
 import decimal
@@ -75,12 +75,13 @@ PathArg = Union[str, "os.PathLike[str]"]
 Dirs = Union[PathArg, Sequence[PathArg], None]
 
 _ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+# A feature id is a column's name ("mean radius"): no control character, quote or backslash, no space at either end.
+_FEATURE_ID_PATTERN = re.compile(r'\A(?=\S)[^\x00-\x1f\x7f"\\]{1,128}(?<=\S)\Z')
 _FINGERPRINT_PATTERN = re.compile(r"\A(?:([a-z0-9]{1,16}):)?([0-9A-Za-z]{12,128})\Z")
 
 
 class RegistryError(Exception):
-    """A registry operation was refused: unknown or invalid id, a value of the wrong type, a
-    registry file that cannot be read, or a lock that stays taken. Nothing was written."""
+    """A registry operation was refused (bad id or value, unreadable file, lock held); nothing was written."""
 
 
 class RegistryDamagedError(RegistryError):
@@ -97,9 +98,8 @@ class RegistryWarning(UserWarning):
 
 
 class Damage(NamedTuple):
-    """One problem in a registry file: where (path, 1-based line or None), what, and its kind:
-    'damaged' (the file is not what the registry writes: writers refuse it), 'kept' (a value that is
-    not a usable entry, kept byte for byte but not shown) or 'skipped' (not a regular file)."""
+    """One problem in a registry file: path, 1-based line (or None), problem, and kind: 'damaged'
+    (writers refuse the file), 'kept' (an unusable value kept byte for byte) or 'skipped' (not a file)."""
 
     path: str
     line: Optional[int]
@@ -111,7 +111,7 @@ class Damage(NamedTuple):
         return f"{where}: {self.problem}"
 
 
-# --- Hooks for a shared registry ----------------------------------------------------------
+# --- Hooks for a shared registry
 
 # Called after every successful registry write as hook(operation, changed, folder): `operation` is
 # the public function's name, `changed` maps 'models' / 'features' / 'experiments' / 'data_versions'
@@ -134,7 +134,7 @@ def _written(operation: str, changed: dict[str, list[str]], folder: str) -> None
         hook(operation, changed, folder)
 
 
-# --- Folders, ids and values -------------------------------------------------------------
+# --- Folders, ids and values
 
 
 def _as_dir_list(dirs: Dirs) -> Optional[list[str]]:
@@ -147,35 +147,58 @@ def _as_dir_list(dirs: Dirs) -> Optional[list[str]]:
 
 
 def mlops_dir(output_dirs: Dirs = None) -> str:
-    """Return the folder registry writes go to: the first of `output_dirs` when given, else
-    $ML_AUTOMATION_MLOPS_DIR, else the first registry folder that already exists (a registry never
-    moves because a platform folder appeared later), else the first platform registry folder whose
-    platform folder exists (e.g. `.claude/mlops` when the project has `.claude/`), else `mlops`.
-    Never creates anything."""
+    """The folder registry writes go to: `output_dirs`[0], else $ML_AUTOMATION_MLOPS_DIR, else the
+    project's (see _project_registry). Creates nothing."""
     explicit = _as_dir_list(output_dirs)
     if explicit:
         return explicit[0]
-    if os.environ.get(MLOPS_DIR_ENV):
-        return os.environ[MLOPS_DIR_ENV]
-    for folder in PLATFORM_MLOPS_DIRS:
-        if os.path.isdir(folder):
-            return folder
-    for folder in PLATFORM_MLOPS_DIRS[:-1]:
-        if os.path.isdir(os.path.dirname(folder)):
-            return folder
-    return PLATFORM_MLOPS_DIRS[-1]
+    return os.environ.get(MLOPS_DIR_ENV) or _project_registry()[0]
+
+
+# What marks a registry folder above the current one (an empty `mlops/` there is not one).
+_REGISTRY_NAMES = (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE, EXPERIMENTS_DIR, DATA_VERSIONS_DIR, GENERATIONS_DIR, LOCK_FILE, ".plugin.json")
+
+
+def _project_registry(start: str = "") -> tuple[str, str]:
+    """(registry folder, project folder) for code run in `start` (default: here). Walking up, to a git
+    root at most and never to the home folder: the first registry folder found, so none is made below
+    it; else the project is the nearest folder holding .claude (...), else the git root, else `start`,
+    with its first platform registry folder, else `mlops`. Relative in `start`, else absolute."""
+    here = os.path.abspath(start or os.curdir)
+    home = os.path.abspath(os.path.expanduser("~"))
+    folder, root = here, None
+    while True:
+        shown = start if folder == here else folder
+        for name in PLATFORM_MLOPS_DIRS:
+            path = os.path.join(folder, name)
+            if os.path.isdir(path) and (folder == here or any(os.path.lexists(os.path.join(path, n)) for n in _REGISTRY_NAMES)):
+                return os.path.join(shown, name), shown
+        if root is None and any(os.path.isdir(os.path.join(folder, os.path.dirname(name))) for name in PLATFORM_MLOPS_DIRS[:-1]):
+            root = shown
+        parent = os.path.dirname(folder)
+        if os.path.exists(os.path.join(folder, ".git")):
+            root = shown if root is None else root
+            break
+        if folder == home or parent in (folder, home):
+            break
+        folder = parent
+    root = start if root is None else root
+    for name in PLATFORM_MLOPS_DIRS[:-1]:
+        if os.path.isdir(os.path.join(root, os.path.dirname(name))):
+            return os.path.join(root, name), root
+    return os.path.join(root, PLATFORM_MLOPS_DIRS[-1]), root
 
 
 def _read_dirs(search_dirs: Dirs = None) -> list[str]:
-    """Folders to read: `search_dirs` when given, else $ML_AUTOMATION_MLOPS_DIR alone when set, else
-    every platform registry folder (the write folder first)."""
+    """Folders to read: `search_dirs`, else $ML_AUTOMATION_MLOPS_DIR alone, else every platform registry
+    folder of the project (the write folder first)."""
     explicit = _as_dir_list(search_dirs)
     if explicit:
         return explicit
     if os.environ.get(MLOPS_DIR_ENV):
         return [os.environ[MLOPS_DIR_ENV]]
-    first = mlops_dir()
-    return [first] + [folder for folder in PLATFORM_MLOPS_DIRS if folder != first]
+    first, root = _project_registry()
+    return [first] + [os.path.join(root, folder) for folder in PLATFORM_MLOPS_DIRS if os.path.join(root, folder) != first]
 
 
 def _same_dir(a: str, b: str) -> bool:
@@ -183,22 +206,22 @@ def _same_dir(a: str, b: str) -> bool:
 
 
 def _check_id(kind: str, value: Any) -> str:
-    """Return `value` if it is a safe registry id (1-128 letters, digits, '.', '_', '-', starting with
-    a letter or digit, nothing else: not even a final newline); raise RegistryError otherwise."""
-    if not isinstance(value, str) or not _ID_PATTERN.match(value):
-        raise RegistryError(f"invalid {kind} {value!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    """`value` if it is a safe id (1-128 letters, digits, '.', '_', '-', starting alphanumeric; a
+    feature_id: the column's name), else RegistryError."""
+    feature = kind == "feature_id"
+    if not isinstance(value, str) or not (_FEATURE_ID_PATTERN if feature else _ID_PATTERN).match(value):
+        rule = "the column's name (1-128 characters, no control character, quote or backslash)" if feature else "1-128 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        raise RegistryError(f"invalid {kind} {value!r}: use {rule}")
     return value
 
 
 def _new_id(prefix: str) -> str:
-    """A fresh id such as model_20260223_143022_9f3a1c2e: UTC time plus random hex, so two runs
-    started in the same second still get different ids."""
-    return f"{prefix}_{datetime.now(timezone.utc).strftime('%Y%m%d_%H%M%S')}_{secrets.token_hex(4)}"
+    """A fresh id (see new_id): UTC time to the microsecond plus random hex."""
+    return f"{prefix}_{datetime.now(timezone.utc).strftime('%Y%m%d_%H%M%S_%f')}_{secrets.token_hex(4)}"
 
 
 def _fingerprint_key(fingerprint: Any) -> str:
-    """The file key of a data fingerprint: its whole hash ('sha256:<hex>' -> '<hex>'; another
-    algorithm keeps its name: 'md5-<hex>'). Raises RegistryError for anything that is not one."""
+    """The file key of a fingerprint ('sha256:<hex>' -> '<hex>', 'md5:<hex>' -> 'md5-<hex>'); RegistryError if none."""
     match = _FINGERPRINT_PATTERN.match(fingerprint) if isinstance(fingerprint, str) else None
     if not match:
         raise RegistryError(f"invalid data fingerprint {fingerprint!r}: expected e.g. 'sha256:<hex>' from compute_data_fingerprint")
@@ -219,8 +242,7 @@ def _stamp(entry: Any) -> str:
 
 
 def _registry_time(value: Any) -> Optional[datetime]:
-    """A time as the registry stores it (ISO 8601), aware; a time without an offset is UTC, as the
-    registry writes every time in UTC. None for anything else."""
+    """An ISO 8601 registry time as an aware datetime (no offset: UTC), or None."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -234,8 +256,7 @@ _FLOAT_MAX = 1.7976931348623157e308
 
 
 def _number(value: Any) -> Optional[Union[int, float]]:
-    """`value` as a Python int or float when it is a real number (numpy and Decimal included; bool,
-    strings and everything else are not); None otherwise. NaN and infinity come back as floats."""
+    """`value` as an int or float if it is a real number (numpy, Decimal; not bool or str), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -261,9 +282,8 @@ def _finite(value: Any) -> Optional[Union[int, float]]:
 
 
 def _to_json(value: Any, field: str) -> Any:
-    """A JSON-ready copy of `value`: numpy and Decimal numbers become Python numbers, arrays and
-    tuples lists, sets sorted lists, dates ISO strings; NaN and infinity become None; other objects
-    (an estimator inside hyperparameters) their repr. Dict keys must be strings."""
+    """A JSON-ready copy: numpy/Decimal numbers as numbers, arrays and tuples as lists, sets sorted, dates
+    ISO, NaN/infinity None, other objects their repr. Dict keys must be strings."""
     if value is None or isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):
@@ -309,7 +329,7 @@ def _complain(strict: bool, message: str, advice: str) -> None:
     warnings.warn(f"{message}. {advice}", RegistryWarning, stacklevel=4)
 
 
-# --- Schemas: every field the readers use, checked before anything is written -------------
+# --- Schemas: every field the readers use, checked before anything is written
 
 # Field kinds: "str", "id", "id?" (an id or ""), "id|None", "str[]", "id[]", "dict", "list",
 # "metrics", "count" (an int >= 0), "status", "task_type", "task_type?" (a task type or "unknown"),
@@ -336,7 +356,7 @@ _DATA_VERSION_SCHEMA = {
     "column_schema": "dict", "statistics_hash": "str", "detected_task_type": "task_type?",
     "used_in_experiments": "id[]",
 }
-_MANAGED_FIELDS = ("created_at", "updated_at", "promoted_at", "archived_at")
+_MANAGED_FIELDS = ("created_at", "updated_at", "promoted_at", "archived_at", "artifact_sha256", "artifact_bytes")
 
 
 def _describe(value: Any) -> str:
@@ -345,9 +365,8 @@ def _describe(value: Any) -> str:
 
 
 def _check_metrics(what: str, metrics: Any, strict: bool, path: str = "metrics", depth: int = 0) -> Any:
-    """A JSON-ready copy of `metrics`: a dict of metric name -> number (or None), or of split /
-    channel -> such a dict. NaN and infinity: RegistryError when strict, else a RegistryWarning
-    naming the metric and null stored. Any other value (a string, a bool, a list) is refused."""
+    """A JSON-ready copy of `metrics` (name -> number or None, or split -> such a dict). NaN/infinity:
+    RegistryError when strict, else a RegistryWarning and null. Other values are refused."""
     if not isinstance(metrics, dict):
         raise RegistryError(f"{what}: {path} must be a dict of metric name -> number, got {_describe(metrics)}")
     checked: dict[str, Any] = {}
@@ -429,8 +448,7 @@ def _check_field(what: str, field: str, kind: str, value: Any, strict: bool) -> 
 
 
 def _validate(what: str, values: Entry, schema: dict[str, str], strict: bool) -> Entry:
-    """A JSON-ready copy of `values` with every field of `schema` checked (managed timestamps are
-    dropped: the registry sets them). Raises RegistryError naming the first wrong field."""
+    """A JSON-ready copy of `values`, every field of `schema` checked, managed fields dropped."""
     checked: Entry = {}
     for field, value in values.items():
         if not isinstance(field, str):
@@ -446,9 +464,8 @@ def _validate(what: str, values: Entry, schema: dict[str, str], strict: bool) ->
 
 
 def _checked_entry(data: Any, argument: str, id_key: str, kind: str, prefix: str, schema: dict[str, str], strict: bool) -> tuple[str, str, Entry]:
-    """Check one entry handed to a save function before anything is written: a dict, a valid id
-    (a fresh one from `prefix` when absent), every field of the type `schema` gives. Returns (id,
-    how messages name the entry: "`kind` 'id'", the checked fields without the id)."""
+    """Check an entry before any write: a dict, an id (fresh from `prefix` when absent), typed fields.
+    Returns (id, how messages name it, the checked fields without the id)."""
     if not isinstance(data, dict):
         raise RegistryError(f"{argument} must be a dict, got {type(data).__name__}")
     raw_id = data.get(id_key)
@@ -457,14 +474,13 @@ def _checked_entry(data: Any, argument: str, id_key: str, kind: str, prefix: str
     return entry_id, what, _validate(what, {k: v for k, v in data.items() if k != id_key}, schema, strict)
 
 
-# --- Reading files: tolerant, naming every damaged line --------------------------------------
+# --- Reading files: tolerant, naming every damaged line
 
 _CONFLICT_MARK = re.compile(r"\A(<{7}|\|{7}|={7}|>{7})(?:[ \t]+(.*?))?[ \t]*\r?\Z")
 
 
 class _Item:
-    """One JSON value found in a list registry file: decoded `data`, its exact source text, the
-    1-based line it starts on, its id (None when it is not a usable entry) and its git conflict side."""
+    """One JSON value of a list file: `data`, its source text, start line, id (None if unusable), conflict side."""
 
     __slots__ = ("data", "raw", "line", "key", "side")
 
@@ -515,7 +531,7 @@ def _unusable(value: Any, id_key: str) -> Optional[str]:
     key = value[id_key]
     if not isinstance(key, str):
         return f"has a {id_key} that is not a string ({_describe(key)})"
-    if not (_FINGERPRINT_PATTERN if id_key == "fingerprint" else _ID_PATTERN).match(key):
+    if not {"fingerprint": _FINGERPRINT_PATTERN, "feature_id": _FEATURE_ID_PATTERN}.get(id_key, _ID_PATTERN).match(key):
         return f"has an invalid {id_key} {key!r}"
     return None
 
@@ -577,8 +593,7 @@ def _sniff_id(text: str, id_key: str) -> str:
 
 
 def _blank_conflicts(path: str, text: str, id_key: str) -> tuple[str, list[Optional[str]], list[dict[str, Any]]]:
-    """Blank out git conflict marker lines (and the merge base of diff3 conflicts), keeping every
-    offset; return the text, the side of each line (None outside conflicts) and the conflicts."""
+    """Blank git conflict markers (and diff3 bases) keeping offsets; return the text, each line's side, the conflicts."""
     lines = text.split("\n")
     sides: list[Optional[str]] = [None] * len(lines)
     conflicts: list[dict[str, Any]] = []
@@ -610,8 +625,8 @@ def _blank_conflicts(path: str, text: str, id_key: str) -> tuple[str, list[Optio
 
 
 def _scan_list(path: str, text: str, list_key: str, id_key: str, result: _ListRead, bad_lines: set[int]) -> None:
-    """Recover every JSON value of the file's `list_key` list, entry by entry, naming each damaged
-    place: syntax errors, truncation, text outside the list, git conflicts, a wrong top-level shape."""
+    """Recover every value of the file's `list_key` list, naming each damaged place (syntax, truncation,
+    text outside the list, conflicts, a wrong shape)."""
     text, sides, conflicts = _blank_conflicts(path, text, id_key)
     starts = _line_starts(text)
     line_of = lambda offset: bisect_right(starts, offset)  # noqa: E731
@@ -799,14 +814,13 @@ def _read_entry_file(path: str, id_key: str) -> tuple[Optional[Entry], list[Dama
     return value, []
 
 
-# --- Reading across folders ------------------------------------------------------------------
+# --- Reading across folders
 
 _LIST_FILES = {"models": (MODEL_REGISTRY_FILE, "model_id"), "features": (FEATURE_STORE_FILE, "feature_id")}
 
 
 def _folder_problem(folder: str, is_write_folder: bool) -> Optional[Damage]:
-    """A registry folder that exists as something else than a folder (reported only for the
-    folder writes go to, or one asked for explicitly: a file named `mlops` elsewhere is not ours)."""
+    """A registry folder that is not a folder (reported for the write folder or one asked for explicitly)."""
     reason = _stat_regular(folder)
     if reason is None and is_write_folder:
         return Damage(folder, None, "is a file, so no registry can be kept there: move it, or set " + MLOPS_DIR_ENV)
@@ -841,8 +855,8 @@ def _read_lists(kind: str, search_dirs: Dirs) -> tuple[Optional[list[Entry]], li
 
 
 def _read_entry_files(subdir: str, id_key: str, search_dirs: Dirs) -> tuple[list[Entry], list[Damage]]:
-    """Every experiment or data-version file across the read folders (newest copy of each id,
-    oldest first), and every problem found. Hidden files and non-regular files are skipped."""
+    """Every experiment or data-version file of the read folders (newest copy per id, oldest first) and
+    the problems found; hidden and non-regular files are skipped."""
     items: list[_Item] = []
     damage: list[Damage] = []
     for folder in _read_dirs(search_dirs):
@@ -875,7 +889,7 @@ def _warn_damage(damage: Sequence[Damage]) -> None:
         )
 
 
-# --- Writing: lock, atomic replace, generations ------------------------------------------
+# --- Writing: lock, atomic replace, generations
 
 
 def _lock_timeout() -> float:
@@ -910,9 +924,8 @@ def _process_state(pid: int) -> str:
 
 @contextlib.contextmanager
 def _locked(folder: str) -> Iterator[None]:
-    """Hold the registry folder's lock for a read-modify-write, across processes on Linux, macOS
-    (flock) and Windows (msvcrt). Waits at most $ML_AUTOMATION_LOCK_TIMEOUT seconds (60 by default),
-    then raises RegistryError naming the process that holds it. Not re-entrant."""
+    """Hold the registry folder's cross-process lock (flock, msvcrt) for a read-modify-write; waits at most
+    $ML_AUTOMATION_LOCK_TIMEOUT s (60), then RegistryError naming the holder. Not re-entrant."""
     _ensure_folder(folder)
     path = os.path.join(folder, LOCK_FILE)
     handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666), "r+b", buffering=0)
@@ -977,9 +990,8 @@ def _remove_orphan_temp_files(folder: str) -> None:
 
 
 def _write_atomic(path: str, data: bytes, sync: bool = True) -> str:
-    """Write `data` to `path` via a temporary file in the same folder (fsync'd when `sync`), then
-    rename it over `path`: readers and a crash at any point see the old file or the new one. When
-    `path` is a symbolic link, the file it links to is replaced and the link kept."""
+    """Write `data` through a temporary file (fsync'd when `sync`) renamed over `path`: readers see the old
+    file or the new one. A link's target is replaced, the link kept."""
     target = os.path.realpath(path) if os.path.islink(path) else path
     folder = os.path.dirname(target) or "."
     os.makedirs(folder, exist_ok=True)
@@ -1004,11 +1016,8 @@ def _generation_path(folder: str, relative: str) -> str:
 
 
 def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], trusted: bool, sync: bool = True) -> str:
-    """Replace `folder/relative` with `data`, keeping the good generations in .generations/:
-    `relative` (a copy of what is written now) and `relative.1` (what the file held before). The file
-    is fsync'd before the rename when `sync` (a new experiment or data-version file replaces nothing,
-    so it is only renamed into place: a killed process never leaves half of it, and what it
-    replaces is never at risk)."""
+    """Replace `folder/relative` with `data`, keeping .generations/ `relative` (this write) and
+    `relative.1` (the one before). fsync'd before the rename when `sync` (new entry files are only renamed in)."""
     path = os.path.join(folder, relative)
     copy = _generation_path(folder, relative)
     os.makedirs(os.path.dirname(copy), exist_ok=True)
@@ -1095,15 +1104,13 @@ def _refuse_damaged(path: str, damage: Sequence[Damage]) -> RegistryDamagedError
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-_LINE_ID = re.compile(r'    \{"([a-z_]+)": "([A-Za-z0-9][A-Za-z0-9._-]{0,127})", ')
+_LINE_ID = re.compile(r'    \{"([a-z_]+)": "([^"\\]{1,128})", ')
 
 
 class _ListFile:
-    """A list registry (models or features) of the write folder, held under the lock for one
-    operation. When the file is exactly the copy the registry last wrote (.generations/), its lines
-    are used as they are and only the entries an operation touches are decoded; otherwise it is
-    read whole and checked: any damage stops the write, entries that are not usable are kept byte
-    for byte. Entries of the same file in other read folders are merged in (newest copy wins)."""
+    """A list registry (models or features) of the write folder, under the lock for one operation. A file
+    the registry last wrote is used line by line, decoding only touched entries; any other is read whole
+    and checked (damage stops the write, unusable entries are kept). Other read folders are merged in."""
 
     def __init__(self, folder: str, others: Sequence[str], filename: str, list_key: str, id_key: str) -> None:
         self.folder, self.filename, self.list_key, self.id_key = folder, filename, list_key, id_key
@@ -1246,8 +1253,7 @@ def _id_entry(entry: Entry, id_key: str) -> Entry:
 
 
 class _Registry:
-    """The registries of one write folder, read (merged with the other `sources`) and written under
-    its lock: `models` and `features` (loaded on first use), and the entry files."""
+    """The registries of one write folder under its lock: `models`, `features` (lazy) and the entry files."""
 
     def __init__(self, folder: str, sources: Sequence[str]) -> None:
         self.folder = folder
@@ -1269,8 +1275,8 @@ class _Registry:
         return self._list("features")
 
     def entry_file(self, subdir: str, key: str, id_key: str) -> tuple[Optional[Entry], Optional[bytes]]:
-        """An experiment or data-version entry (newest copy across folders) and the bytes of the
-        write folder's own file. RegistryDamagedError when the write folder's copy is damaged."""
+        """An experiment or data-version entry (newest copy across folders) and the write folder's own bytes;
+        RegistryDamagedError when that copy is damaged."""
         path = os.path.join(self.folder, subdir, key + ".json")
         own, damage = _read_entry_file(path, id_key)
         if damage:
@@ -1305,19 +1311,24 @@ def _merge_update(existing: Entry, updates: Entry, now: str) -> Entry:
     return existing
 
 
-# --- Task types and metrics ----------------------------------------------------------------
+# --- Task types and metrics
+
+
+def _headline_split(metrics: Any) -> Optional[str]:
+    """The split _headline_metrics reads ('test'), or None for metrics not given per split."""
+    return "test" if isinstance(metrics, dict) and isinstance(metrics.get("test"), dict) else None
 
 
 def _headline_metrics(metrics: Any) -> dict[str, Any]:
     """The metrics to judge a model by: the 'test' split when metrics are given per split."""
-    if isinstance(metrics, dict) and isinstance(metrics.get("test"), dict):
-        return metrics["test"]
+    split = _headline_split(metrics)
+    if split:
+        return metrics[split]
     return metrics if isinstance(metrics, dict) else {}
 
 
 def missing_required_metrics(task_type: Any, metrics: Any) -> list[str]:
-    """List the metrics `task_type` requires that `metrics` lacks (or holds as None). Metrics given per
-    split are judged on the 'test' split. Unknown task types require nothing."""
+    """The metrics `task_type` requires that `metrics` lacks or holds as None (per split: the 'test' split)."""
     if not isinstance(task_type, str):
         return []
     flat = _headline_metrics(metrics)
@@ -1334,11 +1345,8 @@ def primary_metric(task_type: str) -> tuple[str, str]:
 
 
 def compare_metrics(task_type: str, challenger_metrics: Any, champion_metrics: Any) -> dict[str, Any]:
-    """Compare two models of `task_type` by its primary metric. Returns a dict: `better` (True when the
-    challenger is strictly better, False when not, None when either value is missing or not a finite
-    number: NaN, infinity, a bool or a string never win), `metric`, `direction`, `challenger`,
-    `champion` (the two values as Python numbers, or None) and `reason` (one sentence). numpy and
-    Decimal values compare as numbers."""
+    """Compare two models of `task_type` by its primary metric: {`better` (True, False, or None when either
+    value is missing or not a finite number), `metric`, `direction`, `challenger`, `champion`, `reason`}."""
     metric, direction = primary_metric(task_type)
     raw_new = _headline_metrics(challenger_metrics).get(metric)
     raw_old = _headline_metrics(champion_metrics).get(metric)
@@ -1359,16 +1367,15 @@ def _promotion_stamp(model: Entry) -> str:
 
 
 def _champion_of(models: Sequence[Entry]) -> Optional[Entry]:
-    """The champion among `models`. The rule when several are marked champion (copies in two platform
-    folders, a hand edit): the most recently promoted one (promoted_at, else updated_at, else
-    created_at); the others count as archived, and the next promotion archives them."""
+    """The champion among `models`: of several marked champion, the most recently promoted (on a tie
+    the greater model_id, never the order written); the others count as archived."""
     champions = [m for m in models if m.get("status") == "champion"]
-    return max(champions, key=_promotion_stamp) if champions else None
+    return max(champions, key=lambda m: (_promotion_stamp(m), str(m.get("model_id")))) if champions else None
 
 
 def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:
-    """The champion to compare against: a shared registry's (see _CHAMPION_HOOKS) when one is
-    configured and readable, else `local`; and a sentence naming where it was read."""
+    """The champion to compare against (a shared registry's when configured and readable, else `local`)
+    and a sentence naming where it was read."""
     for hook in _CHAMPION_HOOKS:
         try:
             found = hook()
@@ -1380,11 +1387,9 @@ def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:
 
 
 def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]:
-    """Decide whether registered model `model_id` should replace the current champion, by its task
-    type's primary metric and direction (lower rmse, higher f1, ...). Returns a dict with `promote`
-    (bool), `model_id`, `champion_id` (or None), `metric`, `direction`, `challenger`, `champion`,
-    `reason` and `champion_source` (where the champion was read: the local registry, or the team's
-    MLflow server when the mirror is on). Raises RegistryError when the model is not registered."""
+    """Decide whether registered model `model_id` should replace the champion, by its task type's primary
+    metric. Returns {`promote`, `model_id`, `champion_id`, `metric`, `direction`, `challenger`, `champion`,
+    `reason`, `champion_source`}; a changed or missing artifact never promotes. RegistryError if unknown."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     models = models or []
@@ -1397,6 +1402,9 @@ def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, 
     base = {"model_id": model_id, "champion_id": champion["model_id"] if champion else None, "metric": metric, "direction": direction,
             "champion_source": source}
     new_value = _finite(_headline_metrics(model.get("metrics")).get(metric))
+    artifact = check_artifact(model, search_dirs)
+    if not artifact["ok"] and artifact["state"] != "none":
+        return dict(base, promote=False, challenger=new_value, champion=None, reason=artifact["problem"])
     if champion is None:
         return dict(base, promote=True, challenger=new_value, champion=None, reason="there is no champion yet")
     if champion["model_id"] == model_id:
@@ -1408,7 +1416,7 @@ def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, 
     return dict(base, promote=verdict["better"] is True, challenger=verdict["challenger"], champion=verdict["champion"], reason=verdict["reason"])
 
 
-# --- Model registry ------------------------------------------------------------------------
+# --- Model registry
 
 _MODEL_DEFAULTS: Entry = {
     "name": "unnamed_model",
@@ -1427,20 +1435,17 @@ _MODEL_DEFAULTS: Entry = {
 }
 
 
-def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> list[str]:
-    """Register a trained model, or update it when its `model_id` is already registered.
+def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> str:
+    """Register a trained model, or update it when its `model_id` is registered; returns the model_id.
 
-    `model_entry` is a dict with model_id (generated when absent), name, task_type (required for a
-    new model), algorithm, framework, metrics, hyperparameters, artifact_path, data_fingerprint,
-    feature_set, training_experiment_id, predecessor_id, rationale, tags and status ('challenger' by
-    default; 'champion' archives the previous champion). Every field is checked before anything is
-    written (a wrong type raises RegistryError naming it). Keeps the back-links: each feature of
-    `feature_set` lists the model in `used_in_models`; the data version of `data_fingerprint` lists
-    the training experiment in `used_in_experiments`.
-
-    Metrics missing for the task type (TASK_TYPE_METRICS), and NaN or infinite metrics (stored as
-    null), give a RegistryWarning naming them; with strict=True (or $ML_AUTOMATION_REGISTRY_STRICT=1)
-    they raise RegistryError instead. Returns the list of registry files written.
+    Fields: model_id (generated when absent), name, task_type (required when new), algorithm,
+    framework, metrics, hyperparameters, artifact_path, data_fingerprint, feature_set,
+    training_experiment_id, predecessor_id, rationale, tags, status ('challenger'; 'champion' archives
+    the previous one). Every field is checked first (RegistryError names a wrong one). Features list
+    the model in `used_in_models`, the data version the experiment in `used_in_experiments`. The
+    artifact's sha256 and size are recorded, and `reproduction` (reproduction_facts) unless given.
+    Missing required or non-finite metrics (stored as null) warn; strict=True (or
+    $ML_AUTOMATION_REGISTRY_STRICT=1) refuses them.
     """
     strict = _strict(strict)
     model_id, what, values = _checked_entry(model_entry, "model_entry", "model_id", "model", "model", _MODEL_SCHEMA, strict)
@@ -1450,12 +1455,15 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
         existing = models.get(model_id)
         if existing is None and "task_type" not in values:
             raise RegistryError(f"{what}: a new model needs a task_type, one of {', '.join(TASK_TYPE_METRICS)}; nothing was written")
+        values.update(_artifact_fields(models, existing or {}, model_id, values.get("artifact_path"), registry.folder, strict))
         task_type = values.get("task_type", (existing or {}).get("task_type"))
         metrics = values.get("metrics", (existing or {}).get("metrics"))
         missing = missing_required_metrics(task_type, metrics)
         if missing:
             _complain(strict, f"{what} ({task_type}) is registered without required metrics: {', '.join(missing)}",
                       "Add them, or use strict=True to refuse such entries")
+        if "reproduction" not in values and not (existing or {}).get("reproduction"):
+            values["reproduction"] = _recorded_facts(values.get("artifact_path", (existing or {}).get("artifact_path")), registry.folder)
         now = _now()
         if existing is None:
             entry: Entry = {"model_id": model_id, "created_at": now}
@@ -1471,15 +1479,15 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
         models.add(entry)
         links = _plan_model_links(registry, entry, now)
         changed = [model_id] + sorted(models.changed - {model_id})
-        written = [models.save()]
-        written += [save() for save in links]
+        models.save()
+        for save in links:
+            save()
     _written("save_model_entry", {"models": changed}, registry.folder)
-    return written
+    return model_id
 
 
 def _archive_other_champions(models: _ListFile, champion_id: str, now: str) -> Optional[str]:
-    """Archive every champion of `models` except `champion_id` (whatever the spacing of a hand edit);
-    return the id of the most recently promoted one it replaces, if any."""
+    """Archive every champion but `champion_id`; return the most recently promoted one replaced, if any."""
     replaced: Optional[Entry] = None
     for model in models.containing('"champion"'):
         if model.get("status") == "champion" and model.get("model_id") != champion_id:
@@ -1493,8 +1501,7 @@ def _archive_other_champions(models: _ListFile, champion_id: str, now: str) -> O
 
 
 def _models_for_links(registry: _Registry) -> Optional[_ListFile]:
-    """The model list to derive back-links from, or None when the model registry is damaged (the
-    back-links then wait for `registry repair`; a damaged model file never blocks other writes)."""
+    """The model list for back-links, or None when it is damaged (the links wait for `registry repair`)."""
     try:
         return registry.models
     except RegistryDamagedError:
@@ -1502,8 +1509,8 @@ def _models_for_links(registry: _Registry) -> Optional[_ListFile]:
 
 
 def _plan_model_links(registry: _Registry, model: Entry, now: str) -> list[Callable[[], str]]:
-    """Record `model` in the back-links of its features and data version. Everything is read (and a
-    damaged file refused) before anything is written; returns the writes still to do."""
+    """Record `model` in its features' and data version's back-links; read (and refuse damage) first,
+    return the writes still to do."""
     saves: list[Callable[[], str]] = []
     feature_set = model.get("feature_set") or []
     if feature_set:
@@ -1544,10 +1551,8 @@ def _plan_data_version_link(registry: _Registry, fingerprint: str, experiment_id
 
 
 def load_model_registry(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
-    """Return {'version', 'models': [...], 'damaged': [...]} merged from every registry folder (newest
-    copy of each model, in order of registration), or None when no model registry exists yet.
-    `damaged` names each damaged file and line (also given as a RegistryWarning); the models of the
-    intact entries are returned all the same."""
+    """Return {'version', 'models', 'damaged'} merged from every registry folder (newest copy of each
+    model), or None when there is none. `damaged` names damaged files and lines; intact models are returned."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     if models is None and not damage:
@@ -1556,18 +1561,16 @@ def load_model_registry(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
 
 
 def get_champion_model(search_dirs: Dirs = None) -> Optional[Entry]:
-    """Return the current champion model entry, or None. When several entries are marked champion
-    (e.g. in two platform folders), the most recently promoted one is the champion."""
+    """Return the champion model entry (of several, the most recently promoted), or None."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     return _champion_of(models or [])
 
 
 def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = None) -> list[str]:
-    """Make `model_id` the champion and archive every other champion (the one replaced is recorded as
-    the new champion's `predecessor_id` when it has none). Writes where it reads: into `output_dirs`,
-    else the first of `search_dirs`, else the project's registry folder. Raises RegistryError,
-    changing nothing, when the model is not registered there. Returns the list of files written."""
+    """Make `model_id` the champion and archive every other (the one replaced becomes its `predecessor_id`).
+    Writes into `output_dirs`, else the first of `search_dirs`, else the registry folder. RegistryError,
+    changing nothing, for an unregistered model or a changed or missing artifact. Returns the files written."""
     _check_id("model_id", model_id)
     target = output_dirs if _as_dir_list(output_dirs) else search_dirs
     with _open_registry(target, search_dirs) as registry:
@@ -1576,6 +1579,9 @@ def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = N
         if model is None:
             known = _id_list(models.ids()) if models.ids() else "none"
             raise RegistryError(f"cannot promote {model_id!r}: no such model in {registry.folder} (registered: {known}); the champion is unchanged")
+        artifact = check_artifact(model, registry.folder)
+        if not artifact["ok"] and artifact["state"] != "none":
+            raise RegistryError(f"cannot promote {model_id!r}: {artifact['problem']}; the champion is unchanged")
         now = _now()
         replaced = _archive_other_champions(models, model_id, now)
         if model.get("status") != "champion" or replaced:
@@ -1592,7 +1598,7 @@ def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = N
     return written
 
 
-# --- Feature store -------------------------------------------------------------------------
+# --- Feature store
 
 _FEATURE_DEFAULTS: Entry = {
     "description": "",
@@ -1611,13 +1617,10 @@ _FEATURE_DEFAULTS: Entry = {
 
 
 def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: Dirs = None) -> list[str]:
-    """Register features in the feature store, updating those already there.
-
-    `features` is a list of dicts with feature_id (or name), name, description, dtype, source_columns,
-    transformation, transformation_params, created_by, domain, task_type_relevance, tags, statistics
-    and leakage_risk. Every field is checked before anything is written. A feature_id repeated in the
-    batch is stored once (later values win). `used_in_models` is kept up to date from the model
-    registry. Returns the list of files written.
+    """Register features (dicts with feature_id or name, description, dtype, source_columns,
+    transformation, transformation_params, created_by, domain, task_type_relevance, tags, statistics,
+    leakage_risk), updating those there; every field checked first, a repeated id stored once (later
+    values win), `used_in_models` kept from the model registry. Returns the feature ids stored.
     """
     if isinstance(features, dict):
         features = [features]
@@ -1648,14 +1651,13 @@ def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: D
                 if feature_id in (model.get("feature_set") or []):
                     _add_unique(links, model["model_id"])
             store.add(entry)
-        written = [store.save()]
+        store.save()
     _written("save_feature_entries", {"features": list(batch)}, registry.folder)
-    return written
+    return list(batch)
 
 
 def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
-    """Return {'version', 'features': [...], 'damaged': [...]} merged from every registry folder, or
-    None when there is no feature store yet (see load_model_registry for `damaged`)."""
+    """Return {'version', 'features', 'damaged'} merged from every registry folder, or None."""
     features, damage = _read_lists("features", search_dirs)
     _warn_damage(damage)
     if features is None and not damage:
@@ -1663,17 +1665,16 @@ def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
     return {"version": MLOPS_SCHEMA_VERSION, "features": features or [], "damaged": [str(d) for d in damage]}
 
 
-# --- Experiment tracking ---------------------------------------------------------------------
+# --- Experiment tracking
 
 
-def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> list[str]:
-    """Log a training run as experiments/<experiment_id>.json, or update it when it exists.
+def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> str:
+    """Log a training run as experiments/<experiment_id>.json, or update it; returns the experiment_id.
 
-    `experiment_data` is a dict with experiment_id (generated when absent), name, task_type (one of
-    TASK_TYPE_METRICS; none is assumed when absent), rationale, dataset (fingerprint, rows, target, split, ...), model
-    (algorithm, framework, hyperparameters), metrics (per split), artifacts, notes, status and
-    registered_model_id. Every field is checked before anything is written. The data version named
-    by dataset.fingerprint lists the experiment in `used_in_experiments`. Returns the files written.
+    Fields: experiment_id (generated when absent), name, task_type, rationale, dataset (fingerprint,
+    rows, target, split, ...), model (algorithm, framework, hyperparameters), metrics (per split),
+    artifacts, notes, status, registered_model_id; every field checked first. The data version of
+    dataset.fingerprint lists it in `used_in_experiments`; `reproduction` is recorded unless given.
     """
     strict = _strict(strict)
     experiment_id, what, values = _checked_entry(experiment_data, "experiment_data", "experiment_id", "experiment", "exp", _EXPERIMENT_SCHEMA, strict)
@@ -1682,6 +1683,9 @@ def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Op
         _check_field(what, "dataset.fingerprint", "fingerprint", fingerprint, strict)
     with _open_registry(output_dirs) as registry:
         entry, previous = registry.entry_file(EXPERIMENTS_DIR, experiment_id, "experiment_id")
+        if "reproduction" not in values and not (entry or {}).get("reproduction"):
+            models = [a.get("path") for a in values.get("artifacts") or [] if isinstance(a, dict) and a.get("type") == "model"]
+            values["reproduction"] = _recorded_facts(models[0] if models else None, registry.folder)
         now = _now()
         if entry is None:
             entry = {
@@ -1690,26 +1694,26 @@ def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Op
             }
         _merge_update(entry, values, now)
         links = _plan_data_version_link(registry, fingerprint, experiment_id, now) if fingerprint else []
-        written = [registry.save_entry_file(EXPERIMENTS_DIR, experiment_id, _id_entry(entry, "experiment_id"), previous)]
-        written += [save() for save in links]
+        registry.save_entry_file(EXPERIMENTS_DIR, experiment_id, _id_entry(entry, "experiment_id"), previous)
+        for save in links:
+            save()
     _written("save_experiment", {"experiments": [experiment_id]}, registry.folder)
-    return written
+    return experiment_id
 
 
 def load_experiments(search_dirs: Dirs = None) -> list[Entry]:
-    """Return every logged experiment (newest copy of each id), oldest first. Damaged files are named
-    in a RegistryWarning (`registry` lists them); the others are returned."""
+    """Return every logged experiment (newest copy of each id), oldest first; damaged files are warned of."""
     experiments, damage = _read_entry_files(EXPERIMENTS_DIR, "experiment_id", search_dirs)
     _warn_damage(damage)
     return experiments
 
 
-# --- Data versioning -------------------------------------------------------------------------
+# --- Data versioning
 
 
 def _data_version_entry(registry: _Registry, fingerprint: str) -> tuple[Optional[Entry], Optional[bytes]]:
-    """The data version of `fingerprint` (its own file, else a file of the earlier 12-character
-    layout holding the same fingerprint) and the bytes of the write folder's own file."""
+    """The data version of `fingerprint` (its file, else one of the older 12-character layout) and the
+    bytes of the write folder's own file."""
     key = _fingerprint_key(fingerprint)
     entry, previous = registry.entry_file(DATA_VERSIONS_DIR, key, "fingerprint")
     if entry is None:
@@ -1720,14 +1724,12 @@ def _data_version_entry(registry: _Registry, fingerprint: str) -> tuple[Optional
     return entry, previous
 
 
-def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> list[str]:
-    """Record a dataset version as data-versions/<hash of the fingerprint>.json, or update it when it
-    exists.
+def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> str:
+    """Record a dataset version as data-versions/<fingerprint hash>.json, or update it; returns the fingerprint.
 
-    `data_version` is a dict with fingerprint (required, from compute_data_fingerprint), source_path,
-    rows, columns, column_schema, statistics_hash and detected_task_type. Every field is checked
-    before anything is written. `used_in_experiments` is kept up to date from the experiments and
-    models that name this fingerprint. Returns the list of files written.
+    Fields: fingerprint (required, compute_data_fingerprint), source_path, rows, columns, column_schema,
+    statistics_hash, detected_task_type; every field checked first. `used_in_experiments` is kept from
+    the experiments and models naming this fingerprint.
     """
     if not isinstance(data_version, dict):
         raise RegistryError(f"data_version must be a dict, got {type(data_version).__name__}")
@@ -1755,14 +1757,13 @@ def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> list[str
         for model in models.containing(f'"{fingerprint}"') if models is not None else []:
             if model.get("data_fingerprint") == fingerprint and isinstance(model.get("training_experiment_id"), str) and model["training_experiment_id"]:
                 _add_unique(links, model["training_experiment_id"])
-        written = [registry.save_entry_file(DATA_VERSIONS_DIR, key, _id_entry(entry, "fingerprint"), previous)]
+        registry.save_entry_file(DATA_VERSIONS_DIR, key, _id_entry(entry, "fingerprint"), previous)
     _written("save_data_version", {"data_versions": [str(fingerprint)]}, registry.folder)
-    return written
+    return str(fingerprint)
 
 
 def load_data_versions(search_dirs: Dirs = None) -> list[Entry]:
-    """Return every recorded data version (newest copy of each fingerprint), oldest first. Damaged
-    files are named in a RegistryWarning (`registry` lists them); the others are returned."""
+    """Return every recorded data version (newest copy of each), oldest first; damaged files are warned of."""
     versions, damage = _read_entry_files(DATA_VERSIONS_DIR, "fingerprint", search_dirs)
     _warn_damage(damage)
     return versions
@@ -1804,8 +1805,7 @@ def compute_data_fingerprint(data: Any, chunk_rows: int = 1_000_000) -> str:
 
 
 def _dtype_text(dtype: Any) -> str:
-    """A column's dtype as text; a categorical's with its categories and order (str() says only
-    'category', so two frames whose categories differ would look alike)."""
+    """A column's dtype as text; a categorical's with its categories and order."""
     import pandas as pd
 
     if isinstance(dtype, pd.CategoricalDtype):
@@ -1815,8 +1815,7 @@ def _dtype_text(dtype: Any) -> str:
 
 
 def _needs_typed_hash(column: Any) -> bool:
-    """True for an object column holding anything but strings (and missing values), and for a
-    pyarrow list, struct or map column (pandas cannot hash those cells itself)."""
+    """True for an object column holding non-strings, and a pyarrow nested column."""
     import pandas as pd
 
     if isinstance(column.dtype, pd.ArrowDtype):
@@ -1854,8 +1853,7 @@ def _typed_text(value: Any) -> str:
 
 
 def _row_hashes(frame: Any, typed: Sequence[int]) -> bytes:
-    """pandas' 64-bit hash of every row of `frame` as little-endian bytes; the columns at positions
-    `typed` are hashed through _typed_text, and every object column's missing-value mask too."""
+    """pandas' 64-bit hash of every row as bytes; `typed` columns via _typed_text, object columns' NaN masks too."""
     import pandas as pd
 
     columns: dict[str, Any] = {}
@@ -1872,7 +1870,7 @@ def _row_hashes(frame: Any, typed: Sequence[int]) -> bytes:
     return hashes.to_numpy(dtype="<u8").tobytes()
 
 
-# --- Loose values ------------------------------------------------------------------------------
+# --- Loose values
 
 
 def _as_list(value: Any) -> list[Any]:

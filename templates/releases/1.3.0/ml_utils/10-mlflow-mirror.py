@@ -5,28 +5,10 @@
 # The registry folder is per project and per machine; a team shares an MLflow tracking server. When
 # MLFLOW_TRACKING_URI is set (or ML_AUTOMATION_MLFLOW_URI, the plugin's own setting, which wins; "off"
 # switches the mirror off), every successful registry write is also recorded there through MLflow's
-# client (mlflow-skinny is enough; imported only when the mirror is on):
-# - the project (ML_AUTOMATION_MLFLOW_PROJECT, else the name of the current folder) is an MLflow
-#   experiment and a registered model, both of that name;
-# - a data version is a run "data <fingerprint>" whose input is an MLflow dataset (digest: the first
-#   36 characters of the fingerprint's hash, MLflow's limit; the whole fingerprint is an input tag);
-# - an experiment is a run named by its id: params, metrics per split (test_rmse, ...), tags
-#   task_type, agent and data_fingerprint, the dataset as its input;
-# - a model entry is a version of the registered model linked to its training run (tags task_type,
-#   algorithm, feature_set, rationale, status: archived is a tag); its model file, when artifact_path
-#   names one, is uploaded to that run;
-# - promote_model moves the `champion` alias; compare_with_champion reads the server's champion;
-# - features are tags (ml_automation.feature.<id>) of the runs that use them.
-# Every run carries its local key in the tag ml_automation.key and every version its model_id, so
-# `registry sync` creates what the server lacks and updates what is older there; a second sync
-# changes nothing. Creations hold a lock on the server (a registered model named
-# <project>.ml-automation-lock, leased for 60 s and renewed), so processes and machines syncing at
-# once create each entry once. A mirror call that fails never fails the write: it is queued in the
-# registry folder (.mlflow-queue.jsonl) and reported once; `registry sync` pushes it.
-#
-# This section holds the settings, the queue and the hooks. The client side (MLflow's calls, the
-# pushes, the server's lock and champion) is in ml_utils_mlflow.py, loaded into this module when a
-# write is first mirrored: a project that never turns the mirror on never needs it (see _load_mirror).
+# client (mlflow-skinny is enough). A mirror call that fails never fails the write: it is queued in the
+# registry folder (.mlflow-queue.jsonl) and reported once; `registry sync` pushes it. This section holds
+# the settings, the queue and the hooks; the client side (MLflow's calls, what maps to what, the
+# server's lock and champion) is ml_utils_mlflow.py, loaded when a write is first mirrored (_load_mirror).
 
 import contextlib
 import importlib.machinery

@@ -46,15 +46,15 @@ def _command_module(root: Optional[str]) -> Optional[str]:
 
 
 def _recorded_roots(search_dirs: Dirs = None) -> list[str]:
-    """Plugin folders this project names: the one the plugin recorded in a registry folder, and the
-    one Cursor's launcher (.cursor/ml_automation.py, written by the plugin) names. Read, never run."""
+    """Plugin folders this project names (also from a sub-folder): the one the plugin recorded in a
+    registry folder, and the one Cursor's launcher (.cursor/ml_automation.py) names. Read, never run."""
     roots = []
     for folder in _read_dirs(search_dirs):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             with open(os.path.join(folder, PLUGIN_RECORD_FILE), encoding="utf-8") as handle:
                 roots.append(str(json.load(handle).get("plugin_root") or ""))
     with contextlib.suppress(OSError, ValueError, SyntaxError):
-        with open(os.path.join(".cursor", "ml_automation.py"), encoding="utf-8") as handle:
+        with open(os.path.join(_project_registry()[1], ".cursor", "ml_automation.py"), encoding="utf-8") as handle:
             tree = ast.parse(handle.read())
         for node in tree.body:
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PLUGIN_ROOT" for t in node.targets):
@@ -84,7 +84,8 @@ def _plugin_command(argv: list[str]) -> int:
     module = _command_module(plugin_root())
     if module:
         env = dict(os.environ)
-        env.setdefault(_CALLED_AS_ENV, "python3 ml_utils.py")
+        # Messages name the command as typed: `python3 ml_utils.py`, `python3 ../ml_utils.py`, `python3 -m ml_utils`.
+        env.setdefault(_CALLED_AS_ENV, "python3 -m ml_utils" if __spec__ is not None else f"python3 {shlex.quote(sys.argv[0])}")
         try:
             return subprocess.call([sys.executable, module] + argv, env=env)
         except KeyboardInterrupt:  # the command got the same Ctrl-C and has stopped
@@ -97,8 +98,8 @@ def _plugin_command(argv: list[str]) -> int:
         "(registry views, report, repair, sync, copy-runtime, api) run from the ml-automation plugin"
         + (f"; {PLUGIN_ROOT_ENV}={given} holds no {COMMAND_MODULE}." if given else ", which was not found from here."),
         "Run instead:",
-        f"  in Claude Code:  ml-automation {words}    (its Bash tool has the plugin's program; or /ml-automation:registry)",
-        f"  in Cursor:       python3 .cursor/ml_automation.py {words}",
+        f"  in Claude Code:  /registry (the workflow), or ask the assistant to run ml-automation {words}",
+        f"  in Cursor:       /registry (the workflow), or ask the assistant to run python3 .cursor/ml_automation.py {words}",
         f"  in a terminal:   python3 PLUGIN/{COMMAND_MODULE.replace(os.sep, '/')} {words}",
         f"where PLUGIN is the plugin's folder (Claude Code keeps it under ~/.claude/plugins/). With {PLUGIN_ROOT_ENV}=PLUGIN set, "
         f"`python3 ml_utils.py {words}` works here too.",

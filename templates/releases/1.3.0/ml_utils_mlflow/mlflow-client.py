@@ -2,11 +2,27 @@
 # MLFLOW MIRROR CLIENT
 # =============================================================================
 
-# The client side of section 10 of ml_utils.py: what a mirrored write does on the MLflow server. See
-# section 10 for what maps to what; this code runs inside ml_utils (loaded by _load_mirror) and
-# uses its names.
+# The client side of section 10 of ml_utils.py: what a mirrored write does on the MLflow server. This
+# code runs inside ml_utils (loaded by _load_mirror) and uses its names. What maps to what:
+# - the project (ML_AUTOMATION_MLFLOW_PROJECT, stored in the registry folder at the first mirrored
+#   write) is an MLflow experiment and a registered model, both of that name;
+# - a data version is a run "data <fingerprint>" whose input is an MLflow dataset (digest: the first
+#   36 characters of the fingerprint's hash, MLflow's limit; the whole fingerprint is an input tag);
+# - an experiment is a run named by its id: params, metrics per split (test_rmse, ...), tags
+#   task_type, agent and data_fingerprint, the dataset as its input;
+# - a model entry is a version of the registered model linked to its training run (tags task_type,
+#   algorithm, feature_set, rationale, status: archived is a tag); its model file, when artifact_path
+#   names one, is uploaded to that run;
+# - promote_model moves the `champion` alias; compare_with_champion reads the server's champion;
+# - features are tags (ml_automation.feature.<id>) of the runs that use them.
+# Every run carries its local key in the tag ml_automation.key and every version its model_id, so
+# `registry sync` creates what the server lacks and updates what is older there; a second sync
+# changes nothing. Creations hold a lock on the server (a registered model named
+# <project>.ml-automation-lock, leased for 60 s and renewed), so processes and machines syncing at
+# once create each entry once.
 
 import contextlib
+import hashlib
 import importlib
 import json
 import logging
@@ -28,6 +44,8 @@ _KEY_TAG = "ml_automation.key"
 _ENTRY_TAG = "ml_automation.entry"
 _UPDATED_TAG = "ml_automation.updated_at"
 _FEATURE_TAG = "ml_automation.feature."
+# What MLflow takes in a tag's name on every platform (letters, digits, '_', '.', '-', ' ').
+_TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_.\- ]")
 _MODEL_ID_TAG = "ml_automation.model_id"
 _PROMOTED_TAG = "ml_automation.promoted_at"
 _FINGERPRINT_INPUT_TAG = "ml_automation.fingerprint"
@@ -144,6 +162,16 @@ def _ms(stamp: Any) -> Optional[int]:
     moment = _registry_time(stamp)
     return None if moment is None else int(moment.timestamp() * 1000)
 
+def _feature_tag(feature_id: str) -> str:
+    """The run tag naming a feature: a feature id (a column's name, e.g. 'petal length (cm)') with
+    characters MLflow refuses in a tag's name made '_', and a hash of the id added when any was, so
+    two ids never share a tag. The tag's value holds the entry with its own feature_id."""
+    safe = _TAG_UNSAFE.sub("_", feature_id)
+    if safe != feature_id:
+        safe += "--" + hashlib.sha256(feature_id.encode("utf-8")).hexdigest()[:10]
+    return _clip_text(_FEATURE_TAG + safe, _KEY_LIMIT)
+
+
 def _entry_json(entry: Entry, limit: int, keep: Sequence[str] = ()) -> str:
     """`entry` as compact JSON of at most `limit` characters: the largest fields (never those in
     `keep`) are dropped until it fits, and named in "_clipped"."""
@@ -215,6 +243,20 @@ def _rationale_text(rationale: Any) -> str:
 
 
 _COLSPEC_TYPES = (("bool", "boolean"), ("int", "long"), ("float", "double"), ("datetime", "datetime"), ("date", "datetime"))
+
+
+def _reproduction_tags(entry: Entry) -> dict[str, str]:
+    """A run's reproduction facts as MLflow tags: the git commit under MLflow's own name
+    (mlflow.source.git.commit), the rest under ml_automation.reproduce.*."""
+    facts = _as_dict(entry.get("reproduction"))
+    tags = {"mlflow.source.git.commit": str(facts["git_commit"])} if facts.get("git_commit") else {}
+    for key in ("git_dirty", "python", "estimator"):
+        if key in facts:
+            tags[f"ml_automation.reproduce.{key}"] = str(facts[key])
+    for group in ("packages", "seeds"):
+        for name, value in list(_as_dict(facts.get(group)).items())[:20]:
+            tags[_clip_text(f"ml_automation.reproduce.{group}.{name}", _KEY_LIMIT)] = _clip_text(str(value), 500)
+    return tags
 
 
 def _colspec(column_schema: Any) -> Optional[str]:
@@ -582,7 +624,7 @@ class _Mirror:
             feature = local.feature(feature_id) if isinstance(feature_id, str) else None
             if feature is not None:
                 entry = {k: v for k, v in feature.items() if k != "used_in_models"}
-                tags[_clip_text(_FEATURE_TAG + feature_id, _KEY_LIMIT)] = _entry_json(entry, _RUN_TAG_LIMIT, ("feature_id", "name"))
+                tags[_feature_tag(feature_id)] = _entry_json(entry, _RUN_TAG_LIMIT, ("feature_id", "name"))
         return tags
 
     def _push_run(self, key: str, name: str, entry: Optional[Entry], tags: dict[str, str], params: dict[str, str], metrics: dict[str, float],
@@ -693,6 +735,7 @@ class _Mirror:
             tags["mlflow.note.content"] = _clip_text(entry["notes"], _RUN_TAG_LIMIT)
         if entry.get("registered_model_id"):
             tags["ml_automation.registered_model_id"] = str(entry["registered_model_id"])
+        tags.update(_reproduction_tags(entry))
         tags.update(self._feature_tags(dataset.get("features_used"), local))
         params = {k: _clip_text(model[k], _PARAM_LIMIT) for k in ("algorithm", "framework") if isinstance(model.get(k), str) and model[k]}
         params.update(_flat_params(model.get("hyperparameters")))
@@ -723,7 +766,7 @@ class _Mirror:
                         "ml_automation.placeholder": f"created for model {model['model_id']}: experiment {experiment_id} is not logged in its registry"}
                 run = self._push_run(f"experiment:{experiment_id}", experiment_id, None, tags, {}, {}, [], "FINISHED", "experiment_runs", report, dry_run)
         else:
-            tags = {"task_type": str(model.get("task_type") or ""), "agent": "mlops-engineer", "ml_automation.kind": "model"}
+            tags = dict(_reproduction_tags(model), **{"task_type": str(model.get("task_type") or ""), "agent": "mlops-engineer", "ml_automation.kind": "model"})
             run = self._push_run(f"model:{model['model_id']}", str(model["model_id"]), None, tags, {}, _flat_metrics(model.get("metrics")), [],
                                  "FINISHED", "model_runs", report, dry_run)
         if run is not None and not dry_run:
@@ -742,7 +785,9 @@ class _Mirror:
         }
         if status != "champion":
             tags["status"] = status
-        return tags
+        if model.get("artifact_sha256"):
+            tags.update({"ml_automation.artifact_sha256": str(model["artifact_sha256"]), "ml_automation.artifact_bytes": str(model.get("artifact_bytes"))})
+        return dict(_reproduction_tags(model), **tags)
 
     def push_model(self, model: Entry, local: _LocalEntries, report: _Report, dry_run: bool) -> Optional[Any]:
         """Create the model version of `model`, linked to its training run, or update its tags."""
