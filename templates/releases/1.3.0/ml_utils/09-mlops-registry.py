@@ -1365,7 +1365,7 @@ def compare_metrics(task_type: str, challenger_metrics: Any, champion_metrics: A
     symbol = ("<" if new < old else ">=") if direction == "lower" else (">" if new > old else "<=")
     reason = f"{label} {new:g} {symbol} {old:g} ({direction} is better{f', by > {min_improvement:g}' if min_improvement else ''}): {'' if better else 'not '}better"
     if "test" in result:
-        reason += f"; test (reported): {result['test']['challenger']} vs {result['test']['champion']}"
+        reason += "; test (reported): " + " vs ".join("-" if v is None else f"{v:g}" for v in result["test"].values())
     return dict(result, better=better, improvement=gain, reason=reason)
 
 

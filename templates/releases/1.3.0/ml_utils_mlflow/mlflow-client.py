@@ -1087,4 +1087,24 @@ def _server_champion() -> Optional[tuple[Optional[Entry], str]]:
     return entry, f"MLflow {uri} (@champion of {mirror.project!r}: version {version.version})"
 
 
-_MIRROR.update(write=_push_write, champion=_server_champion)
+def _push_card(folder: str, model_id: str, path: str) -> str:
+    """Upload a model card (`registry card`) into the artifact folder of `model_id`'s model version,
+    beside the model, and tag the version with it; returns what was done, or why not (never raises)."""
+    uri = mlflow_mirror_uri() or ""
+    name = os.path.basename(path)
+    try:
+        mirror = _save_mirror(folder, uri)
+        with _mlflow_calls(save=True):
+            mirror.check_project(folder, False)
+            version = mirror.version(model_id, fresh=True)
+            if version is None or not version.run_id:
+                return f"the card was not uploaded: model {model_id} has no version on {uri} yet (`registry sync` creates it; then write the card again)"
+            mirror.client.log_artifact(version.run_id, path, f"models/{model_id}")
+            mirror.client.set_model_version_tag(mirror.project, version.version, _CARD_TAG, f"runs:/{version.run_id}/models/{model_id}/{name}")
+    except Exception as error:  # noqa: BLE001 - the card is written locally; say why it is not on the server
+        return f"the card was not uploaded: {_wrap(error, uri)}"
+    return f"uploaded to {uri} with version {version.version} of {mirror.project!r} (runs:/{version.run_id}/models/{model_id}/{name}; tag {_CARD_TAG})"
+
+
+_CARD_TAG = "ml_automation.card"
+_MIRROR.update(write=_push_write, champion=_server_champion, card=_push_card)
