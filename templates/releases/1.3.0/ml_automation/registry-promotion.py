@@ -168,9 +168,9 @@ def rollback_view(reason: Optional[str], dry_run: bool) -> tuple[Any, list[str],
 # --- The model card --------------------------------------------------------------------------
 
 
-def _md(value: Any, width: int = 200) -> str:
-    """A value for one Markdown table cell: one line, '|' escaped."""
-    return _cell(value, width).replace("|", "\\|") if value not in (None, "", [], {}) else "-"
+def _md(value: Any, width: int = 2000) -> str:
+    """A value for one Markdown table cell: one line, '|' escaped (see _cell), '-' when empty."""
+    return _cell(value, width) if value not in (None, "", [], {}) else "-"
 
 
 def card_path(model: Entry, folder: str) -> str:
