@@ -291,6 +291,10 @@ def test_the_card_holds_what_the_registry_holds_and_keeps_what_a_person_wrote(mu
     assert cli(ml_automation_path, "card", "tree").returncode == 0
     again = path.read_text()
     assert mine in again and dict(cells(again, "Model details"))["Name"] == "shallow tree" and "## Limitations" in again
+    # The HTML report links the champion's card, and says why it is champion.
+    assert cli(ml_automation_path, "report").returncode == 0
+    page = Path(".claude/mlops/report.html").read_text()
+    assert f'<a id="model-card" href="{path.resolve().as_uri()}">Model card</a>' in page and "override reason: needs to be explainable | to the clinic" in page
 
 
 def test_the_card_is_never_written_over_a_file_of_the_users_or_through_a_link(mu, cancer, ml_automation_path, tmp_path):
