@@ -4,6 +4,7 @@
  * are applied by offset in one pass, the result is re-parsed and every edit checked in place; then the
  * release's new files are rendered. All problems are collected and reported together.
  */
+import semver from "semver";
 import { VFile } from "vfile";
 import type { Doc } from "./anchor.ts";
 import { collectErrors, pointOfOffset, SourceError, SourceErrors, sourceErrorsOf } from "./errors.ts";
@@ -68,6 +69,24 @@ export function spliceDocument(file: string, text: string, edits: PlannedEdit[])
     }
   }
   return planned.reverse().reduce((result, { edit }) => (edit.splice ? splice(result, edit.splice.start, edit.splice.end, edit.splice.insert) : result), text);
+}
+
+/**
+ * The new files of `release` that would take the place of a file of the tree (`inTree`, at version
+ * `from`) that no release added: a release adds files and never replaces one of the tree's own. A file
+ * an earlier release of `releases` added may be replaced (a newer hook script), and so may the
+ * release's own when it is applied again to a tree at its version (a built bundle).
+ */
+export function newFileClashes(release: Release, from: string, releases: Release[], inTree: (path: string) => boolean): SourceError[] {
+  const added = new Set(releases.filter((other) => semver.lt(other.version, release.version) || semver.lte(other.version, from)).flatMap((other) => other.newFiles.map((file) => file.file)));
+  return release.newFiles
+    .filter((file) => inTree(file.file) && !added.has(file.file))
+    .map((file) =>
+      askedBy(
+        new SourceError(file.file, `release ${release.version} adds ${file.file}, but the tree already has it: a release never replaces a file of the tree's own (change it with insertions or rewrites, or give the new file another name)`, undefined, { ruleId: "new-file-exists", actual: file.file }),
+        originOf(file),
+      ),
+    );
 }
 
 /**

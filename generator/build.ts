@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import semver from "semver";
-import { applyRelease, type AppliedEdit } from "./apply-release.ts";
+import { applyRelease, newFileClashes, type AppliedEdit } from "./apply-release.ts";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { editJson, type JsonFile } from "./json-file.ts";
@@ -16,10 +16,12 @@ import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts"
 import { checkDestination, pathConflicts, readRecord, writeBundle, type BundleFiles, type Protected } from "./output.ts";
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
 import type { Release } from "./release.ts";
+import { originOf } from "./release-loader.ts";
+import { askedBy } from "./remark-release.ts";
 import { releaseRenderer } from "./render.ts";
 import { buildRuntime, type CompiledModule } from "./runtime-build.ts";
 import { decodeText, encodeText, loadSources, type SourceFile, type SourceTree, type TextFile } from "./sources.ts";
-import { commandPath, personOnlyWorkflows, releaseForTree, workflowSkills, type WorkflowSkills, type WorkflowTree } from "./workflow-skills.ts";
+import { commandPath, personOnlyTypos, personOnlyWorkflows, releaseForTree, workflowSkills, type WorkflowSkills, type WorkflowTree } from "./workflow-skills.ts";
 
 /** What to build: the source tree, the destination, the releases, and the repository holding their templates. */
 export interface BuildOptions {
@@ -139,6 +141,7 @@ export function planBuild(options: BuildOptions, { destination = true }: { desti
   };
   const inTree = (path: string) => current.has(path) || sources.files.has(path);
   for (const release of chain) {
+    errors.push(...newFileClashes(release, from, options.releases, inTree));
     // A workflow whose command the tree holds only as its skill (a built bundle) is edited there.
     const released = attempt(() => applyRelease(documentOf, releaseForTree(release, inTree), releaseRenderer(options.templateRoot, release)));
     if (!released) break;
@@ -165,12 +168,21 @@ export function planBuild(options: BuildOptions, { destination = true }: { desti
   // released files are sound (their problems are already reported).
   const released = releasedTree(sources, current, created);
   const workflows = errors.length ? undefined : attempt(() => workflowSkills(released, personOnlyWorkflows(options.releases)));
+  if (workflows) errors.push(...personOnlyTypos(chain, workflows.names));
   const bundled = workflows && bundledTree(released, workflows);
   const bytesOf = (path: string) => {
     const edited = current.get(path);
     return edited ? encodeText(edited.text, edited.bom) : sources.files.get(path)?.bytes;
   };
   const cursor = bundled && attempt(() => renderForCursor(bundled, parsed?.cursor ?? null, options.templateRoot, String(parsed?.claude.data.name), bytesOf));
+  // A release's new file never takes the place of one the build makes: it would be dropped without a word.
+  const made = new Set([...(cursor?.files.keys() ?? []), ...(sources.files.has(ICON_SOURCE) ? [ICON_PATH] : [])]);
+  for (const module of runtime ? [runtime.library, runtime.commands, runtime.mirror] : []) if (module) made.add(module.path);
+  for (const file of chain.flatMap((release) => release.newFiles.map((newFile) => ({ release, newFile })))) {
+    if (!made.has(file.newFile.file)) continue;
+    const reason = `release ${file.release.version} adds ${file.newFile.file}, but the build makes that file itself (the compiled runtime, the icon, what Cursor reads): give the new file another name`;
+    errors.push(askedBy(new SourceError(file.newFile.file, reason, undefined, { ruleId: "new-file-exists", actual: file.newFile.file }), originOf(file.newFile)));
+  }
   if (errors.length || !manifests || runtime === undefined || !workflows || !cursor) throw new SourceErrors(errors);
 
   const root = manifests.pluginName;

@@ -12,6 +12,19 @@ import type { HookHandler } from "./release.ts";
 /** Where a plugin keeps its Claude Code hooks (read by Claude Code without a manifest entry). */
 export const HOOKS_FILE = "hooks/hooks.json";
 
+/**
+ * The hook events every supported Claude Code client knows (those of the oldest supported, 2.1.328;
+ * the current one adds PreSkillShellCommand): a handler on any other event is ignored at run time,
+ * so a release may not add one. test/claude-cli.test.ts checks the list against each client.
+ */
+export const CLAUDE_CODE_HOOK_EVENTS = [
+  "PreToolUse", "PostToolUse", "PostToolUseFailure", "PostToolBatch", "Notification", "UserPromptSubmit", "UserPromptExpansion",
+  "SessionStart", "SessionEnd", "Stop", "StopFailure", "SubagentStart", "SubagentStop", "PreCompact", "PostCompact",
+  "PreModelSwitch", "PostModelSwitch", "PermissionRequest", "PermissionDenied", "Setup", "TeammateIdle", "TaskCreated",
+  "TaskCompleted", "Elicitation", "ElicitationResult", "ConfigChange", "WorktreeCreate", "WorktreeRemove", "InstructionsLoaded",
+  "CwdChanged", "FileChanged", "DirectoryAdded", "MessageDisplay",
+] as const;
+
 /** A new hooks file: the skeleton handlers are added to. */
 const EMPTY = '{\n  "hooks": {}\n}\n';
 

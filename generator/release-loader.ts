@@ -81,6 +81,19 @@ export function sameOrigin<T extends object>(copy: T, original: object): T {
   return copy;
 }
 
+/**
+ * A problem of the release data at the key `key` of `record`, a record of a loaded release (its
+ * `personOnly`): a SourceError at that key's line and column in the release file, naming the release;
+ * at the release file alone when the record was not loaded from one (a test's own release).
+ */
+export function problemAtKey(record: object, key: string, reason: string, ruleId: string): SourceError {
+  const origin = origins.get(record);
+  if (!origin) return new SourceError("release data", reason, undefined, { ruleId, actual: key });
+  const valuePath = [...origin.valuePath, key];
+  const point = pointOf(origin.path, valuePath, true);
+  return new SourceError(displayPath(origin.path), `${reason} (${formatPath(valuePath)})`, point?.line, { column: point?.column, ruleId, actual: key });
+}
+
 /** A zod issue, as the schema reports it. */
 type Issue = z.core.$ZodIssue;
 
@@ -231,6 +244,7 @@ export function loadReleases(entries: ReleaseEntry[], root: string, listFile = "
     release.insertions.forEach((edit, index) => origins.set(edit, { ...owner, valuePath: ["insertions", index] }));
     release.newFiles.forEach((edit, index) => origins.set(edit, { ...owner, valuePath: ["newFiles", index] }));
     (release.hooks ?? []).forEach((edit, index) => origins.set(edit, { ...owner, valuePath: ["hooks", index] }));
+    if (release.personOnly) origins.set(release.personOnly, { ...owner, valuePath: ["personOnly"] });
     checked.push({ entry, release });
   }
 

@@ -5,6 +5,7 @@
  * What each release changes lives in releases/.
  */
 import { z } from "zod";
+import { CLAUDE_CODE_HOOK_EVENTS } from "./hook-handlers.ts";
 import { closest } from "./suggest.ts";
 
 /** A message for a strict object's unknown fields, one line per field, each with the closest known one. */
@@ -147,8 +148,14 @@ const newFile = record({
 
 /** A hook handler a release adds to the plugin's Claude Code hooks file (hooks/hooks.json). */
 const hookHandler = record({
-  /** The Claude Code event, e.g. "PreToolUse" or "SubagentStop". */
-  event: z.string().regex(/^[A-Z][A-Za-z]+$/, { error: 'a hook event is a Claude Code event name such as "PreToolUse"' }),
+  /** The Claude Code event, e.g. "PreToolUse" or "SubagentStop" (one every supported client knows). */
+  event: z.string().refine((event) => (CLAUDE_CODE_HOOK_EVENTS as readonly string[]).includes(event), {
+    error: (issue) => {
+      const event = String(issue.input);
+      const guess = closest(event, CLAUDE_CODE_HOOK_EVENTS);
+      return `unknown hook event "${event}"${guess ? `; did you mean "${guess}"?` : ""} (Claude Code ignores a handler on an event it does not have; events: ${CLAUDE_CODE_HOOK_EVENTS.join(", ")})`;
+    },
+  }),
   /** For tool events: the tools it runs for, e.g. "Write|Edit|MultiEdit". */
   matcher: z.string().min(1).optional(),
   /**

@@ -10,8 +10,9 @@ import { SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { offsets, parseMarkdown } from "./markdown.ts";
 import type { Release } from "./release.ts";
-import { sameOrigin } from "./release-loader.ts";
+import { problemAtKey, sameOrigin } from "./release-loader.ts";
 import { lineEnding } from "./splice.ts";
+import { closest } from "./suggest.ts";
 
 /** The rules, by name: what each does and why (the README's account of the bundle's skills). */
 export const WORKFLOW_RULES = {
@@ -72,6 +73,22 @@ export function releaseForTree(release: Release, has: (path: string) => boolean)
 /** The workflows only a person starts, by name, with the reason: every release's of `releases`. */
 export function personOnlyWorkflows(releases: Release[]): Map<string, string> {
   return new Map(releases.flatMap((release) => Object.entries(release.personOnly ?? {})));
+}
+
+/**
+ * A person-only name of `releases` that is no workflow of the tree (`names`) but a likely typo of one:
+ * a problem at the name in the release data, with "did you mean" (the workflow it meant would stay
+ * listed to the model, which could start it). A name no workflow resembles is left alone: a release
+ * names the workflows of every tree it serves, and this one may not have it.
+ */
+export function personOnlyTypos(releases: Release[], names: readonly string[]): SourceError[] {
+  return releases.flatMap((release) =>
+    Object.keys(release.personOnly ?? {}).flatMap((name) => {
+      const guess = names.includes(name) ? undefined : closest(name, names);
+      if (!guess || !release.personOnly) return [];
+      return [problemAtKey(release.personOnly, name, `personOnly names ${name}, which is no workflow of this tree; did you mean ${guess}?`, "person-only-unknown")];
+    }),
+  );
 }
 
 /** A file of the tree as the rules read it: its name in messages and its released text. */

@@ -1,8 +1,9 @@
 /** The built bundle against the real Claude Code CLI: strict validation, a local-marketplace install, the inventory and its context cost. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLAUDE_CODE_HOOK_EVENTS } from "../generator/hook-handlers.ts";
 import { currentRelease } from "../generator/releases/index.ts";
 import { claudeClient, installAndDescribe, runClaude } from "../scripts/claude-cli.ts";
 import { runBuild, tempDir } from "./helpers.ts";
@@ -38,6 +39,18 @@ describe(`claude plugin validate --strict (Claude Code ${client.version})`, () =
     const png = readFileSync(join(dist, "ml-automation", "assets", "icon.png"));
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([512, 512]);
+  });
+
+  it("knows every hook event a release may add a handler on (the release schema's list), and calls another one unknown", () => {
+    const probe = join(work, "hook-events");
+    mkdirSync(join(probe, ".claude-plugin"), { recursive: true });
+    mkdirSync(join(probe, "hooks"));
+    writeFileSync(join(probe, ".claude-plugin", "plugin.json"), JSON.stringify({ name: "hook-events", version: "0.0.1", description: "Hook events probe." }));
+    const handler = [{ hooks: [{ type: "command", command: "true" }] }];
+    const events = [...CLAUDE_CODE_HOOK_EVENTS, "PreTooluse"];
+    writeFileSync(join(probe, "hooks", "hooks.json"), JSON.stringify({ hooks: Object.fromEntries(events.map((event) => [event, handler])) }));
+    const result = runClaude(["plugin", "validate", join(probe)], home);
+    expect([...result.output.matchAll(/hooks\.(\w+): unknown hook event/g)].map((match) => match[1])).toEqual(["PreTooluse"]);
   });
 
   it("fails on a broken manifest (the check can fail)", () => {

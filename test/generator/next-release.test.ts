@@ -13,7 +13,7 @@ import { join } from "node:path";
 import semver from "semver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentRelease } from "../../generator/releases/index.ts";
-import { brokenBundle, copyRepository, readTree, runBuild, runIn, tempDir } from "../helpers.ts";
+import { brokenBundle, copyRepository, readTree, repoRoot, runBuild, runIn, tempDir } from "../helpers.ts";
 
 const current = currentRelease.version;
 const next = semver.inc(current, "patch") ?? "";
@@ -102,6 +102,57 @@ describe(`the next release (${next}), scaffolded, filled, built and verified`, (
     expect(again.stderr).toContain("would not be newer");
     expect(runIn(repo, "generator/new-release.ts", ["1.4"]).status).toBe(2);
     expect(readTree(join(repo, "generator"))).toEqual(before);
+  });
+
+  it("its commented examples build when a maintainer uncomments them: the description, one insertion per placement kind and the rewrite (found in review: two did not)", () => {
+    const file = join(repo, "generator", "releases", `v${next}.ts`);
+    const scaffolded = readFileSync(file, "utf8");
+    // The examples whose templates the scaffold writes (newFiles, hooks and runtime sections name files it leaves to the maintainer).
+    const uncommented = scaffolded.replace(/^( *)\/\/ (\{ file: |description: |rewrites: )/gm, "$1$2");
+    expect(uncommented.match(/^ +\{ file: /gm)).toHaveLength(6);
+    writeFileSync(file, uncommented);
+    try {
+      const examples = runIn(repo, "generator/cli.ts", ["--out", join(work, "examples")]);
+      expect(examples.stderr).toBe("");
+      expect(examples.status).toBe(0);
+      const applied = [...examples.stdout.matchAll(new RegExp(`^ {2}(\\S+?)(?::\\d+)? +${next.replace(/\./g, "\\.")} +(inserted|replaced) `, "gm"))].map((match) => `${match[1]} ${match[2]}`);
+      expect(applied.sort()).toEqual([
+        "README.md inserted",
+        "agents/developer.md inserted",
+        "agents/eda-analyst.md inserted",
+        "commands/team-analyze.md inserted",
+        "commands/team-coldstart.md inserted",
+        "commands/team-coldstart.md inserted",
+        "commands/team-coldstart.md replaced",
+      ]);
+      const claude = JSON.parse(readFileSync(join(work, "examples", "ml-automation", ".claude-plugin", "plugin.json"), "utf8"));
+      expect(claude.description).toMatch(/data drift/);
+    } finally {
+      writeFileSync(file, scaffolded);
+    }
+  });
+
+  it("the README's example of each placement kind builds as printed (found in review: its afterBlock named a code block the Workflow section does not have)", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("**Placements**")))?.[1] ?? "";
+    const examples = block.split("\n").filter((line) => line.startsWith("{ file: "));
+    expect(examples.map((line) => /kind: "(\w+)"/.exec(line)?.[1])).toEqual(["before", "endOfSection", "endOfDocument", "afterBlock", "inListItem", "tableRow"]);
+    const file = join(repo, "generator", "releases", `v${next}.ts`);
+    const scaffolded = readFileSync(file, "utf8");
+    const templates = [...new Set(examples.map((line) => /template: "([^"]+)"/.exec(line)?.[1] ?? ""))];
+    // Each template is what its placement takes, as its name says: a table row, a bold-lead note, or a section.
+    const fragment = (template: string) => (template.includes("-row") ? "| `drift` | Compare new data with the recorded data versions |\n" : template.includes("-note") ? "**Drift (v{{version}}):** say so.\n" : "## Data Drift (v{{version}})\n\nCompare.\n");
+    for (const template of templates) writeFileSync(join(repo, "templates", "releases", next, template), fragment(template));
+    writeFileSync(file, `import type { ReleaseData } from "../release.ts";\n\nconst release: ReleaseData = {\n  version: "${next}",\n  insertions: [\n${examples.map((line) => `    ${line.replace(/,?$/, ",")}\n`).join("")}  ],\n};\n\nexport default release;\n`);
+    try {
+      const built = runIn(repo, "generator/cli.ts", ["--out", join(work, "readme-examples")]);
+      expect(built.stderr).toBe("");
+      expect(built.status).toBe(0);
+      expect(built.stdout.match(new RegExp(` ${next.replace(/\./g, "\\.")} +inserted `, "g"))).toHaveLength(examples.length);
+    } finally {
+      writeFileSync(file, scaffolded);
+      for (const template of templates) rmSync(join(repo, "templates", "releases", next, template));
+    }
   });
 
   describe("filled", () => {

@@ -100,6 +100,55 @@ export default release;
   });
 });
 
+describe("release data that would lose something without a word (found in review: each built with exit 0)", () => {
+  /** Builds a copy of the repository whose next release is `fields` (written into its data file), with one template. */
+  function buildNext(fields: string) {
+    const { repo, text } = withNextRelease((scaffolded) => scaffolded.replace(/^const release: ReleaseData = \{\n {2}version: "[^"]+",\n/m, (start) => `${start}  ${fields}\n`));
+    writeFileSync(join(repo, "templates", "releases", next, "fragments", "whole.md.hbs"), "---\ndescription: A whole file.\n---\n\n# Whole\n");
+    const out = join(tempDir(), "dist");
+    return { text, out, result: runIn(repo, "generator/cli.ts", ["--out", out]) };
+  }
+
+  it("a new file named like a file of the tree's own (agents/developer.md) stops the build instead of replacing the agent", () => {
+    const { text, out, result } = buildNext('newFiles: [{ file: "agents/developer.md", template: "fragments/whole.md.hbs" }],');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("new-file-exists");
+    expect(result.stderr).toMatch(/agents\/developer\.md[^\n]*\n[^\n]*release \S+ adds agents\/developer\.md, but the tree already has it/);
+    expect(result.stderr).toContain(`(asked for by release ${next}, generator/releases/v${next}.ts:${pointOf(text, '{ file: "agents/developer.md"')} (newFiles[0]))`);
+    expect(readTree(join(out, "..")).size).toBe(0);
+  });
+
+  it("a new file at a path the build makes (the compiled library) stops the build instead of being dropped", () => {
+    const { result } = buildNext('newFiles: [{ file: "templates/ml_utils.py", template: "fragments/whole.md.hbs" }],');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/release \S+ adds templates\/ml_utils\.py, but the build makes that file itself/);
+    expect(result.stderr).toContain("new-file-exists");
+  });
+
+  it("a new file an earlier release added may be replaced by a later one (a newer hook script)", () => {
+    const script = currentRelease.newFiles.find((file) => file.file.startsWith("hooks/")) ?? releases.flatMap((release) => release.newFiles).find((file) => file.file.startsWith("hooks/"));
+    expect(script).toBeDefined();
+    const { out, result } = buildNext(`newFiles: [{ file: "${script?.file}", template: "fragments/whole.md.hbs" }],`);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readFileSync(join(out, "ml-automation", script?.file ?? ""), "utf8")).toContain("# Whole");
+  });
+
+  it("a hook event Claude Code does not have (PreTooluse) is refused at load with did you mean, not written for the client to ignore", () => {
+    const { text, result } = buildNext("hooks: [{ event: \"PreTooluse\", matcher: \"Write\", command: 'python3 \"${CLAUDE_PLUGIN_ROOT}/hooks/x.py\"' }],");
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Release data is not valid");
+    expect(result.stderr).toMatch(new RegExp(`${pointOf(text, '"PreTooluse"')} +error +unknown hook event "PreTooluse"; did you mean "PreToolUse"\\?`));
+  });
+
+  it("a person-only workflow misspelt (registy) stops the build at its line, instead of leaving registry listed to the model", () => {
+    const { text, result } = buildNext('personOnly: { registy: "typed by a person" },');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("person-only-unknown");
+    expect(result.stderr).toMatch(new RegExp(`${pointOf(text, "registy:")} +error +personOnly names registy, which is no workflow of this tree; did you mean registry\\?`));
+  });
+});
+
 describe("the release schema", () => {
   it("lets a release leave out what it does not change; its templates folder defaults to templates/releases/<version>", () => {
     expect(releaseSchema.parse({ version: "9.9.9" })).toEqual({ version: "9.9.9", templateDir: "templates/releases/9.9.9", rewrites: [], insertions: [], newFiles: [], runtimeSections: [], commandSections: [], mirrorSections: [], runtimeApi: [] });

@@ -655,6 +655,12 @@ def test_only_the_model_file_is_uploaded_never_the_project_or_dot_files(mu, team
     Path("models/bert/weights.bin").write_bytes(b"\0" * 4096)
     Path("models/bert/.env").write_text("TOKEN=2\n")
     Path("models/bert/.cache/blob").write_text("x")
+    # One artifact per model: the later saves get files and folders of their own, alike.
+    shutil.copytree("models/bert", "models/bert_later")
+    shutil.copytree("models/bert", "models/bert_folder")
+    for name in ("later", "last"):
+        shutil.copy("models/forest.pkl", f"models/{name}.pkl")
+    os.makedirs("notes")
 
     def uploaded(model_id):
         run_id = team.versions()[[v.tags["ml_automation.model_id"] for v in team.versions()].index(model_id)].run_id
@@ -666,25 +672,25 @@ def test_only_the_model_file_is_uploaded_never_the_project_or_dot_files(mu, team
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for model_id, artifact in (("whole", "."), ("folder", "models/bert"), ("env", ".env"), ("bert", "models/bert/"), ("forest", "models/forest.pkl")):
+        for model_id, artifact in (("whole", "."), ("folder", "models/bert_folder"), ("env", ".env"), ("bert", "models/bert/"), ("forest", "models/forest.pkl")):
             mu.save_model_entry(regression_model(model_id, 1.0, artifact_path=artifact))
     said = [str(w.message) for w in caught if issubclass(w.category, mu.MirrorWarning)]
     assert said == ["save_model_entry: model whole: artifact_path '.' is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)",
-                    "save_model_entry: model folder: artifact_path 'models/bert' is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)",
+                    "save_model_entry: model folder: artifact_path 'models/bert_folder' is a folder: only a file is uploaded (end artifact_path with '/' to upload the folder)",
                     "save_model_entry: model env: artifact_path '.env' is a dot-file or inside a dot-folder: never uploaded"], said
     assert [uploaded(m) for m in ("whole", "folder", "env", "bert", "forest")] == [[], [], [], ["config.json", "weights.bin"], ["forest.pkl"]]
     # A sync names each file it uploads with its size.
     monkeypatch.setenv("ML_AUTOMATION_MLFLOW_URI", "off")  # recorded locally first, pushed by the sync
-    mu.save_model_entry(regression_model("later", 1.0, artifact_path="models/forest.pkl"))
-    mu.save_model_entry(regression_model("later_bert", 1.0, artifact_path="models/bert/"))
+    mu.save_model_entry(regression_model("later", 1.0, artifact_path="models/later.pkl"))
+    mu.save_model_entry(regression_model("later_bert", 1.0, artifact_path="models/bert_later/"))
     monkeypatch.delenv("ML_AUTOMATION_MLFLOW_URI")
     report = sync_json(ml_automation_path, project)
-    assert report["artifacts_uploaded"] == [{"path": "models/forest.pkl", "bytes": 2048, "files": 1}, {"path": "models/bert/", "bytes": 4098, "files": 2}]
+    assert report["artifacts_uploaded"] == [{"path": "models/later.pkl", "bytes": 2048, "files": 1}, {"path": "models/bert_later/", "bytes": 4098, "files": 2}]
     assert report["artifacts_not_uploaded"] == []
     monkeypatch.setenv("ML_AUTOMATION_MLFLOW_URI", "off")
-    mu.save_model_entry(regression_model("last", 1.0, artifact_path="models/forest.pkl"))
-    mu.save_model_entry(regression_model("last_dot", 1.0, artifact_path="."))
+    mu.save_model_entry(regression_model("last", 1.0, artifact_path="models/last.pkl"))
+    mu.save_model_entry(regression_model("last_dot", 1.0, artifact_path="notes"))
     monkeypatch.delenv("ML_AUTOMATION_MLFLOW_URI")
     text = cli(ml_automation_path, project, "sync")
-    assert text.returncode == 0 and "- model files uploaded: models/forest.pkl (2.0 KB)" in text.stdout, text.stdout
-    assert "- model files not uploaded: model last_dot: artifact_path '.' is a folder" in text.stdout
+    assert text.returncode == 0 and "- model files uploaded: models/last.pkl (2.0 KB)" in text.stdout, text.stdout
+    assert "- model files not uploaded: model last_dot: artifact_path 'notes' is a folder" in text.stdout

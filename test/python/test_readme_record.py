@@ -53,14 +53,19 @@ def test_record_your_own_models_runs_as_printed_from_a_sub_folder(plugin, readme
     # Every dot-file the registry folder holds is explained in the README, and left out of git by its lines.
     where = section(readme, "### Where the registry lives, and what to commit")
     dot_files = sorted(p.name for p in registry.iterdir() if p.name.startswith("."))
-    assert dot_files == [".generations", ".plugin.json", ".registry.lock"] and (registry / "report.html").is_file() is False
-    assert all(f"| `{name}{'/' if (registry / name).is_dir() else ''}` |" in where for name in dot_files)
-    assert "```gitignore\n.claude/mlops/.*\n.claude/mlops/report.html\n```" in where
+    assert dot_files == [".generations", ".journal.jsonl", ".plugin.json", ".registry.lock"] and (registry / "report.html").is_file() is False
+    # ... and every one the runtime may write (the MLflow mirror's among them).
+    runtime_files = set(re.findall(r'^\w+_FILE = "(\.[^"]+)"', (project / "ml_utils.py").read_text(encoding="utf-8"), re.M))
+    assert {".mlflow-project.json", ".mlflow-queue.jsonl", ".mlflow-state.json"} <= runtime_files
+    assert all(f"| `{name}{'/' if (registry / name).is_dir() else ''}` |" in where for name in sorted(set(dot_files) | runtime_files))
+    ignore = re.search(r"```gitignore\n(.*?)```", where, re.S)
+    assert ignore and ignore.group(1) == ".claude/mlops/.*\n!.claude/mlops/.mlflow-project.json\n.claude/mlops/report.html\n"
     assert subprocess.run(["git", "init", "-q", "."], cwd=project).returncode == 0
-    (project / ".gitignore").write_text(".claude/mlops/.*\n.claude/mlops/report.html\n")
+    (project / ".gitignore").write_text(ignore.group(1))
+    (registry / ".mlflow-project.json").write_text("{}")  # as the first mirrored write leaves it
     run([sys.executable, "ml_utils.py", "registry", "report"], project)
     listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", ".claude"], cwd=project, capture_output=True, text=True).stdout.split()
-    assert {path.split("/")[2] for path in listed} == {"data-versions", "experiments", "feature-store.json", "model-registry.json"}, listed
+    assert {path.split("/")[2] for path in listed} == {"data-versions", "experiments", "feature-store.json", "model-registry.json", ".mlflow-project.json"}, listed
 
 
 def test_the_readme_says_each_thing_one_way(readme):

@@ -147,7 +147,7 @@ def test_reproduction_facts_are_recorded_unasked_and_shown(mu, diabetes, ml_util
 def test_an_empty_feature_store_says_so(mu, ml_automation_path, project):
     mu.save_model_entry({"model_id": "m1", "task_type": "regression"})
     shown = cli(ml_automation_path, project, "features")
-    assert shown.returncode == 0 and shown.stdout.strip() == "No features registered yet (save_feature_entries records them)."
+    assert shown.returncode == 0 and shown.stdout.splitlines()[1:] == ["No features registered yet (save_feature_entries records them)."]
 
 
 def test_reports_are_kept_per_stage_and_added_to_within_one(mu, project):
@@ -186,3 +186,15 @@ def test_the_report_check_agrees_with_the_prose(ml_utils_path, mu, project):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert mu.load_reflection_reports()["gate-1"]["agent"] == "ml-theory-advisor"
+
+
+def test_a_folder_artifact_keeps_its_slash_and_is_one_models_with_or_without_it(mu, project):
+    os.makedirs("models/bert")
+    Path("models/bert/weights.bin").write_bytes(b"\0" * 64)
+    mu.save_model_entry({"model_id": "bert", "task_type": "regression", "artifact_path": "models/bert/"})
+    entry = next(m for m in mu.load_model_registry()["models"] if m["model_id"] == "bert")
+    # The '/' says "upload the folder" to the MLflow mirror: the recorded path keeps it.
+    assert entry["artifact_path"] == "models/bert/" and entry["artifact_bytes"] == 64
+    for other in ("models/bert", "models/bert/", "./models/bert/"):
+        with pytest.raises(mu.RegistryError, match="is model bert's artifact"):
+            mu.save_model_entry({"model_id": mu.new_id("model"), "task_type": "regression", "artifact_path": other})

@@ -74,9 +74,9 @@ def _artifact_fields(models: Any, old: Entry, model_id: str, given: Any, folder:
     if not isinstance(given, str) or not given:
         return {}
     path = os.path.relpath(given, os.path.abspath(_root(folder) or "."))
-    path = given if os.path.isabs(given) or path.startswith("..") else path.replace(os.sep, "/")
-    for other in models.containing(json.dumps(path, ensure_ascii=False)):
-        if other.get("artifact_path") == path and other.get("model_id") != model_id:
+    path = given if os.path.isabs(given) or path.startswith("..") else path.replace(os.sep, "/") + "/" * (given[-1] in "/" + os.sep and path != ".")
+    for other in models.containing(json.dumps(path.rstrip("/"), ensure_ascii=False)[:-1]):  # a folder given with or without its '/'
+        if str(other.get("artifact_path")).rstrip("/") == path.rstrip("/") and other.get("model_id") != model_id:
             raise RegistryError(f"model {model_id!r}: {path} is model {other['model_id']}'s artifact; save_model_artifact(model, {model_id!r})")
     now = _hash_file(os.path.join(_root(folder), path))
     if old.get("artifact_sha256") and old.get("artifact_path") == path and now != {"sha256": old["artifact_sha256"], "bytes": old.get("artifact_bytes")}:
