@@ -90,8 +90,7 @@ class RegistryDamagedError(RegistryError):
 
 
 class RegistryWarning(UserWarning):
-    """Something was stored or read with a caveat: missing metrics, a NaN metric stored as null,
-    a damaged registry file read partially."""
+    """Stored or read with a caveat: missing metrics, a NaN stored as null, a damaged file read partially."""
 
 
 class Damage(NamedTuple):
