@@ -8,7 +8,8 @@
 # promotion: who, when, why, the champion before, the verdict) and `registry card ID` (a Markdown
 # model card filled from the registry, with marked places for what only a person knows, written
 # beside the artifact and uploaded with the model version when the MLflow mirror is on). The
-# promotion itself, its policy and its record are the library's promote_model.
+# promotion itself, its policy and its record are the library's promote_model. A refusal exits with
+# EXIT_REFUSED (4).
 
 import argparse
 import os
@@ -37,7 +38,10 @@ def _reason_arg(value: str) -> str:
 
 def _promotion_parsers(views: Any, common: Any) -> None:
     """Add promote, rollback, history and card to the registry command's views."""
-    promote = views.add_parser("promote", help="make MODEL_ID the champion if the promotion policy allows it (--dry-run: only the verdict)")
+    promote = views.add_parser("promote", help="make MODEL_ID the champion if the promotion policy allows it (--dry-run: only the verdict)",
+                               description=f"The promotion policy's verdict on MODEL_ID ({PROMOTION_POLICY_FILE} in the registry folder, else the defaults), "
+                                           "then the promotion. Exit status 0 promoted (with --dry-run: allowed), 1 unknown model or bad policy file, "
+                                           f"{EXIT_REFUSED} refused (every failed rule named).")
     promote.add_argument("model_id", type=_model_id_arg, help="the model's id")
     promote.add_argument("--reason", type=_reason_arg, metavar="TEXT", help="promote even though the policy refuses, and record why")
     promote.add_argument("--dry-run", action="store_true", help="show the policy's verdict, change nothing")
