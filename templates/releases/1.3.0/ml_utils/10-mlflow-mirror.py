@@ -17,6 +17,9 @@ from typing import Any, Callable, Optional
 
 MLFLOW_URI_ENV = "ML_AUTOMATION_MLFLOW_URI"
 MLFLOW_QUEUE_FILE = ".mlflow-queue.jsonl"
+# The project's identity on the server, and when the server failed last (written by the client side).
+MLFLOW_PROJECT_FILE = ".mlflow-project.json"
+MLFLOW_STATE_FILE = ".mlflow-state.json"
 
 _OFF = ("off", "0", "false", "no", "none")
 _DOWN_UNTIL: dict[str, float] = {}

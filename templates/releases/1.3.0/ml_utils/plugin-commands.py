@@ -41,8 +41,7 @@ def _command_module(root: Optional[str]) -> Optional[str]:
 
 
 def _recorded_roots(search_dirs: Dirs = None) -> list[str]:
-    """Plugin folders this project names (also from a sub-folder): the one the plugin recorded in a
-    registry folder, and the one Cursor's launcher (.cursor/ml_automation.py) names. Read, never run."""
+    """Plugin folders this project names: recorded in a registry folder, or by Cursor's launcher (read, never run)."""
     roots = []
     for folder in _read_dirs(search_dirs):
         with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -73,8 +72,7 @@ def plugin_root(search_dirs: Dirs = None) -> Optional[str]:
 
 
 def _plugin_command(argv: list[str]) -> int:
-    """`python3 ml_utils.py COMMAND ...`: run the plugin's command (see plugin_root) with these
-    arguments and return its exit status; when no plugin is found, say what to run instead (127)."""
+    """`python3 ml_utils.py COMMAND ...`: the plugin's command's exit status; without a plugin, what to run instead (127)."""
     module = _command_module(plugin_root())
     if module:
         env = dict(os.environ)

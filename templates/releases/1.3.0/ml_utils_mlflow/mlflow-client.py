@@ -42,9 +42,6 @@ from typing import Any, Optional
 
 MLFLOW_PROJECT_ENV = "ML_AUTOMATION_MLFLOW_PROJECT"
 MLFLOW_LOCK_WAIT_ENV = "ML_AUTOMATION_MLFLOW_LOCK_WAIT"
-# The project's identity on the server (name and id), and when the server failed last.
-MLFLOW_PROJECT_FILE = ".mlflow-project.json"
-MLFLOW_STATE_FILE = ".mlflow-state.json"
 MLFLOW_CLIENT_PACKAGE = "mlflow-skinny"
 MLFLOW_TESTED_VERSION = "3.17.2"
 MLFLOW_LOCK_SUFFIX = ".ml-automation-lock"
