@@ -240,7 +240,7 @@ mu.save_feature_entries([{"feature_id": "f1", "domain": ${JSON.stringify(style)}
 mu.save_model_entry({"model_id": "m1", "name": ${JSON.stringify(style)}, "task_type": "regression", "algorithm": ${JSON.stringify(hostile)},
                      "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.5}, "rationale": {"why": ${JSON.stringify(hostile + style)}},
                      "feature_set": ["f1"], "data_fingerprint": fp})
-mu.promote_model("m1")
+mu.promote_model("m1", override_reason="<b>markup</b> in the reason too")
 `], project);
     const report = writeReport(project);
     await inBrowser(report, "light", async ({ page, requests, problems }) => {
