@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 REPORT_FILE = "report.html"
