@@ -75,7 +75,7 @@ describe("the session start hook and the runtime's launcher", () => {
   it("leaves the project's registry folder where it was (mlops/), so there are never two model-registry.json files that diverge (found in review)", () => {
     const cwd = fixture.project();
     expect(runHook("sessionStart", cwd, {}).status).toBe(0);
-    const where = spawnSync(venvPython, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(join(plugin, "templates"))}); import ml_utils; print(ml_utils.mlops_dir()); print(ml_utils.promote_model("model_random_forest"))`], { cwd, encoding: "utf8" });
+    const where = spawnSync(venvPython, ["-c", `import sys; sys.path.insert(0, ${JSON.stringify(join(plugin, "templates"))}); import ml_utils; print(ml_utils.mlops_dir()); print(ml_utils.promote_model("model_random_forest", override_reason="where the registry is written"))`], { cwd, encoding: "utf8" });
     expect(where.status, where.stderr).toBe(0);
     expect(where.stdout.split("\n")[0]).toBe("mlops");
     expect(readFileSync(join(cwd, "mlops", "model-registry.json"), "utf8")).toMatch(/"model_id": "model_random_forest"[^\n]*"status": "champion"/);

@@ -97,7 +97,7 @@ describe("a real scikit-learn flow", () => {
   it("the champion's lineage is complete and drawn bold", async () => {
     const shown = registry(project, "lineage", flow.champion, "--mermaid");
     const chart = await parse(block(shown.stdout));
-    expect(chart.vertices.find((vertex) => vertex.classes.includes("champion"))?.text).toMatch(new RegExp(`^Model: ${flow.champion}<br>champion · f1 0\\.94\\d* \\(weighted, unknown split\\)`));
+    expect(chart.vertices.find((vertex) => vertex.classes.includes("champion"))?.text).toMatch(new RegExp(`^Model: ${flow.champion}<br>champion · f1 ${String(Number(flow.models[flow.champion]!.toPrecision(5))).replace(".", "\\.")} \\(weighted, unknown split\\)`));
     expect(chart.vertices.some((vertex) => vertex.classes.includes("gap"))).toBe(false);
     expect(shown.stdout.trimEnd().endsWith("Lineage: complete")).toBe(true);
   });

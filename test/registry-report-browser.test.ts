@@ -123,10 +123,12 @@ describe("the report of a real scikit-learn flow", () => {
       for (const box of await page.locator("#challengers-chart rect.mark").evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().width))) {
         expect(box).toBeGreaterThan(0.5);
       }
-      expect(await page.locator("#challengers-chart rect.mark.worse").count()).toBe(others.length);
+      // The promotion policy kept the leaky model (better f1, a feature flagged high) out: it is the one better bar.
+      expect(await attribute(page, "#challengers-chart rect.mark.better", "data-entry")).toEqual(["model_boosting_leaky"]);
+      expect(await page.locator("#challengers-chart rect.mark.worse").count()).toBe(others.length - 1);
       // The metric over time: one point per experiment, the champion's ringed.
       expect((await attribute(page, "#over-time-chart circle.mark", "data-entry")).sort()).toEqual(Object.keys(flow.experiments).sort());
-      expect(await attribute(page, "#over-time-chart circle.mark.champion", "data-entry")).toEqual(["exp_boosting_leaky"]);
+      expect(await attribute(page, "#over-time-chart circle.mark.champion", "data-entry")).toEqual(["exp_random_forest"]);
       // Lineage: one node per model, the notebook model's missing experiment and feature drawn as gaps.
       expect((await attribute(page, "#lineage-graph g.node.model", "data-entry")).sort()).toEqual(Object.keys(flow.models).sort());
       expect(await page.locator("#lineage-graph g.node.gap text.title").allTextContents()).toEqual(["1 of 2 in the store", "not logged"]);
@@ -238,7 +240,7 @@ mu.save_feature_entries([{"feature_id": "f1", "domain": ${JSON.stringify(style)}
 mu.save_model_entry({"model_id": "m1", "name": ${JSON.stringify(style)}, "task_type": "regression", "algorithm": ${JSON.stringify(hostile)},
                      "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.5}, "rationale": {"why": ${JSON.stringify(hostile + style)}},
                      "feature_set": ["f1"], "data_fingerprint": fp})
-mu.promote_model("m1")
+mu.promote_model("m1", override_reason="<b>markup</b> in the reason too")
 `], project);
     const report = writeReport(project);
     await inBrowser(report, "light", async ({ page, requests, problems }) => {

@@ -7,8 +7,8 @@ import itertools
 import json
 import os
 import pickle
-import re
 import platform
+import re
 import shutil
 import subprocess
 import sys

@@ -163,7 +163,7 @@ def test_hand_added_entries_the_runtime_cannot_use_are_kept_byte_for_byte(mu, fi
     shown = cli(ml_automation_path, project, "models")
     assert shown.returncode == 3 and "NOT SHOWN: mlops/model-registry.json:9: this entry has no model_id" in shown.stdout
     mu.save_model_entry({"model_id": "m5", "task_type": "regression", "metrics": REG})
-    mu.promote_model("m5")
+    mu.promote_model("m5", override_reason="a write beside hand-added entries")
     text = open(PATH).read()
     assert all(entry in text for entry in odd)
     assert {m["model_id"] for m in mu.load_model_registry()["models"]} == {"m0", "m1", "m2", "m3", "m4", "m5"}
@@ -200,7 +200,7 @@ def test_a_hand_edited_champion_without_spaces_is_archived_by_the_next_promotion
     lines[at] = lines[at].replace('"status": "challenger"', '"status":"champion"')
     open(PATH, "w").write("\n".join(lines))
     assert sum(1 for m in mu.load_model_registry()["models"] if m["status"] == "champion") == 2
-    mu.promote_model("m0")
+    mu.promote_model("m0", override_reason="a promotion over a hand-edited champion")
     assert [m["model_id"] for m in mu.load_model_registry()["models"] if m["status"] == "champion"] == ["m0"]
 
 

@@ -58,10 +58,12 @@ def test_report_of_a_real_flow_is_written_to_the_registry_folder(ml_automation_p
     others = sorted((f1, model) for model, f1 in flow["models"].items() if model != flow["champion"])
     bars = re.findall(r'<rect class="mark ([a-z ]+)" data-entry="([^"]+)"', svg(page, "challengers-chart"))
     assert [model for _, model in bars] == [model for _, model in sorted(others, key=lambda pair: -pair[0])]
-    assert all(css.split()[0] == "worse" for css, _ in bars)  # the registry promoted the best f1
+    # The promotion policy kept the leaky model (better f1, a feature flagged high) out; every other one is worse.
+    assert {model: css.split()[0] for css, model in bars} == {model: "better" if model == "model_boosting_leaky" else "worse" for _, model in others}
+    assert flow["models"]["model_boosting_leaky"] > flow["models"][flow["champion"]] and flow["champion"] == "model_random_forest"
     points = re.findall(r'<circle class="mark( champion)?" data-entry="([^"]+)"', svg(page, "over-time-chart"))
     assert sorted(experiment for _, experiment in points) == sorted(flow["experiments"])
-    assert [experiment for ring, experiment in points if ring] == ["exp_boosting_leaky"]
+    assert [experiment for ring, experiment in points if ring] == ["exp_random_forest"]
     ticks = re.findall(r'<text class="muted time-tick"[^>]*>([^<]+)</text>', svg(page, "over-time-chart"))
     assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks  # the flow logs its runs within seconds: still distinct times
     graph = svg(page, "lineage-graph")
@@ -69,8 +71,10 @@ def test_report_of_a_real_flow_is_written_to_the_registry_folder(ml_automation_p
     assert re.findall(r'<g class="node model[^"]*champion" data-entry="([^"]+)"', graph) == [flow["champion"]]
     assert len(re.findall(r'<g class="node experiment gap"', graph)) == 1 and "exp_notebook_svc" in graph
     assert "6 of 7</b> models have a complete lineage" in page
-    assert "Uses 2 feature(s) flagged for leakage risk" in page
-    assert re.search(r'<code>diagnosis_rate_by_radius_bin</code></td><td><span class="badge flag">high</span>.*?champion uses it', page)
+    # The champion uses the feature flagged medium, never the one flagged high (the promotion policy refused it).
+    assert "Uses 1 feature(s) flagged for leakage risk: mean_area (medium)" in page
+    assert re.search(r'<code>diagnosis_rate_by_radius_bin</code></td><td><span class="badge flag">high</span>(?:(?!</tr>).)*1 model\(s\)</td></tr>', page)
+    assert re.search(r'<code>mean_area</code></td><td><span class="badge flag">medium</span>.*?champion uses it', page)
     assert "6: exp_dummy" in page  # the first data version and the experiments that used it
 
 

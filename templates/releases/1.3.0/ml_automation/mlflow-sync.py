@@ -12,6 +12,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 
+def _queued(folder: str) -> list[dict[str, Any]]:
+    """The queued mirror calls of a registry folder (unreadable lines are skipped)."""
+    try:
+        with open(_queue_path(folder), encoding="utf-8") as handle:
+            return [item for item in (_json_object(line) for line in handle) if item is not None]
+    except OSError:
+        return []
+
+
 def mlflow_queue_lines(folder: str) -> tuple[int, list[str]]:
     """How many mirror calls wait in `folder`'s queue, and a line for the summary view (none when 0)."""
     waiting = len(_queued(folder))

@@ -23,8 +23,8 @@ from typing import Any, NoReturn, Optional
 VIEW_BUDGET_BYTES = 4096
 DEFAULT_LIMIT = 15
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
-_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "diff", "report", "repair", "sync")
-_LIST_VIEWS = ("models", "features", "experiments", "data")
+_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "diff", "report", "repair", "sync", "promote", "rollback", "history", "card")
+_LIST_VIEWS = ("models", "features", "experiments", "data", "history")
 _DOMAIN_PATTERN = re.compile(r"\A[\w .:/+-]{1,64}\Z")
 
 
@@ -139,6 +139,7 @@ def _registry_parser() -> _Parser:
     sync = views.add_parser("sync", help="push every local entry the MLflow server (MLFLOW_TRACKING_URI) lacks; a second sync changes nothing")
     sync.add_argument("--dry-run", action="store_true", help="show what would be pushed, change nothing")
     common(sync, False)
+    _promotion_parsers(views, common)
     return parser
 
 
@@ -465,7 +466,7 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
     # In a shell, --json of a list gives scripts every entry (--limit N caps it); the editor's views stay bounded.
     everything = bool(args.all) or (bool(args.json) and not args.limit and not in_editor() and view in _LIST_VIEWS)
     limit = args.limit or DEFAULT_LIMIT
-    if view in ("repair", "sync") and args.source == "mlflow":
+    if view in ("repair", "sync", "promote", "rollback", "card") and args.source == "mlflow":
         message = f"`registry {view}` works on the local registry folder: leave out --from mlflow"
         return {"error": message}, [f"Error: {message}"], EXIT_USAGE, [], mlops_dir()
     if view == "repair":
@@ -477,7 +478,14 @@ def _registry_view(args: argparse.Namespace) -> tuple[Any, list[str], int, list[
         report = mlflow_sync(dry_run=bool(args.dry_run))
         status = EXIT_NOT_FOUND if report["failed"] else EXIT_DAMAGED if report["damaged"] else EXIT_OK
         return report, mlflow_sync_lines(report), status, [], mlops_dir()
+    if view == "promote":
+        return promote_view(args.model_id, args.reason, bool(args.dry_run)) + ([], mlops_dir())
+    if view == "rollback":
+        return rollback_view(args.reason, bool(args.dry_run)) + ([], mlops_dir())
     snapshot = mlflow_snapshot() if args.source == "mlflow" else _Snapshot()
+    if view in ("history", "card"):
+        shown = history_view(snapshot, limit, everything) if view == "history" else card_view(snapshot, args.model_id)
+        return shown + (snapshot.damage, snapshot.folder)
     return _snapshot_view(args, snapshot, view, everything, limit) + (snapshot.folder,)
 
 
@@ -630,7 +638,7 @@ def _damage_lines(damage: Sequence[Damage], everything: bool) -> list[str]:
 # Views that change something (registry files, the team's MLflow server): from an editor's slash
 # command, which Claude Code runs without asking and the model can invoke itself, they only show
 # what they would do.
-_CHANGING_VIEWS = ("repair", "sync")
+_CHANGING_VIEWS = ("repair", "sync", "promote", "rollback")
 
 
 def registry_editor_arguments(argv: list[str], apply_hint: Optional[str] = None) -> tuple[list[str], Optional[str]]:

@@ -526,6 +526,13 @@ def _champion_section(snapshot: "_Snapshot", focus: Optional[tuple[str, str, str
               ("Artifact", _artifact_text(champion, (lineage or snapshot.lineage(champion))["artifact"])),
               ("Reproduce", _reproduction_text(champion.get("reproduction"))), ("Features", f"{len(_as_list(champion.get('feature_set')))} in its feature set")]
     parts.append("<dl>" + "".join(f"<dt>{name}</dt><dd>{_h(value, 200)}</dd>" for name, value in facts) + "</dl>")
+    card = os.path.abspath(card_path(champion, snapshot.folder))
+    if os.path.isfile(card):
+        parts.append(f'<p><a id="model-card" href="{_h(_file_uri(card))}">Model card</a> <span class="muted">{_h(card, 200)}</span></p>')
+    promotion = ([r for r in _as_list(champion.get("promotions")) if isinstance(r, dict)] or [{}])[-1]
+    if promotion.get("reason"):
+        parts.append(f'<p class="muted">Why champion: {_h(promotion.get("reason"), 300)}; policy {_h(promotion.get("verdict"), 60)}'
+                     + (f"; override reason: {_h(promotion.get('override_reason'), 200)}" if promotion.get("override_reason") else "") + "</p>")
     used = {str(name) for name in _as_list(champion.get("feature_set"))}
     risky = [f for f in snapshot.features if str(f.get("feature_id")) in used and _risk(f) in _FLAGGED_RISKS]
     if risky:

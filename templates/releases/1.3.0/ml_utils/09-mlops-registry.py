@@ -2,17 +2,14 @@
 # 9. MLOPS REGISTRY
 # =============================================================================
 
-# Four registries (models: champion / challenger / archived; features; experiments; data versions)
-# live in ONE folder per project, found from any of its sub-folders (see _project_registry); reads
-# merge every platform folder, newest copy wins. What was recorded is never hidden or dropped: readers
-# return every readable entry and name each damaged file and line; writers check every value, refuse a
-# damaged file before writing, hold a cross-process lock, write a temporary file, fsync and rename,
-# keep two generations of each file in `.generations/` and journal each entry (below), from which
-# `registry repair` rebuilds; values a person wrote by hand that the runtime cannot use are kept byte
-# for byte. Standard library only (pandas to fingerprint a DataFrame); this section imports what it uses.
+# Models, features, experiments and data versions, in ONE folder per project (see _project_registry);
+# reads merge every platform folder, newest copy wins, and name each damaged file and line. Writers
+# check every value, refuse a damaged file, lock, write atomically, keep two generations in
+# `.generations/` and journal each entry (for `registry repair`); hand-written values are kept byte for byte.
 
 import contextlib
 import decimal
+import getpass
 import hashlib
 import json
 import math
@@ -93,13 +90,12 @@ class RegistryDamagedError(RegistryError):
 
 
 class RegistryWarning(UserWarning):
-    """Something was stored or read with a caveat: missing metrics, a NaN metric stored as null,
-    a damaged registry file read partially."""
+    """Stored or read with a caveat: missing metrics, a NaN stored as null, a damaged file read partially."""
 
 
 class Damage(NamedTuple):
-    """One problem in a registry file: path, 1-based line (or None), problem, and kind: 'damaged'
-    (writers refuse the file), 'kept' (an unusable value kept byte for byte) or 'skipped' (not a file)."""
+    """A problem in a registry file: path, line (or None), problem, kind: 'damaged' (writes refused),
+    'kept' (unusable, kept as is) or 'skipped' (not a file)."""
 
     path: str
     line: Optional[int]
@@ -113,17 +109,13 @@ class Damage(NamedTuple):
 
 # --- Hooks for a shared registry
 
-# Called after every successful registry write as hook(operation, changed, folder): `operation` is
-# the public function's name, `changed` maps 'models' / 'features' / 'experiments' / 'data_versions'
-# to the ids written, `folder` is the registry folder. The MLflow mirror (the next section)
-# registers itself here; a hook must never raise (the local write has already happened).
+# hook(operation, changed, folder) after every successful write: the public function's name, {'models' /
+# 'features' / 'experiments' / 'data_versions': ids written}, the folder. Never raises (used by the mirror).
 WriteHook = Callable[[str, dict[str, list[str]], str], None]
 _WRITE_HOOKS: list[WriteHook] = []
 
-# Asked by compare_with_champion for the champion of a shared registry: a hook returns None when it
-# is not configured, else (the champion entry or None, a sentence naming where it was read). A hook
-# that cannot read its registry raises RegistryError: the comparison then uses the local champion
-# and says why.
+# The champion of a shared registry for compare_with_champion: None when not configured, else (entry or
+# None, where it was read); RegistryError when unreadable (the local champion is used, and why said).
 ChampionHook = Callable[[], Optional[tuple[Optional[Entry], str]]]
 _CHAMPION_HOOKS: list[ChampionHook] = []
 
@@ -160,10 +152,9 @@ _REGISTRY_NAMES = (MODEL_REGISTRY_FILE, FEATURE_STORE_FILE, EXPERIMENTS_DIR, DAT
 
 
 def _project_registry(start: str = "") -> tuple[str, str]:
-    """(registry folder, project folder) for code run in `start` (default: here). Walking up, to a git
-    root at most and never to the home folder: the first registry folder found, so none is made below
-    it; else the project is the nearest folder holding .claude (...), else the git root, else `start`,
-    with its first platform registry folder, else `mlops`. Relative in `start`, else absolute."""
+    """(registry folder, project folder) for `start` (default: here): walking up to a git root at most,
+    never to home, the first registry folder; else the nearest folder holding .claude (...), else the
+    git root, else `start`, with its first platform registry folder, else `mlops`."""
     here = os.path.abspath(start or os.curdir)
     home = os.path.abspath(os.path.expanduser("~"))
     folder, root = here, None
@@ -331,9 +322,7 @@ def _complain(strict: bool, message: str, advice: str) -> None:
 
 # --- Schemas: every field the readers use, checked before anything is written
 
-# Field kinds: "str", "id", "id?" (an id or ""), "id|None", "str[]", "id[]", "dict", "list",
-# "metrics", "count" (an int >= 0), "status", "task_type", "task_type?" (a task type or "unknown"),
-# "fingerprint?" (a fingerprint or ""), "any". Unlisted fields may hold any JSON value.
+# Field kinds (see _check_field; "?": or "" / "unknown"); unlisted fields may hold any JSON value.
 _MODEL_SCHEMA = {
     "model_id": "id", "name": "str", "task_type": "task_type", "algorithm": "str", "framework": "str",
     "status": "status", "metrics": "metrics", "hyperparameters": "dict", "artifact_path": "str",
@@ -356,7 +345,7 @@ _DATA_VERSION_SCHEMA = {
     "column_schema": "dict", "statistics_hash": "str", "detected_task_type": "task_type?",
     "used_in_experiments": "id[]",
 }
-_MANAGED_FIELDS = ("created_at", "updated_at", "promoted_at", "archived_at", "artifact_sha256", "artifact_bytes")
+_MANAGED_FIELDS = ("created_at", "updated_at", "promoted_at", "archived_at", "artifact_sha256", "artifact_bytes", "promotions")
 
 
 def _describe(value: Any) -> str:
@@ -855,8 +844,7 @@ def _read_lists(kind: str, search_dirs: Dirs) -> tuple[Optional[list[Entry]], li
 
 
 def _read_entry_files(subdir: str, id_key: str, search_dirs: Dirs) -> tuple[list[Entry], list[Damage]]:
-    """Every experiment or data-version file of the read folders (newest copy per id, oldest first) and
-    the problems found; hidden and non-regular files are skipped."""
+    """Every experiment or data-version entry of the read folders (newest copy per id, oldest first), and problems."""
     items: list[_Item] = []
     damage: list[Damage] = []
     for folder in _read_dirs(search_dirs):
@@ -924,8 +912,8 @@ def _process_state(pid: int) -> str:
 
 @contextlib.contextmanager
 def _locked(folder: str) -> Iterator[None]:
-    """Hold the registry folder's cross-process lock (flock, msvcrt) for a read-modify-write; waits at most
-    $ML_AUTOMATION_LOCK_TIMEOUT s (60), then RegistryError naming the holder. Not re-entrant."""
+    """Hold the folder's cross-process lock (not re-entrant); after $ML_AUTOMATION_LOCK_TIMEOUT s (60),
+    RegistryError naming the holder."""
     _ensure_folder(folder)
     path = os.path.join(folder, LOCK_FILE)
     handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666), "r+b", buffering=0)
@@ -971,8 +959,7 @@ def _locked(folder: str) -> Iterator[None]:
         handle.close()
 
 
-# Folders whose orphaned temporary files this process has already removed (once is enough: every
-# writer holds the lock, so only a writer that died can have left one).
+# Folders whose orphaned temporary files (left by a writer that died) this process removed.
 _CLEANED_FOLDERS: set[str] = set()
 
 
@@ -990,8 +977,7 @@ def _remove_orphan_temp_files(folder: str) -> None:
 
 
 def _write_atomic(path: str, data: bytes, sync: bool = True) -> str:
-    """Write `data` through a temporary file (fsync'd when `sync`) renamed over `path`: readers see the old
-    file or the new one. A link's target is replaced, the link kept."""
+    """Write `data` to a temporary file (fsync'd when `sync`) renamed over `path` (a link's target; the link kept)."""
     target = os.path.realpath(path) if os.path.islink(path) else path
     folder = os.path.dirname(target) or "."
     os.makedirs(folder, exist_ok=True)
@@ -1016,8 +1002,8 @@ def _generation_path(folder: str, relative: str) -> str:
 
 
 def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], trusted: bool, sync: bool = True) -> str:
-    """Replace `folder/relative` with `data`, keeping .generations/ `relative` (this write) and
-    `relative.1` (the one before). fsync'd before the rename when `sync` (new entry files are only renamed in)."""
+    """Replace `folder/relative` with `data`, keeping this write and the one before in .generations/
+    (fsync'd before the rename when `sync`)."""
     path = os.path.join(folder, relative)
     copy = _generation_path(folder, relative)
     os.makedirs(os.path.dirname(copy), exist_ok=True)
@@ -1033,10 +1019,8 @@ def _commit(folder: str, relative: str, data: bytes, previous: Optional[bytes], 
 
 # --- The journal ------------------------------------------------------------------------------
 
-# Each entry a write stores is appended to JOURNAL_FILE once its file is written (a JSON line: kind,
-# id, time, entry; fsync'd before the write returns). A write to a list file lacking a journaled
-# entry puts it back; `registry repair` rebuilds from it. A new journal starts with the folder's
-# entries; it is compacted to the newest line of each entry once it has doubled.
+# Each entry written is appended to JOURNAL_FILE (a JSON line: kind, id, time, entry; fsync'd) for
+# `registry repair`. A new journal starts with the folder's entries; compacted once it has doubled.
 JOURNAL_FILE = ".journal.jsonl"
 _JOURNAL_KINDS = {"models": "model_id", "features": "feature_id", "experiments": "experiment_id", "data_versions": "fingerprint"}
 
@@ -1046,8 +1030,7 @@ def _journal_line(kind: str, key: str, at: str, encoded: str) -> str:
 
 
 def _journal_entries(folder: str, kind: Optional[str] = None) -> dict[tuple[str, str], tuple[str, Entry]]:
-    """{(kind, id): (time written, entry)}: the newest journaled copy of each entry of the registry
-    `folder` (of one kind: models, features, experiments, data_versions), in order of first record."""
+    """{(kind, id): (time written, entry)}: the newest journaled copy of each entry (of `kind`) of `folder`."""
     found: dict[tuple[str, str], tuple[str, Entry]] = {}
     prefix = f'{{"kind":"{kind or ""}'.encode()
     data = b""
@@ -1108,9 +1091,8 @@ _LINE_ID = re.compile(r'    \{"([a-z_]+)": "([^"\\]{1,128})", ')
 
 
 class _ListFile:
-    """A list registry (models or features) of the write folder, under the lock for one operation. A file
-    the registry last wrote is used line by line, decoding only touched entries; any other is read whole
-    and checked (damage stops the write, unusable entries are kept). Other read folders are merged in."""
+    """A list registry (models or features) of the write folder, under the lock: a file it wrote is used
+    line by line; any other is read whole and checked. Other read folders are merged in."""
 
     def __init__(self, folder: str, others: Sequence[str], filename: str, list_key: str, id_key: str) -> None:
         self.folder, self.filename, self.list_key, self.id_key = folder, filename, list_key, id_key
@@ -1344,22 +1326,46 @@ def primary_metric(task_type: str) -> tuple[str, str]:
     return metric, direction
 
 
-def compare_metrics(task_type: str, challenger_metrics: Any, champion_metrics: Any) -> dict[str, Any]:
-    """Compare two models of `task_type` by its primary metric: {`better` (True, False, or None when either
-    value is missing or not a finite number), `metric`, `direction`, `challenger`, `champion`, `reason`}."""
+def _split_of(metrics: Any, split: str) -> Optional[dict[str, Any]]:
+    found = _as_dict(metrics).get(split, _as_dict(metrics).get("validation") if split == "val" else None)
+    return found if isinstance(found, dict) else None
+
+
+def _deciding_split(metric: str, *all_metrics: Any) -> Optional[str]:
+    """The split to decide on: 'val' (or 'validation') where all have `metric` there, else 'test' where all are per split."""
+    for split in ("val", "test"):
+        if all((_split_of(m, split) or {}).get(metric) is not None for m in all_metrics):
+            return split
+    return "test" if all(_split_of(m, "test") is not None for m in all_metrics) else None
+
+
+def _metric_at(metrics: Any, split: Optional[str], metric: str) -> Any:
+    return ((_split_of(metrics, split) if split else _headline_metrics(metrics)) or {}).get(metric)
+
+
+def compare_metrics(task_type: str, challenger_metrics: Any, champion_metrics: Any, min_improvement: float = 0) -> dict[str, Any]:
+    """Compare two models by `task_type`'s primary metric, on validation where both have it, else test:
+    {`better` (gain > `min_improvement`; None if not comparable), `improvement`, `metric`, `direction`,
+    `split`, `challenger`, `champion`, `test` (when validation decided), `reason`}."""
     metric, direction = primary_metric(task_type)
-    raw_new = _headline_metrics(challenger_metrics).get(metric)
-    raw_old = _headline_metrics(champion_metrics).get(metric)
+    split = _deciding_split(metric, challenger_metrics, champion_metrics)
+    raw_new, raw_old = _metric_at(challenger_metrics, split, metric), _metric_at(champion_metrics, split, metric)
     new, old = _finite(raw_new), _finite(raw_old)
-    result: dict[str, Any] = {"metric": metric, "direction": direction, "challenger": new, "champion": old}
+    label = f"{metric} ({split})" if split else metric
+    result: dict[str, Any] = {"metric": metric, "direction": direction, "split": split, "challenger": new, "champion": old}
+    if split == "val":
+        result["test"] = {"challenger": _finite(_metric_at(challenger_metrics, "test", metric)), "champion": _finite(_metric_at(champion_metrics, "test", metric))}
     if new is None or old is None:
         side, raw = ("challenger", raw_new) if new is None else ("champion", raw_old)
         what = "no" if raw is None else f"no finite numeric (it holds {_describe(raw)})"
-        return dict(result, better=None, reason=f"the {side} has {what} {metric}; compare by hand")
-    better = new < old if direction == "lower" else new > old
+        return dict(result, better=None, improvement=None, reason=f"the {side} has {what} {label}; compare by hand")
+    gain = old - new if direction == "lower" else new - old
+    better = gain > min_improvement
     symbol = ("<" if new < old else ">=") if direction == "lower" else (">" if new > old else "<=")
-    verdict = "better" if better else "not better"
-    return dict(result, better=better, reason=f"{metric} {new:g} {symbol} {old:g} ({direction} is better): {verdict}")
+    reason = f"{label} {new:g} {symbol} {old:g} ({direction} is better{f', by > {min_improvement:g}' if min_improvement else ''}): {'' if better else 'not '}better"
+    if "test" in result:
+        reason += "; test (reported): " + " vs ".join("-" if v is None else f"{v:g}" for v in result["test"].values())
+    return dict(result, better=better, improvement=gain, reason=reason)
 
 
 def _promotion_stamp(model: Entry) -> str:
@@ -1367,15 +1373,13 @@ def _promotion_stamp(model: Entry) -> str:
 
 
 def _champion_of(models: Sequence[Entry]) -> Optional[Entry]:
-    """The champion among `models`: of several marked champion, the most recently promoted (on a tie
-    the greater model_id, never the order written); the others count as archived."""
+    """The champion among `models`: of several, the most recently promoted (on a tie the greater model_id)."""
     champions = [m for m in models if m.get("status") == "champion"]
     return max(champions, key=lambda m: (_promotion_stamp(m), str(m.get("model_id")))) if champions else None
 
 
 def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:
-    """The champion to compare against (a shared registry's when configured and readable, else `local`)
-    and a sentence naming where it was read."""
+    """(the champion to compare against: a shared registry's if configured and readable, else `local`; where read)."""
     for hook in _CHAMPION_HOOKS:
         try:
             found = hook()
@@ -1386,34 +1390,76 @@ def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:
     return local, "the local registry"
 
 
+# --- Promotion policy: promotion-policy.json in the registry folder (commit it), {"default": {...},
+# "<task type>": {...}} of `required_metrics` (default: the task type's), `min_improvement` (default 0)
+# and `no_high_leakage` (default true). The artifact is always checked.
+PROMOTION_POLICY_FILE = "promotion-policy.json"
+
+
+def promotion_policy(task_type: str, search_dirs: Dirs = None) -> dict[str, Any]:
+    """The promotion policy of `task_type`: defaults, then the file's "default", then its task type.
+    RegistryError names the file (line and column) when it is not such JSON."""
+    path = os.path.join(mlops_dir(search_dirs), PROMOTION_POLICY_FILE)
+    policy: dict[str, Any] = {"required_metrics": TASK_TYPE_METRICS.get(task_type, []), "min_improvement": 0, "no_high_leakage": True, "file": None}
+    data = _read_bytes(path)
+    if data is None:
+        return policy
+    try:
+        stored = json.loads(data.decode("utf-8"))
+    except ValueError as error:
+        where = f":{error.lineno}:{error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        raise RegistryError(f"{path}{where}: not valid JSON ({getattr(error, 'msg', error)})") from error
+    for scope in ("default", task_type):
+        rules = _as_dict(stored).get(scope, {})
+        for key, value in rules.items() if isinstance(rules, dict) else [("", rules)]:
+            if not (key == "no_high_leakage" and isinstance(value, bool) or key == "required_metrics" and isinstance(value, list)
+                    and all(isinstance(v, str) for v in value) or key == "min_improvement" and type(_finite(value)) in (int, float) and value >= 0):
+                raise RegistryError(f"{path}: {scope}.{key} is {_describe(value)}; expected required_metrics (a list of metric names), "
+                                    "min_improvement (a number >= 0) or no_high_leakage (true or false)")
+            policy[key] = value
+    return dict(policy, file=path)
+
+
 def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]:
-    """Decide whether registered model `model_id` should replace the champion, by its task type's primary
-    metric. Returns {`promote`, `model_id`, `champion_id`, `metric`, `direction`, `challenger`, `champion`,
-    `reason`, `champion_source`}; a changed or missing artifact never promotes. RegistryError if unknown."""
+    """May model `model_id` replace the champion? {`passed`, `failed` (a sentence per failed rule of the
+    promotion policy), `rules`, `policy`, `promote` (passed and better), `reason` (failed rules, else the
+    comparison), and the comparison by the primary metric: `metric`, `direction`, `split` (validation
+    where both have it), `challenger`, `champion`, `comparison`, `champion_id`, `champion_source`}. RegistryError for an unknown model or a bad policy file."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     models = models or []
     model = next((m for m in models if m.get("model_id") == model_id), None)
     if model is None:
         raise RegistryError(f"no model {model_id!r} in the registry; registered: {_id_list([str(m.get('model_id')) for m in models]) if models else 'none'}")
-    task_type = model.get("task_type")
+    task_type, metrics = model.get("task_type"), model.get("metrics")
     metric, direction = primary_metric(task_type)  # type: ignore[arg-type]
+    policy = promotion_policy(task_type, search_dirs)  # type: ignore[arg-type]
     champion, source = _shared_champion(_champion_of(models))
-    base = {"model_id": model_id, "champion_id": champion["model_id"] if champion else None, "metric": metric, "direction": direction,
-            "champion_source": source}
-    new_value = _finite(_headline_metrics(model.get("metrics")).get(metric))
+    split = _deciding_split(metric, metrics)
+    result = {"model_id": model_id, "champion_id": champion and champion["model_id"], "metric": metric, "direction": direction, "split": split,
+              "challenger": _finite(_metric_at(metrics, split, metric)), "champion": None, "champion_source": source, "policy": policy}
     artifact = check_artifact(model, search_dirs)
-    if not artifact["ok"] and artifact["state"] != "none":
-        return dict(base, promote=False, challenger=new_value, champion=None, reason=artifact["problem"])
+    missing = [m for m in policy["required_metrics"] if _headline_metrics(metrics).get(m) is None]
+    gain: Any = math.inf
     if champion is None:
-        return dict(base, promote=True, challenger=new_value, champion=None, reason="there is no champion yet")
-    if champion["model_id"] == model_id:
-        return dict(base, promote=False, challenger=new_value, champion=new_value, reason=f"{model_id} is already the champion")
-    if champion.get("task_type") != task_type:
-        return dict(base, promote=False, challenger=new_value, champion=None,
-                    reason=f"the champion is a {champion.get('task_type')} model and this one {task_type}: not comparable")
-    verdict = compare_metrics(task_type, model.get("metrics"), champion.get("metrics"))  # type: ignore[arg-type]
-    return dict(base, promote=verdict["better"] is True, challenger=verdict["challenger"], champion=verdict["champion"], reason=verdict["reason"])
+        reason = "there is no champion yet"
+    elif champion["model_id"] == model_id:
+        reason, gain = f"{model_id} is already the champion", 0
+    elif champion.get("task_type") != task_type:
+        reason, gain = f"the champion is a {champion.get('task_type')} model and this one {task_type}: not comparable", None
+    else:
+        verdict = compare_metrics(task_type, metrics, champion.get("metrics"), policy["min_improvement"])  # type: ignore[arg-type]
+        result.update({k: verdict[k] for k in ("split", "challenger", "champion", "test") if k in verdict})
+        reason, gain = verdict["reason"], verdict["improvement"]
+    features = {f.get("feature_id"): f for f in _read_lists("features", search_dirs)[0] or []} if policy["no_high_leakage"] else {}
+    high = [str(f) for f in _as_list(model.get("feature_set")) if str(_as_dict(features.get(f)).get("leakage_risk")).lower() == "high"]
+    rules = [("artifact", artifact["ok"] or artifact["state"] == "none", artifact["problem"]),
+             ("required_metrics", not missing, f"required metrics missing: {', '.join(missing)}"),
+             ("no_regression", gain is not None and (gain >= policy["min_improvement"] or result["champion_id"] == model_id), f"against the champion {result['champion_id']}: {reason}"),
+             ("no_high_leakage", not high, f"features flagged high for leakage: {', '.join(high)}")]
+    failed = [f"{name}: {text}" for name, ok, text in rules if not ok]
+    return dict(result, promote=not failed and gain > 0, passed=not failed, failed=failed, rules={name: ok for name, ok, _ in rules},
+                comparison=reason, reason="; ".join(failed) or reason)
 
 
 # --- Model registry
@@ -1436,17 +1482,11 @@ _MODEL_DEFAULTS: Entry = {
 
 
 def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> str:
-    """Register a trained model, or update it when its `model_id` is registered; returns the model_id.
-
-    Fields: model_id (generated when absent), name, task_type (required when new), algorithm,
-    framework, metrics, hyperparameters, artifact_path, data_fingerprint, feature_set,
-    training_experiment_id, predecessor_id, rationale, tags, status ('challenger'; 'champion' archives
-    the previous one). Every field is checked first (RegistryError names a wrong one). Features list
-    the model in `used_in_models`, the data version the experiment in `used_in_experiments`. The
-    artifact's sha256 and size are recorded, and `reproduction` (reproduction_facts) unless given.
-    Missing required or non-finite metrics (stored as null) warn; strict=True (or
-    $ML_AUTOMATION_REGISTRY_STRICT=1) refuses them.
-    """
+    """Register a trained model, or update it; returns the model_id. Fields: model_id (generated when
+    absent), name, task_type (required when new), algorithm, framework, metrics, hyperparameters,
+    artifact_path, data_fingerprint, feature_set, training_experiment_id, predecessor_id, rationale,
+    tags, status; each checked first (RegistryError). Back-links, the artifact's sha256 and size and
+    `reproduction` are recorded. Missing or non-finite metrics warn; strict=True refuses them."""
     strict = _strict(strict)
     model_id, what, values = _checked_entry(model_entry, "model_entry", "model_id", "model", "model", _MODEL_SCHEMA, strict)
 
@@ -1567,11 +1607,15 @@ def get_champion_model(search_dirs: Dirs = None) -> Optional[Entry]:
     return _champion_of(models or [])
 
 
-def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = None) -> list[str]:
-    """Make `model_id` the champion and archive every other (the one replaced becomes its `predecessor_id`).
-    Writes into `output_dirs`, else the first of `search_dirs`, else the registry folder. RegistryError,
-    changing nothing, for an unregistered model or a changed or missing artifact. Returns the files written."""
+def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = None, override_reason: Optional[str] = None, action: str = "promote") -> list[str]:
+    """Make `model_id` the champion (the one replaced: archived, its `predecessor_id`) if the promotion
+    policy allows it (compare_with_champion), or with `override_reason` (not over a changed artifact);
+    recorded in its `promotions`. Else RegistryError naming every failed rule. Returns the files written."""
     _check_id("model_id", model_id)
+    if override_reason is not None and not (isinstance(override_reason, str) and override_reason.strip()):
+        raise RegistryError(f"override_reason must say why (a non-empty string), got {_describe(override_reason)}; the champion is unchanged")
+    if action not in ("promote", "rollback"):
+        raise RegistryError(f"action must be 'promote' or 'rollback', got {_describe(action)}")
     target = output_dirs if _as_dir_list(output_dirs) else search_dirs
     with _open_registry(target, search_dirs) as registry:
         models = registry.models
@@ -1579,9 +1623,11 @@ def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = N
         if model is None:
             known = _id_list(models.ids()) if models.ids() else "none"
             raise RegistryError(f"cannot promote {model_id!r}: no such model in {registry.folder} (registered: {known}); the champion is unchanged")
-        artifact = check_artifact(model, registry.folder)
-        if not artifact["ok"] and artifact["state"] != "none":
-            raise RegistryError(f"cannot promote {model_id!r}: {artifact['problem']}; the champion is unchanged")
+        verdict = compare_with_champion(model_id, registry.sources)
+        failed = verdict["failed"]
+        if failed and (override_reason is None or failed[0].startswith("artifact")):
+            anyway = "" if failed[0].startswith("artifact") else f"; to promote anyway, state why: promote_model({model_id!r}, override_reason=...)"
+            raise RegistryError(f"cannot promote {model_id!r}, the champion is unchanged: " + "; ".join(failed) + anyway)
         now = _now()
         replaced = _archive_other_champions(models, model_id, now)
         if model.get("status") != "champion" or replaced:
@@ -1590,12 +1636,22 @@ def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = N
                 model["promoted_at"] = now
             if replaced and not model.get("predecessor_id"):
                 model["predecessor_id"] = replaced
+            history = model.get("promotions")
+            model["promotions"] = (history if isinstance(history, list) else []) + [{
+                "at": now, "by": _user(), "action": action, "champion_before": replaced, "verdict": "refused, overridden" if failed else "passed",
+                "failed": failed, "override_reason": override_reason, "reason": verdict["comparison"], "split": verdict["split"]}]
             model["updated_at"] = now
             models.touch(model_id)
         changed = [model_id] + sorted(models.changed - {model_id})
         written = [models.save()]
     _written("promote_model", {"models": changed}, registry.folder)
     return written
+
+
+def _user() -> str:
+    with contextlib.suppress(Exception):
+        return getpass.getuser()
+    return "unknown"
 
 
 # --- Feature store
@@ -1617,11 +1673,9 @@ _FEATURE_DEFAULTS: Entry = {
 
 
 def save_feature_entries(features: Union[Entry, Sequence[Entry]], output_dirs: Dirs = None) -> list[str]:
-    """Register features (dicts with feature_id or name, description, dtype, source_columns,
+    """Register or update features (dicts: feature_id or name, description, dtype, source_columns,
     transformation, transformation_params, created_by, domain, task_type_relevance, tags, statistics,
-    leakage_risk), updating those there; every field checked first, a repeated id stored once (later
-    values win), `used_in_models` kept from the model registry. Returns the feature ids stored.
-    """
+    leakage_risk), each checked first; a repeated id: later values win. Returns the feature ids."""
     if isinstance(features, dict):
         features = [features]
     if not isinstance(features, (list, tuple)) or not all(isinstance(f, dict) for f in features):
@@ -1670,12 +1724,9 @@ def load_feature_store(search_dirs: Dirs = None) -> Optional[dict[str, Any]]:
 
 def save_experiment(experiment_data: Entry, output_dirs: Dirs = None, strict: Optional[bool] = None) -> str:
     """Log a training run as experiments/<experiment_id>.json, or update it; returns the experiment_id.
-
-    Fields: experiment_id (generated when absent), name, task_type, rationale, dataset (fingerprint,
-    rows, target, split, ...), model (algorithm, framework, hyperparameters), metrics (per split),
-    artifacts, notes, status, registered_model_id; every field checked first. The data version of
-    dataset.fingerprint lists it in `used_in_experiments`; `reproduction` is recorded unless given.
-    """
+    Fields: experiment_id, name, task_type, rationale, dataset (fingerprint, rows, target, split, ...),
+    model (algorithm, framework, hyperparameters), metrics (per split), artifacts, notes, status,
+    registered_model_id; each checked first. `reproduction` is recorded unless given."""
     strict = _strict(strict)
     experiment_id, what, values = _checked_entry(experiment_data, "experiment_data", "experiment_id", "experiment", "exp", _EXPERIMENT_SCHEMA, strict)
     fingerprint = (values.get("dataset") or {}).get("fingerprint")
@@ -1725,12 +1776,9 @@ def _data_version_entry(registry: _Registry, fingerprint: str) -> tuple[Optional
 
 
 def save_data_version(data_version: Entry, output_dirs: Dirs = None) -> str:
-    """Record a dataset version as data-versions/<fingerprint hash>.json, or update it; returns the fingerprint.
-
-    Fields: fingerprint (required, compute_data_fingerprint), source_path, rows, columns, column_schema,
-    statistics_hash, detected_task_type; every field checked first. `used_in_experiments` is kept from
-    the experiments and models naming this fingerprint.
-    """
+    """Record a dataset version as data-versions/<fingerprint hash>.json, or update it; returns the
+    fingerprint. Fields: fingerprint (required), source_path, rows, columns, column_schema,
+    statistics_hash, detected_task_type; each checked first."""
     if not isinstance(data_version, dict):
         raise RegistryError(f"data_version must be a dict, got {type(data_version).__name__}")
     fingerprint = data_version.get("fingerprint")
@@ -1770,16 +1818,10 @@ def load_data_versions(search_dirs: Dirs = None) -> list[Entry]:
 
 
 def compute_data_fingerprint(data: Any, chunk_rows: int = 1_000_000) -> str:
-    """Return 'sha256:<hex>' identifying a dataset, stable across processes and runs.
-
-    A DataFrame (or Series) is hashed over every cell, vectorised: column labels (with their types),
-    dtypes and row count, then a per-row hash of all values in chunks of `chunk_rows` rows. Cells of
-    object columns are hashed with their type (1, '1' and True differ; a list differs from its text;
-    arrays are hashed whole, not through their shortened text), so two frames share a fingerprint
-    only when their data is equal. The index is not part of it. A path (str or PathLike) is hashed
-    over the file's bytes. Raises TypeError for anything else and ValueError for a `chunk_rows` that
-    is not a whole number >= 1.
-    """
+    """Return 'sha256:<hex>' identifying a dataset, stable across processes. A DataFrame (or Series):
+    column labels and types, dtypes, row count and every cell with its type (1, '1' and True differ),
+    hashed per row in chunks of `chunk_rows`; not the index. A path: the file's bytes. TypeError for
+    anything else, ValueError for a `chunk_rows` not a whole number >= 1."""
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ValueError(f"chunk_rows must be a whole number >= 1, got {chunk_rows!r}")
     digest = hashlib.sha256()

@@ -2,13 +2,10 @@
 # 10. MLFLOW MIRROR
 # =============================================================================
 
-# The registry folder is per project and per machine; a team shares an MLflow tracking server. When
-# MLFLOW_TRACKING_URI is set (or ML_AUTOMATION_MLFLOW_URI, the plugin's own setting, which wins; "off"
-# switches the mirror off), every successful registry write is also recorded there through MLflow's
-# client (mlflow-skinny is enough). A mirror call that fails never fails the write: it is queued in the
-# registry folder (.mlflow-queue.jsonl) and reported once; `registry sync` pushes it. This section holds
-# the settings, the queue and the hooks; the client side (MLflow's calls, what maps to what, the
-# server's lock and champion) is ml_utils_mlflow.py, loaded when a write is first mirrored (_load_mirror).
+# When MLFLOW_TRACKING_URI (or ML_AUTOMATION_MLFLOW_URI, which wins; "off" switches it off) is set,
+# every registry write is also recorded on that MLflow server. A failed mirror call never fails the
+# write: it is queued (.mlflow-queue.jsonl), reported once, pushed by `registry sync`. The client side
+# is ml_utils_mlflow.py, loaded at the first mirrored write (_load_mirror).
 
 import contextlib
 import importlib.machinery
@@ -19,27 +16,17 @@ import warnings
 from typing import Any, Callable, Optional
 
 MLFLOW_URI_ENV = "ML_AUTOMATION_MLFLOW_URI"
-MLFLOW_PROJECT_ENV = "ML_AUTOMATION_MLFLOW_PROJECT"
-MLFLOW_LOCK_WAIT_ENV = "ML_AUTOMATION_MLFLOW_LOCK_WAIT"
 MLFLOW_QUEUE_FILE = ".mlflow-queue.jsonl"
-# The project's identity on the server (name and id), and when the server failed last (see the client side).
+# The project's identity on the server, and when the server failed last (written by the client side).
 MLFLOW_PROJECT_FILE = ".mlflow-project.json"
 MLFLOW_STATE_FILE = ".mlflow-state.json"
-MLFLOW_CLIENT_PACKAGE = "mlflow-skinny"
-MLFLOW_TESTED_VERSION = "3.17.2"
-MLFLOW_LOCK_SUFFIX = ".ml-automation-lock"
-MLFLOW_LOCK_LEASE_S = 60.0
-DEFAULT_MLFLOW_LOCK_WAIT_S = 120.0
-# After a failed call, this process queues writes without calling the server for this long.
-MLFLOW_RETRY_AFTER_S = 30.0
 
 _OFF = ("off", "0", "false", "no", "none")
 _DOWN_UNTIL: dict[str, float] = {}
 
 
 class MirrorError(RegistryError):
-    """The MLflow mirror could not do what was asked: MLflow not installed, the server unreachable or
-    refusing a call, the mirror off when the team's view was asked for. Local files are unchanged."""
+    """The MLflow mirror could not do what was asked (no MLflow, server unreachable or refusing, mirror off)."""
 
 
 class MirrorWarning(RegistryWarning):
@@ -53,23 +40,6 @@ def mlflow_mirror_uri() -> Optional[str]:
     if own:
         return None if own.lower() in _OFF else own
     return os.environ.get("MLFLOW_TRACKING_URI", "").strip() or None
-
-
-def mlflow_project(folder: Optional[str] = None) -> str:
-    """The MLflow experiment and registered model name of the project whose registry folder is
-    `folder` (default: mlops_dir()): the name that folder records (MLFLOW_PROJECT_FILE, written at the
-    first mirrored write: commit it with the folder), else $ML_AUTOMATION_MLFLOW_PROJECT, else the
-    name of the project folder holding it; characters other than letters, digits, '.', '_' and '-' become '-'."""
-    folder = os.path.abspath(folder or mlops_dir())
-    stored = _json_file(os.path.join(folder, MLFLOW_PROJECT_FILE))
-    if isinstance(stored.get("project"), str) and stored["project"]:
-        return _project_name(stored["project"])
-    top = next((folder[: -len(d) - 1] for d in map(os.path.normpath, PLATFORM_MLOPS_DIRS) if folder.endswith(os.sep + d)), os.getcwd())
-    return _project_name(os.environ.get(MLFLOW_PROJECT_ENV, "").strip() or os.path.basename(top))
-
-
-def _project_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:200] or "ml-automation"
 
 
 def _uri_source() -> str:
@@ -104,15 +74,6 @@ def _queue_path(folder: str) -> str:
     return os.path.join(folder, MLFLOW_QUEUE_FILE)
 
 
-def _queued(folder: str) -> list[dict[str, Any]]:
-    """The queued mirror calls of a registry folder (unreadable lines are skipped)."""
-    try:
-        with open(_queue_path(folder), encoding="utf-8") as handle:
-            return [item for item in (_json_object(line) for line in handle) if item is not None]
-    except OSError:
-        return []
-
-
 def _enqueue(folder: str, operation: str, changed: dict[str, list[str]], error: Exception, depth: int = 0) -> None:
     """Queue a mirror call that failed; warn only when the queue was empty (once per outage), at the
     line that called the registry (`depth` more calls down than the write hook)."""
@@ -138,10 +99,8 @@ _MIRROR: dict[str, Callable[..., Any]] = {}
 
 
 def _load_mirror() -> Optional[str]:
-    """Load the mirror's client side (MLFLOW_MIRROR_FILE) into this module, once per process: the
-    copy beside this file, else the plugin's (see plugin_root), whichever was built with this very
-    ml_utils.py (its MIRROR_OF line holds this RUNTIME_STAMP). None once loaded, else why it cannot be
-    (looked for again at the next write: a copy-runtime meanwhile is enough)."""
+    """Load MLFLOW_MIRROR_FILE built for this ml_utils.py (its MIRROR_OF) into this module, once: the copy
+    beside this file, else the plugin's. None once loaded, else why not (tried again at the next write)."""
     if _MIRROR:
         return None
     mismatched = []

@@ -20,8 +20,8 @@ _ENV: dict[str, Any] = {"at": -9.0}  # one project's environment facts, kept 5 s
 
 
 def new_id(kind: str) -> str:
-    """A fresh id for an experiment ('exp') or model ('model'): UTC time to the microsecond and random
-    hex, so ids sort by creation and never repeat. A data version's id is its fingerprint."""
+    """A fresh id for an experiment ('exp') or model ('model'): UTC time and random hex, sorting by
+    creation, never repeated."""
     return _new_id(_check_id("kind", kind))
 
 
@@ -69,8 +69,7 @@ def save_model_artifact(model: Any, model_id: str) -> str:
 
 
 def _artifact_fields(models: Any, old: Entry, model_id: str, given: Any, folder: str, strict: bool) -> Entry:
-    """What a registration records of its artifact: path (relative to the project), sha256, size.
-    Refuses another model's artifact, or a file other than the one this model registered."""
+    """The artifact's path (relative to the project), sha256 and size; refuses another model's artifact or file."""
     if not isinstance(given, str) or not given:
         return {}
     path = os.path.relpath(given, os.path.abspath(_root(folder) or "."))
@@ -154,9 +153,8 @@ def _facts_with(own: dict[str, Any]) -> dict[str, Any]:
 
 
 def reproduction_facts(model: Any = None) -> dict[str, Any]:
-    """What it takes to reproduce a run: git_commit and git_dirty (in a git repository; registry changes
-    aside), python, versions of scikit-learn, pandas, numpy and the estimator's package, the estimator
-    and its seeds. save_experiment and save_model_entry record it unasked."""
+    """What it takes to reproduce a run: git_commit and git_dirty, python, the versions of scikit-learn,
+    pandas, numpy and the estimator's package, the estimator and its seeds (recorded unasked)."""
     return _facts_with(_estimator_facts(model) if model is not None else {})
 
 

@@ -2,15 +2,10 @@
 # PLUGIN COMMANDS
 # =============================================================================
 
-# This file is the library a project's code imports. What a person runs as a command (the registry
-# views, `registry report`, `repair`, `sync`, `--from mlflow`, `copy-runtime`, `api`) stays in the
-# ml-automation plugin, in its templates/ml_automation.py, and runs as `ml-automation COMMAND`
-# (Claude Code), `python3 .cursor/ml_automation.py COMMAND` (Cursor), or `python3 ml_utils.py
-# COMMAND` here: this copy finds the plugin and runs the plugin's command, or says what to run
-# instead. It never writes anything to do so.
-#
-# RUNTIME_STAMP is set by the build: the release and a hash of this file. The plugin compares it with
-# its own to tell a project, once, that its copy is older.
+# The commands (registry views, report, repair, sync, copy-runtime, api) stay in the plugin's
+# templates/ml_automation.py; `python3 ml_utils.py COMMAND` finds the plugin and runs it there, or
+# says what to run instead, writing nothing. RUNTIME_STAMP (set by the build: release and hash) tells
+# the plugin that a project's copy is older.
 
 import ast
 import contextlib
@@ -46,8 +41,7 @@ def _command_module(root: Optional[str]) -> Optional[str]:
 
 
 def _recorded_roots(search_dirs: Dirs = None) -> list[str]:
-    """Plugin folders this project names (also from a sub-folder): the one the plugin recorded in a
-    registry folder, and the one Cursor's launcher (.cursor/ml_automation.py) names. Read, never run."""
+    """Plugin folders this project names: recorded in a registry folder, or by Cursor's launcher (read, never run)."""
     roots = []
     for folder in _read_dirs(search_dirs):
         with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -64,10 +58,9 @@ def _recorded_roots(search_dirs: Dirs = None) -> list[str]:
 
 
 def plugin_root(search_dirs: Dirs = None) -> Optional[str]:
-    """The folder of the ml-automation plugin whose commands this copy runs, or None: the first of
-    $ML_AUTOMATION_PLUGIN_ROOT, the plugin this file is part of, $CLAUDE_PLUGIN_ROOT or
-    $CURSOR_PLUGIN_ROOT, the `ml-automation` program on PATH, and the folder this project recorded
-    (see _recorded_roots) that holds the plugin's templates/ml_automation.py."""
+    """The plugin folder whose commands this copy runs, or None: the first holding templates/ml_automation.py
+    of $ML_AUTOMATION_PLUGIN_ROOT, this file's plugin, $CLAUDE_PLUGIN_ROOT or $CURSOR_PLUGIN_ROOT,
+    `ml-automation` on PATH, and the folders this project recorded (_recorded_roots)."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     program = shutil.which("ml-automation")
     candidates = [os.environ.get(PLUGIN_ROOT_ENV), here, os.environ.get("CLAUDE_PLUGIN_ROOT"), os.environ.get("CURSOR_PLUGIN_ROOT"),
@@ -79,8 +72,7 @@ def plugin_root(search_dirs: Dirs = None) -> Optional[str]:
 
 
 def _plugin_command(argv: list[str]) -> int:
-    """`python3 ml_utils.py COMMAND ...`: run the plugin's command (see plugin_root) with these
-    arguments and return its exit status; when no plugin is found, say what to run instead (127)."""
+    """`python3 ml_utils.py COMMAND ...`: the plugin's command's exit status; without a plugin, what to run instead (127)."""
     module = _command_module(plugin_root())
     if module:
         env = dict(os.environ)

@@ -40,6 +40,15 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any, Optional
 
+MLFLOW_PROJECT_ENV = "ML_AUTOMATION_MLFLOW_PROJECT"
+MLFLOW_LOCK_WAIT_ENV = "ML_AUTOMATION_MLFLOW_LOCK_WAIT"
+MLFLOW_CLIENT_PACKAGE = "mlflow-skinny"
+MLFLOW_TESTED_VERSION = "3.17.2"
+MLFLOW_LOCK_SUFFIX = ".ml-automation-lock"
+MLFLOW_LOCK_LEASE_S = 60.0
+DEFAULT_MLFLOW_LOCK_WAIT_S = 120.0
+# After a failed call, this process queues writes without calling the server for this long.
+MLFLOW_RETRY_AFTER_S = 30.0
 _KEY_TAG = "ml_automation.key"
 _ENTRY_TAG = "ml_automation.entry"
 _UPDATED_TAG = "ml_automation.updated_at"
@@ -149,6 +158,23 @@ _PROJECT_FROM_TAG = "ml_automation.project_from"
 
 class _OtherProject(MirrorError):
     """The server's project of this name is another project's, or the settings disagree: refused."""
+
+
+def _mlflow_project(folder: Optional[str] = None) -> str:
+    """The MLflow experiment and registered model name of the project whose registry folder is
+    `folder` (default: mlops_dir()): the name that folder records (MLFLOW_PROJECT_FILE, written at the
+    first mirrored write: commit it with the folder), else $ML_AUTOMATION_MLFLOW_PROJECT, else the
+    name of the project folder holding it; characters other than letters, digits, '.', '_' and '-' become '-'."""
+    folder = os.path.abspath(folder or mlops_dir())
+    stored = _json_file(os.path.join(folder, MLFLOW_PROJECT_FILE))
+    if isinstance(stored.get("project"), str) and stored["project"]:
+        return _project_name(stored["project"])
+    top = next((folder[: -len(d) - 1] for d in map(os.path.normpath, PLATFORM_MLOPS_DIRS) if folder.endswith(os.sep + d)), os.getcwd())
+    return _project_name(os.environ.get(MLFLOW_PROJECT_ENV, "").strip() or os.path.basename(top))
+
+
+def _project_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:200] or "ml-automation"
 
 
 def _stored_project(folder: str) -> dict[str, Any]:
@@ -930,7 +956,7 @@ def _mirror(uri: Optional[str] = None, folder: Optional[str] = None) -> _Mirror:
         own = os.environ.get(MLFLOW_URI_ENV, "").strip()
         why = f"{MLFLOW_URI_ENV}={own}" if own else "MLFLOW_TRACKING_URI is not set"
         raise MirrorError(f"the MLflow mirror is off ({why}): set MLFLOW_TRACKING_URI (or {MLFLOW_URI_ENV}) to the team's tracking server, e.g. http://127.0.0.1:5000")
-    key = (uri, mlflow_project(folder))
+    key = (uri, _mlflow_project(folder))
     if key not in _MIRRORS:
         try:
             _MIRRORS[key] = _Mirror(*key)
@@ -1058,4 +1084,24 @@ def _server_champion() -> Optional[tuple[Optional[Entry], str]]:
     return entry, f"MLflow {uri} (@champion of {mirror.project!r}: version {version.version})"
 
 
-_MIRROR.update(write=_push_write, champion=_server_champion)
+def _push_card(folder: str, model_id: str, path: str) -> str:
+    """Upload a model card (`registry card`) into the artifact folder of `model_id`'s model version,
+    beside the model, and tag the version with it; returns what was done, or why not (never raises)."""
+    uri = mlflow_mirror_uri() or ""
+    name = os.path.basename(path)
+    try:
+        mirror = _save_mirror(folder, uri)
+        with _mlflow_calls(save=True):
+            mirror.check_project(folder, False)
+            version = mirror.version(model_id, fresh=True)
+            if version is None or not version.run_id:
+                return f"the card was not uploaded: model {model_id} has no version on {uri} yet (`registry sync` creates it; then write the card again)"
+            mirror.client.log_artifact(version.run_id, path, f"models/{model_id}")
+            mirror.client.set_model_version_tag(mirror.project, version.version, _CARD_TAG, f"runs:/{version.run_id}/models/{model_id}/{name}")
+    except Exception as error:  # noqa: BLE001 - the card is written locally; say why it is not on the server
+        return f"the card was not uploaded: {_wrap(error, uri)}"
+    return f"uploaded to {uri} with version {version.version} of {mirror.project!r} (runs:/{version.run_id}/models/{model_id}/{name}; tag {_CARD_TAG})"
+
+
+_CARD_TAG = "ml_automation.card"
+_MIRROR.update(write=_push_write, champion=_server_champion, card=_push_card)
