@@ -8,6 +8,8 @@
  *   at run time by scripts/bench_registry.py), one more save at 100 / 1,000 / 10,000 models, and the
  *   `registry` command's output size and time at those sizes; the registry found from a notebook three
  *   folders below the project next to the same calls in the project folder;
+ * - the daily questions: `registry diff champion best-challenger` and `registry models --where EXPR --sort KEY`
+ *   time and output size at 100 / 1,000 / 10,000 models, next to the `models` view on the same registry;
  * - `registry report` (the HTML file) time and size at 100 / 1,000 / 10,000 models, next to the summary view
  *   on the same registry in the same run;
  * - the data fingerprint next to sha256 over the same data as CSV bytes;
@@ -150,6 +152,7 @@ try {
     save_cost_ms: Record<string, { ours: number; plan: number }>;
     cli: Record<string, Record<string, { bytes: number; ms: number; status: number }>>;
     report: Record<string, { report_ms: number; report_bytes: number; summary_ms: number; mermaid_summary_bytes: number; mermaid_lineage_bytes: number }>;
+    daily: Record<string, Record<"diff" | "diff --json" | "search" | "models", { ms: number; bytes: number }> & { matches: number; search_ms: number; by_hand_ms: number }>;
     fingerprint: Record<string, number>;
     hooks: { python_start_ms: number; guard: Record<string, { valid_ms: number; refused_ms: number }>; other_file_ms: number; report_check_ms: number };
     journal: {
@@ -213,6 +216,18 @@ try {
     console.log(`  ${size.padStart(6)}${`${cell.report_ms.toFixed(0)} ms`.padStart(11)}${`${(cell.report_bytes / 1024).toFixed(0)} KB`.padStart(10)}` +
       `${`${cell.summary_ms.toFixed(0)} ms`.padStart(11)}${`${(cell.report_ms / cell.summary_ms).toFixed(1)}x`.padStart(16)}` +
       `${`${cell.mermaid_summary_bytes} B`.padStart(11)}${`${cell.mermaid_lineage_bytes} B`.padStart(19)}`);
+  }
+  console.log("");
+
+  console.log("Daily questions: registry diff champion best-challenger, and registry models --where EXPR --sort rmse (N models, N experiments; median of 5, 3 at 10,000)");
+  console.log("  baseline: the registry models view on the same registry, same run (each reads every entry); search alone: the same filter and sort by hand in Python");
+  console.log(`  ${"models".padStart(6)}${"diff".padStart(16)}${"diff --json".padStart(16)}${"search".padStart(16)}${"models".padStart(16)}${"diff/models".padStart(13)}` +
+    `${"search/models".padStart(15)}${"search alone".padStart(14)}${"by hand".padStart(10)}`);
+  for (const [size, cell] of Object.entries(measured.daily)) {
+    const shown = (name: "diff" | "diff --json" | "search" | "models") => `${cell[name].ms.toFixed(0)} ms ${cell[name].bytes} B`.padStart(16);
+    console.log(`  ${size.padStart(6)}${shown("diff")}${shown("diff --json")}${shown("search")}${shown("models")}` +
+      `${`${(cell.diff.ms / cell.models.ms).toFixed(2)}x`.padStart(13)}${`${(cell.search.ms / cell.models.ms).toFixed(2)}x`.padStart(15)}` +
+      `${`${cell.search_ms.toFixed(1)} ms`.padStart(14)}${`${cell.by_hand_ms.toFixed(1)} ms`.padStart(10)}  (${cell.matches} matches)`);
   }
   console.log("");
 

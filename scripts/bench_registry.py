@@ -9,6 +9,9 @@ of project folder. Measured:
 - the cost of one more model save at 100, 1,000 and 10,000 models, both;
 - `registry` output size and time of every view at 100, 1,000 and 10,000 models, and the summary
   at 10,000 models x 10,000 experiments;
+- `registry diff champion best-challenger` and `registry models --where EXPR --sort KEY` time and output
+  size at those sizes, next to the `models` view on the same registry in the same run, and the search
+  alone next to the same filter and sort written by hand;
 - `registry report` (the HTML file) time and size at those sizes, next to the summary view on the same
   registry in the same run (both read every entry and trace every model's lineage), and the size of
   `registry --mermaid` and `registry lineage MODEL_ID --mermaid`;
@@ -231,6 +234,40 @@ def report_bench():
     return result
 
 
+DIFF = ["diff", "champion", "best-challenger"]
+WHERE = "rmse < 1500 and algorithm ~ forest and created_at >= 2026-01-01"
+SEARCH = ["models", "--where", WHERE, "--sort", "rmse"]
+
+
+def daily_bench():
+    """The daily questions at each size (median of 5, 3 at 10,000): `registry diff champion
+    best-challenger` and `registry models --where EXPR --sort KEY`, next to the plain `models` view on
+    the same registry in the same run (each reads every entry); and the search alone over the models
+    in memory (parse, filter, sort) next to the same filter and sort written by hand in Python."""
+    result = {}
+    for size in SIZES:
+        with project():
+            fill_registry(size, size)
+            runs = 3 if size >= 10000 else 5
+            cells = {name: [run_cli(argv) for _ in range(runs)] for name, argv in (("diff", DIFF), ("diff --json", DIFF + ["--json"]), ("search", SEARCH), ("models", ["models"]))}
+            assert all(run["status"] == 0 for cell in cells.values() for run in cell), cells
+            models = ml_automation._Snapshot().models
+            start = time.perf_counter()
+            for _ in range(runs):
+                found = ml_automation.search_models(models, ml_automation.ModelQuery(WHERE), "rmse")
+            search_s = (time.perf_counter() - start) / runs
+            floor = ml_utils._registry_time("2026-01-01")
+            start = time.perf_counter()
+            for _ in range(runs):
+                by_hand = sorted((m for m in models if m["metrics"]["rmse"] < 1500 and "forest" in m["algorithm"].lower()
+                                  and ml_utils._registry_time(m["created_at"]) >= floor), key=lambda m: m["metrics"]["rmse"])
+            hand_s = (time.perf_counter() - start) / runs
+            assert [m["model_id"] for m in found] == [m["model_id"] for m in by_hand]
+            result[str(size)] = {**{name: {"ms": statistics.median(run["ms"] for run in cell), "bytes": cell[0]["bytes"]} for name, cell in cells.items()},
+                                 "matches": len(found), "search_ms": search_s * 1000, "by_hand_ms": hand_s * 1000}
+    return result
+
+
 def fingerprint_bench():
     import numpy as np
     import pandas as pd
@@ -437,5 +474,6 @@ def hung_server_bench():
 
 if __name__ == "__main__":
     print(json.dumps({"operations": operations(), "discovery": discovery_bench(), "save_cost_ms": save_cost(), "cli": cli_output(), "report": report_bench(),
+                      "daily": daily_bench(),
                       "fingerprint": fingerprint_bench(), "hooks": hooks_bench(), "journal": journal_bench(), "hung_server": hung_server_bench(),
                       "mirror": mirror_bench()}))

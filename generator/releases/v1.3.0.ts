@@ -179,6 +179,8 @@ export const release130: ReleaseData = {
     "ml_automation/mlflow-sync.py",
     "ml_automation/lineage-graph.py",
     "ml_automation/registry-report.py",
+    "ml_automation/registry-diff.py",
+    "ml_automation/registry-search.py",
     "ml_automation/registry-promotion.py",
     "ml_automation/registry-command.py",
     "ml_automation/editor-command.py",

@@ -247,8 +247,13 @@ def test_promotion_archives_the_previous_champion(mu, project):
     models = {m["model_id"]: m for m in mu.load_model_registry()["models"]}
     assert models["m1"]["status"] == "archived" and models["m2"]["status"] == "champion"
     assert models["m2"]["predecessor_id"] == "m1"
-    mu.save_model_entry(model("m3", status="champion"))
-    assert [m["model_id"] for m in mu.load_model_registry()["models"] if m["status"] == "champion"] == ["m3"]
+    # Only promote_model makes a champion: a save that says so is refused, nothing written.
+    before = open("mlops/model-registry.json", "rb").read()
+    with pytest.raises(mu.RegistryError, match=r"only promote_model makes a champion.*promote_model\('m3'\)"):
+        mu.save_model_entry(model("m3", status="champion"))
+    assert open("mlops/model-registry.json", "rb").read() == before
+    mu.save_model_entry(dict(model("m2"), tags=["kept"]))  # the champion itself may be saved again
+    assert [m["model_id"] for m in mu.load_model_registry()["models"] if m["status"] == "champion"] == ["m2"]
 
 
 def test_two_entries_marked_champion_at_the_same_time_give_one_champion_whatever_their_order(mu, project):

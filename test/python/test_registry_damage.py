@@ -374,8 +374,9 @@ def test_a_fifo_among_the_experiments_does_not_hang_the_readers(mu, ml_utils_pat
 
 def test_one_champion_across_platform_folders(mu, ml_automation_path, project):
     os.mkdir(".claude")
-    mu.save_model_entry({"model_id": "old", "task_type": "regression", "metrics": REG, "status": "champion"}, output_dirs=[".cursor/mlops"])
-    mu.save_model_entry({"model_id": "new", "task_type": "regression", "metrics": REG, "status": "champion"}, output_dirs=[".claude/mlops"])
+    for model_id, folder in (("old", ".cursor/mlops"), ("new", ".claude/mlops")):  # each the champion of its own folder
+        mu.save_model_entry({"model_id": model_id, "task_type": "regression", "metrics": REG}, output_dirs=[folder])
+        mu.promote_model(model_id, search_dirs=[folder], output_dirs=[folder])
     assert mu.get_champion_model()["model_id"] == "new"
     shown = cli(ml_automation_path, project).stdout
     assert "- Models: 2 (1 champion, 0 challengers, 1 archived)" in shown and "- Champion: new" in shown

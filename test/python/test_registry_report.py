@@ -174,9 +174,11 @@ def test_strings_from_the_registry_are_text_never_markup(mu, ml_automation_path,
     fingerprint = "sha256:" + "cd" * 32
     mu.save_data_version({"fingerprint": fingerprint, "source_path": hostile, "rows": 10, "columns": 2})
     mu.save_feature_entries([{"feature_id": "f1", "domain": hostile, "description": hostile, "leakage_risk": "high"}])
+    Path(hostile).parent.mkdir(parents=True)  # a file of that name (folders '<', 'script><script>alert(1)<', ...) as the artifact
+    Path(hostile).write_bytes(b"model")
     mu.save_model_entry({"model_id": "m1", "name": hostile, "task_type": "regression", "algorithm": hostile, "metrics": {"rmse": 1.0, "mae": 1.0, "r2": 0.5},
-                         "rationale": {hostile: hostile}, "feature_set": ["f1", hostile], "data_fingerprint": fingerprint, "artifact_path": hostile,
-                         "status": "champion"})
+                         "rationale": {hostile: hostile}, "feature_set": ["f1", hostile], "data_fingerprint": fingerprint, "artifact_path": hostile})
+    mu.promote_model("m1", override_reason=hostile)  # the policy refuses a high-leakage feature: promoted anyway, the reason shown
     shown = cli(ml_automation_path, project, "report")
     assert shown.returncode == 0, shown.stderr
     page = Path("mlops/report.html").read_text(encoding="utf-8")

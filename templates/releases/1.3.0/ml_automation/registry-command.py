@@ -23,7 +23,7 @@ from typing import Any, NoReturn, Optional
 VIEW_BUDGET_BYTES = 4096
 DEFAULT_LIMIT = 15
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
-_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "report", "repair", "sync", "promote", "rollback", "history", "card")
+_VIEWS = ("summary", "models", "features", "experiments", "data", "lineage", "diff", "report", "repair", "sync", "promote", "rollback", "history", "card")
 _LIST_VIEWS = ("models", "features", "experiments", "data", "history")
 _DOMAIN_PATTERN = re.compile(r"\A[\w .:/+-]{1,64}\Z")
 
@@ -64,6 +64,21 @@ def _domain_arg(value: str) -> str:
     return value
 
 
+def _where_arg(value: str) -> ModelQuery:
+    try:
+        return ModelQuery(value)
+    except SearchError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _sort_arg(value: str) -> str:
+    try:
+        parse_sort_key(value)
+    except SearchError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
 def _limit_arg(value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 100_000:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of rows from 1 to 100000")
@@ -94,6 +109,11 @@ def _registry_parser() -> _Parser:
     common(summary, False)
     models = views.add_parser("models", help="registered models: champion, best challengers, most recent")
     models.add_argument("--champion", action="store_true", help="details of the champion only")
+    models.add_argument("--where", type=_where_arg, metavar="EXPR",
+                        help='only models for which EXPR holds, e.g. \'test.f1 > 0.9 and task_type == classification and created_at >= 2026-01-01\' '
+                             "(fields: SPLIT.METRIC, a metric name, primary, params.NAME, tags, feature, model_id, name, task_type, algorithm, status, "
+                             "dates; operators == != < <= > >= ~ (contains), and, or, not, parentheses)")
+    models.add_argument("--sort", type=_sort_arg, metavar="KEY", help="order by KEY (a field as in --where): best first for a metric, else ascending; KEY:asc or KEY:desc")
     common(models, False)
     features = views.add_parser("features", help="the feature store, most recent first")
     features.add_argument("--domain", type=_domain_arg, help="only features of this domain")
@@ -106,6 +126,10 @@ def _registry_parser() -> _Parser:
     lineage.add_argument("model_id", type=_model_id_arg, help="the model's id")
     lineage.add_argument("--mermaid", action="store_true", default=argparse.SUPPRESS, help=mermaid_help)
     common(lineage, False)
+    diff = views.add_parser("diff", help="what changed from run A to run B: parameters, metrics, data, features, reproduction")
+    for side in ("A", "B"):
+        diff.add_argument(side.lower(), type=_model_id_arg, metavar=side, help=f"a model or experiment id, {' or '.join(DIFF_NAMES)}")
+    common(diff, False)
     report = views.add_parser("report", help="write a self-contained HTML report (charts, lineage graph) and print its path")
     report.add_argument("--out", metavar="FILE", help=f"the file to write (default: {REPORT_FILE} in the registry folder)")
     common(report, False)
@@ -478,6 +502,8 @@ def _snapshot_view(args: argparse.Namespace, snapshot: _Snapshot, view: str, eve
         lineage["status"] = snapshot.status(model)
         ordered = {key: lineage[key] for key in ("complete", "gaps", "status", "missing_features", "artifact", "reproduction", "model", "experiment", "data_version", "features")}
         return ordered, _lineage_mermaid_text(snapshot, model, lineage) if args.mermaid else _lineage_text(lineage), EXIT_OK, damage
+    if view == "diff":
+        return diff_view(snapshot, args.a, args.b, everything) + (damage,)
     if snapshot.empty():
         text = ("Nothing else could be read." if damage else
                 "Nothing is registered yet. The agents record data versions, features, experiments and models during /team-coldstart "
@@ -497,6 +523,11 @@ def _snapshot_view(args: argparse.Namespace, snapshot: _Snapshot, view: str, eve
         if champion is None:
             return None, [f"No champion yet: {count_text(len(snapshot.models), 'model')} registered, none promoted (promote_model)."], EXIT_OK, damage
         return champion, _champion_text(champion), EXIT_OK, damage
+    if view == "models" and (args.where or args.sort):
+        if args.champion:
+            return {"error": "--champion goes without --where and --sort"}, ["Error: --champion goes without --where and --sort"], EXIT_USAGE, damage
+        data, lines = search_view(snapshot, args.where, args.sort, limit, everything)
+        return data, lines, EXIT_OK, damage
     if view == "models":
         rows = _model_rows(snapshot, limit, everything)
         table = _table(["Model ID", "Name", "Task Type", "Algorithm", "Status", "Primary Metric", "Created"],
@@ -623,8 +654,8 @@ def registry_editor_arguments(argv: list[str], apply_hint: Optional[str] = None)
 
 
 def registry_cli(argv: list[str]) -> int:
-    """Run `registry [summary [--mermaid] | models [--champion] | features [--domain D] | experiments |
-    data | lineage MODEL_ID [--mermaid] | report [--out FILE] | repair [--dry-run]] [--json] [--limit N]
+    """Run `registry [summary [--mermaid] | models [--champion | --where EXPR --sort KEY] | features [--domain D] |
+    experiments | data | lineage MODEL_ID [--mermaid] | diff A B | report [--out FILE] | repair [--dry-run]] [--json] [--limit N]
     [--all]` against the project's registry (see mlops_dir) and print the result (`report` writes an
     HTML file and prints its path). Returns the exit status: 0 shown, 1 unknown model id, 2 input it
     does not accept (usage text on stderr; also a report path it will not write to), 3 something
@@ -655,7 +686,7 @@ def registry_cli(argv: list[str]) -> int:
         if isinstance(data, tuple):
             noun, rows, total = data
             data = dict({"registry_dir": folder}, **_json_list(noun, rows, total, budget and budget - sum(len(n) for n in notices)))
-        elif isinstance(data, dict) and (args.view or "summary") == "lineage":
+        elif isinstance(data, dict) and (args.view or "summary") in ("lineage", "diff"):
             data = dict({"registry_dir": folder}, **data)
         if damage:
             data = {"damaged": [str(d) for d in damage if d.kind != "skipped"][: None if complete else 8], "view": data}

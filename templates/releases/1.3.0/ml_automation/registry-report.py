@@ -712,7 +712,7 @@ def _report_html(snapshot: "_Snapshot", limit: Optional[int] = None, everything:
              f'<header><h1>MLOps registry: {_h(project, 80)}</h1><p class="muted">Registry folder <code>{_h(snapshot.folder)}</code> · '
              f'generated {datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}; regenerate it with {_commands_html("registry report")}</p>',
              '<div class="stats">' + "".join(f'<div class="stat"><b>{value}</b><span>{_h(label, 120)}</span></div>' for value, label in stats) + "</div>",
-             '<nav><a href="#champion">Champion</a><a href="#challengers">Challengers</a><a href="#over-time">Over time</a><a href="#lineage">Lineage</a>'
+             '<nav><a href="#champion">Champion</a><a href="#challengers">Challengers</a><a href="#diff">Champion vs best challenger</a><a href="#over-time">Over time</a><a href="#lineage">Lineage</a>'
              '<a href="#models">Models</a><a href="#features">Features</a><a href="#data">Data versions</a></nav></header>']
     damage = [d for d in snapshot.damage if d.kind != "skipped"]
     if damage:
@@ -721,6 +721,7 @@ def _report_html(snapshot: "_Snapshot", limit: Optional[int] = None, everything:
                      f'To see how it would be rebuilt: {_commands_html("registry repair --dry-run")}; then without --dry-run.</p><ul>'
                      + "".join(f"<li><code>{_h(str(d), 400)}</code></li>" for d in listed) + "</ul>" + _more_html(len(listed), len(damage), "problems") + "</section>")
     parts += [_champion_section(snapshot, focus, lineages.get(id(snapshot.champion))), _challengers_section(snapshot, focus, cap("challengers")),
+              diff_section_html(snapshot),
               _over_time_section(snapshot, focus, cap("points")),
               _lineage_section(snapshot, lineages, cap("lineage")), _models_section(snapshot, lineages, cap("models")),
               _features_section(snapshot, cap("features")), _data_section(snapshot, cap("data"))]

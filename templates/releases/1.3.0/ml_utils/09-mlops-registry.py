@@ -1495,6 +1495,8 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
         existing = models.get(model_id)
         if existing is None and "task_type" not in values:
             raise RegistryError(f"{what}: a new model needs a task_type, one of {', '.join(TASK_TYPE_METRICS)}; nothing was written")
+        if values.get("status") == "champion" and (existing or {}).get("status") != "champion":
+            raise RegistryError(f"{what}: only promote_model makes a champion (the promotion policy decides); save it, then promote_model({model_id!r})")
         values.update(_artifact_fields(models, existing or {}, model_id, values.get("artifact_path"), registry.folder, strict))
         task_type = values.get("task_type", (existing or {}).get("task_type"))
         metrics = values.get("metrics", (existing or {}).get("metrics"))
@@ -1511,11 +1513,6 @@ def save_model_entry(model_entry: Entry, output_dirs: Dirs = None, strict: Optio
         else:
             entry = existing
         _merge_update(entry, values, now)
-        if values.get("status") == "champion":
-            entry["promoted_at"] = now
-            replaced = _archive_other_champions(models, model_id, now)
-            if replaced and not entry.get("predecessor_id"):
-                entry["predecessor_id"] = replaced
         models.add(entry)
         links = _plan_model_links(registry, entry, now)
         changed = [model_id] + sorted(models.changed - {model_id})
