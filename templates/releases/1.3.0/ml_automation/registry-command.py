@@ -150,8 +150,18 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
+# Characters a terminal or an editor would act on rather than show: C0/C1 controls (escape sequences,
+# bell) and the bidirectional controls that reorder text as it is displayed (Trojan Source).
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    """`text` with every character of _UNSHOWABLE written as its escape (\\u202e), so a person sees it is there."""
+    return _UNSHOWABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def _cell(value: Any, width: int = 40) -> str:
-    """A markdown table cell, at most `width` characters."""
+    """A markdown table cell, at most `width` characters, control characters escaped (see _shown)."""
     if value is None or value == "" or value == []:
         return "-"
     if isinstance(value, float):
@@ -160,7 +170,7 @@ def _cell(value: Any, width: int = 40) -> str:
         value = ", ".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False)
-    return _clip(str(value).replace("|", "\\|").replace("\n", " "), width)
+    return _clip(_shown(str(value).replace("|", "\\|").replace("\n", " ").replace("\t", " ")), width)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Optional[dict[int, int]] = None) -> list[str]:
