@@ -113,3 +113,23 @@ def test_diff_of_the_champion_when_the_registry_is_damaged_says_the_champion_is_
     assert "DAMAGED" in shown.stdout
     assert "no champion yet" not in shown.stdout + shown.stderr
     assert "champion is unknown" in shown.stdout + shown.stderr and "registry repair" in shown.stdout + shown.stderr
+
+
+def test_parameters_nested_past_the_recursion_limit_neither_crash_search_nor_json(ml_automation_path, tmp_path):
+    deep = "[" * 900 + "1" + "]" * 900
+    registry(tmp_path, [model("m1", hyperparameters={"deep": "DEEP", "layers": [64, 32]}), model("m2", hyperparameters={"deep": "DEEP"})])
+    path = tmp_path / "mlops" / "model-registry.json"
+    path.write_text(path.read_text().replace('"DEEP"', deep))
+    found = cli(ml_automation_path, tmp_path, "models", "--where", 'params.deep ~ "1" or params.layers == 32', "--json")
+    assert "Traceback" not in found.stderr and found.returncode == 0, found.stderr[-300:]
+    assert [m["model_id"] for m in json.loads(found.stdout)["models"]] == ["m1"]
+    diff = cli(ml_automation_path, tmp_path, "diff", "m1", "m2", "--json")
+    assert "Traceback" not in diff.stderr and diff.returncode == 0, diff.stderr[-300:]
+    changed = json.loads(diff.stdout)["params"]["changed"]
+    assert "nested more than 64 levels deep" in json.dumps(changed)
+
+
+def test_a_metric_written_as_text_is_not_called_missing(ml_automation_path, tmp_path):
+    registry(tmp_path, [model("m1", metrics={"test": {"rmse": "3.5"}}), model("m2")])
+    shown = cli(ml_automation_path, tmp_path, "diff", "m1", "m2").stdout
+    assert "cannot say (a value is missing or not a number)" in shown

@@ -249,14 +249,21 @@ def _shrink(value: Any, level: int = 0, depth: int = 0) -> Any:
     return value
 
 
-def _json_ready(value: Any) -> Any:
-    """`value` with every NaN or infinity (a hand-written file may hold one) as null: JSON has no such numbers."""
+# How deeply --json output nests a registry value: a hand-edited value nested deeper is shown as a note.
+_JSON_DEPTH = 64
+
+
+def _json_ready(value: Any, depth: int = 0) -> Any:
+    """`value` with every NaN or infinity (a hand-written file may hold one) as null: JSON has no such
+    numbers; what is nested past _JSON_DEPTH levels (never written by the runtime) as a note."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, (dict, list, tuple)) and depth >= _JSON_DEPTH:
+        return f"(nested more than {_JSON_DEPTH} levels deep: not shown)"
     if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
+        return {key: _json_ready(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_ready(item) for item in value]
+        return [_json_ready(item, depth + 1) for item in value]
     return value
 
 

@@ -251,7 +251,7 @@ def _diff_lines(diff: dict[str, Any], cap: Callable[[int], int]) -> list[str]:
     if not diff["comparable"]:
         lines.append(f"Not the same task type ({_cell(a['task_type'])} vs {_cell(b['task_type'])}): metrics are shown, no side is favoured.")
     if primary["metric"]:
-        favours = {"a": f"favours A ({_cell(a['id'], 60)})", "b": f"favours B ({_cell(b['id'], 60)})", "tie": "a tie"}.get(primary["favours"] or "", "cannot say (a value is missing)")
+        favours = {"a": f"favours A ({_cell(a['id'], 60)})", "b": f"favours B ({_cell(b['id'], 60)})", "tie": "a tie"}.get(primary["favours"] or "", "cannot say (a value is missing or not a number)")
         lines.append(f"Primary metric: {metric_label(primary['metric'], primary['split'])}, {primary['direction']} is better: "
                      f"A {number_text(primary['a'])} -> B {number_text(primary['b'])}{_delta_text(primary['delta'], primary['a'])}: {favours}")
     for side in (a, b):

@@ -144,7 +144,7 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if left is _MISSING or left is None:
         return False
     if isinstance(left, list):
-        found = any(_compare("==" if op == "!=" else op, item, right) for item in left)
+        found = any(_compare("==" if op == "!=" else op, item, right) for item in left if not isinstance(item, list))  # one level: tags, a tuple parameter
         return not found if op == "!=" else found
     if op == "~":
         return str(right).lower() in str(left).lower()
