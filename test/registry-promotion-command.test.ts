@@ -9,10 +9,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { expect, it } from "vitest";
-import { runClaude } from "./harness/claude.ts";
-import { useClientFixture } from "./harness/fixtures.ts";
+import { commandReaches, useClientFixture } from "./harness/fixtures.ts";
 import { runPython } from "./harness/project.ts";
-import { userText } from "./harness/transcript.ts";
 
 const fixture = useClientFixture();
 const VIEW_BUDGET = 4096;
@@ -43,13 +41,8 @@ function tree(dir: string): Map<string, string> {
 }
 
 /** Types `/registry ARGS` in the CLI in `cwd` and returns the text the model received. */
-async function viaEditor(cwd: string, args: string) {
-  const run = await runClaude({ home: fixture.home, cwd, prompt: `/registry ${args}`, main: ["Here is the registry's answer."] });
-  expect(run.timedOut).toBe(false);
-  expect(run.status).toBe(0);
-  const [first] = run.conversation("main");
-  expect(first, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toBeDefined();
-  return userText(first!.body);
+function viaEditor(cwd: string, args: string) {
+  return commandReaches(fixture, cwd, `/registry ${args}`);
 }
 
 it("/registry promote ID: the model gets the dry-run verdict naming every failed rule; nothing on disk changes", async () => {
