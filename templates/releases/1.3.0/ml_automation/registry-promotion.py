@@ -172,9 +172,18 @@ def rollback_view(reason: Optional[str], dry_run: bool) -> tuple[Any, list[str],
 # --- The model card --------------------------------------------------------------------------
 
 
+# What a registry value may not bring into a card: HTML (tags, comments that would hide the rest or fake
+# a person's part), links and images, backslash escapes, a heading. As character references they read as text.
+_MD_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>[]\\#"})
+
+
 def _md(value: Any, width: int = 2000) -> str:
-    """A value for one Markdown table cell: one line, '|' escaped (see _cell), '-' when empty."""
-    return _cell(value, width) if value not in (None, "", [], {}) else "-"
+    """A value for one Markdown table cell: one line, '|' escaped (see _cell), no markup, '-' when empty."""
+    if value in (None, "", [], {}):
+        return "-"
+    # _cell's text of any value (a list joined, a dict as JSON), '|' not yet escaped.
+    text = _cell(value, 2**31).replace("\\|", "|")
+    return _cell(text.translate(_MD_INERT), width)
 
 
 def card_path(model: Entry, folder: str) -> str:
@@ -206,7 +215,7 @@ def card_markdown(snapshot: "_Snapshot", model: Entry, kept: Optional[dict[str, 
         return [f"## {title}", "", f"<!-- person: {key} -->", body.rstrip("\n"), f"<!-- end person: {key} -->", ""]
 
     def table(headers: list[str], rows: list[list[Any]]) -> list[str]:
-        return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)] + ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows] + [""]
+        return ["| " + " | ".join(map(_md, headers)) + " |", "|" + "---|" * len(headers)] + ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows] + [""]
 
     artifact = lineage["artifact"]
     lines = [f"{_CARD_HEAD} {model_id}; written by `{run_form('registry card ' + model_id)}` from the registry. "
