@@ -155,3 +155,43 @@ def test_two_processes_promoting_at_once_keep_one_champion_and_a_whole_history(m
     assert history[0]["champion_before"] is None
     assert all(later["champion_before"] == earlier["model_id"] and later["model_id"] != earlier["model_id"] for earlier, later in zip(history, history[1:]))
     assert history[-1]["model_id"] == mu.get_champion_model()["model_id"]
+
+
+def test_a_rollback_to_a_changed_artifact_is_refused_in_the_dry_run_too(mu, project, ml_automation_path):
+    os.makedirs(".claude", exist_ok=True)
+    for model_id, f1 in (("old", 0.90), ("new", 0.93)):
+        path = Path("models") / f"{model_id}.bin"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(model_id.encode())
+        register(mu, model_id, f1, artifact_path=str(path))
+        mu.promote_model(model_id)
+    Path("models/old.bin").write_bytes(b"retrained in place")
+    # The dry run promised a rollback the real one refuses.
+    dry = cli(ml_automation_path, "rollback", "--dry-run")
+    assert dry.returncode == 4 and "would be refused" in dry.stdout and "changed since it was registered" in dry.stdout, dry.stdout + dry.stderr
+    real = cli(ml_automation_path, "rollback")
+    assert real.returncode == 4 and "changed since it was registered" in real.stdout and mu.get_champion_model()["model_id"] == "new"
+
+
+def test_a_history_edited_to_roll_back_to_the_champion_itself_is_an_error(mu, project, ml_automation_path):
+    register(mu, "first", 0.90)
+    mu.promote_model("first")
+    register(mu, "second", 0.93)
+    mu.promote_model("second")
+    edit_models(lambda m: m["promotions"][-1].update(champion_before="second") if m["model_id"] == "second" else None)
+    # It said "second is the champion again, replacing second", recorded nothing, and exited 0.
+    back = cli(ml_automation_path, "rollback")
+    assert back.returncode == 1 and "Rolled back" not in back.stdout and "second" in back.stderr, back.stdout + back.stderr
+    assert len(json.loads(cli(ml_automation_path, "history", "--json").stdout)["promotions"]) == 2
+
+
+def test_a_card_is_not_written_through_a_linked_folder_below_the_project(mu, project, ml_automation_path, tmp_path_factory):
+    os.makedirs(".claude", exist_ok=True)
+    elsewhere = tmp_path_factory.mktemp("shared-disk")
+    (elsewhere / "run1").mkdir()
+    (elsewhere / "run1" / "m.bin").write_bytes(b"model")
+    os.symlink(elsewhere, "models")
+    register(mu, "linked", 0.9, artifact_path="models/run1/m.bin")
+    written = cli(ml_automation_path, "card", "linked")
+    assert written.returncode == 2 and "symbolic link" in written.stderr and "models" in written.stderr, written.stdout + written.stderr
+    assert sorted(p.name for p in (elsewhere / "run1").iterdir()) == ["m.bin"]

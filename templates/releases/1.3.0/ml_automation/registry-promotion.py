@@ -146,6 +146,8 @@ def rollback_target(models: list[Entry]) -> tuple[Optional[Entry], Optional[str]
     before = promotions[-1].get("champion_before") if promotions else champion.get("predecessor_id")
     if not before:
         return champion, None, f"the champion {champion['model_id']} replaced no earlier champion: there is nothing to roll back to"
+    if before == champion["model_id"]:
+        return champion, None, f"the history records the champion {before} as the champion before itself (edited by hand?): there is nothing to roll back to"
     if not any(m.get("model_id") == before for m in models):
         return champion, None, f"the champion before {champion['model_id']}, {before}, is no longer registered"
     return champion, str(before), ""
@@ -160,6 +162,14 @@ def rollback_view(reason: Optional[str], dry_run: bool) -> tuple[Any, list[str],
         return {"error": problem}, [f"Error: {problem}."], EXIT_NOT_FOUND
     data = {"from": champion["model_id"], "to": target, "rolled_back": False}
     if dry_run:
+        try:
+            verdict = compare_with_champion(target)
+        except RegistryError as error:
+            return dict(data, error=str(error)), [f"Error: {error}"], EXIT_NOT_FOUND
+        # A rollback overrides every rule but the artifact's, as promote_model does.
+        if not verdict["rules"]["artifact"]:
+            problem = next(text for text in verdict["failed"] if text.startswith("artifact"))
+            return dict(data, error=problem), [f"Dry run, nothing changed: a rollback to {target} would be refused: {problem}."], EXIT_REFUSED
         return data, [f"Dry run, nothing changed: a rollback would make {target} the champion again, replacing {champion['model_id']}."], EXIT_OK
     why = reason or f"rollback: {champion['model_id']} replaced by the champion before it"
     try:
@@ -281,10 +291,14 @@ def card_markdown(snapshot: "_Snapshot", model: Entry, kept: Optional[dict[str, 
     return "\n".join(lines)
 
 
-def _card_target(path: str, model_id: str) -> None:
-    """Refuse to write the card to `path` when it is a link, not a regular file, or a file the plugin
-    did not write (one not starting as every card of this model does)."""
-    for place in (path, os.path.dirname(path)):
+def _card_target(path: str, model_id: str, root: str = "") -> None:
+    """Refuse to write the card to `path` when it or a folder on its way from the project folder `root`
+    is a link, when it is not a regular file, or a file the plugin did not write (one not starting as
+    every card of this model does)."""
+    below = os.path.relpath(os.path.abspath(path), os.path.abspath(root or "."))
+    parts = [] if below == os.pardir or below.startswith(os.pardir + os.sep) else below.split(os.sep)
+    places = [os.path.join(root, *parts[:end]) for end in range(1, len(parts))]
+    for place in [path, os.path.dirname(path)] + places:
         if place and os.path.islink(place):
             raise RegistryError(f"{place} is a symbolic link: a card is never written through one; remove the link")
     try:
@@ -306,7 +320,7 @@ def card_view(snapshot: "_Snapshot", model_id: str) -> tuple[Any, list[str], int
         return {"error": message}, [f"Error: {message}"], EXIT_NOT_FOUND
     path = card_path(model, snapshot.folder)
     try:
-        _card_target(path, model_id)
+        _card_target(path, model_id, _root(snapshot.folder))
         if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         text = card_markdown(snapshot, model, _person_parts(path))
