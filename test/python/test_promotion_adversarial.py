@@ -195,3 +195,22 @@ def test_a_card_is_not_written_through_a_linked_folder_below_the_project(mu, pro
     written = cli(ml_automation_path, "card", "linked")
     assert written.returncode == 2 and "symbolic link" in written.stderr and "models" in written.stderr, written.stdout + written.stderr
     assert sorted(p.name for p in (elsewhere / "run1").iterdir()) == ["m.bin"]
+
+
+def test_promote_reports_the_champion_it_replaced_when_another_agent_promoted_meanwhile(mu, ma, project, monkeypatch):
+    for model_id, f1 in (("a", 0.90), ("b", 0.92), ("c", 0.95)):
+        register(mu, model_id, f1)
+    mu.promote_model("a")
+    checked = ma.compare_with_champion
+
+    def another_agent_promotes_meanwhile(model_id, *args):
+        verdict = checked(model_id, *args)
+        mu.promote_model("b")  # between the verdict shown and the promotion, which takes the lock
+        return verdict
+    monkeypatch.setattr(ma, "compare_with_champion", another_agent_promotes_meanwhile)
+    data, lines, status = ma.promote_view("c", None, False)
+    [record] = next(m for m in mu.load_model_registry()["models"] if m["model_id"] == "c")["promotions"]
+    assert status == 0 and record["champion_before"] == "b" and mu.get_champion_model()["model_id"] == "c"
+    # It said "champion before: a": a champion the history never shows c replacing.
+    assert "champion before: b" in lines[0] and data["champion_id"] == "b", lines
+    assert any("0.95 > 0.92" in line for line in lines), lines

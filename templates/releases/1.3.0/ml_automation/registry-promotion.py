@@ -132,8 +132,19 @@ def promote_view(model_id: str, reason: Optional[str], dry_run: bool) -> tuple[A
         said = str(error).split("; to promote anyway")[0]
         anyway = "" if reason or "artifact:" in said else f" To promote anyway, with the reason recorded: {change_form(f'registry promote {model_id} --reason TEXT')}."
         return dict(data, error=str(error)), [f"Refused: {said}.{anyway}"] + lines, EXIT_REFUSED
+    # The verdict above was read before promote_model took the lock; what it applied is in the history.
+    models, _ = _read_lists("models", None)
+    model = next((m for m in models or [] if m.get("model_id") == model_id), {})
+    record = ([r for r in _as_list(model.get("promotions")) if isinstance(r, dict)] or [{}])[-1]
+    before = record.get("champion_before", verdict["champion_id"])
+    if before != verdict["champion_id"]:
+        failed = [str(text) for text in _as_list(record.get("failed"))]
+        verdict = dict(verdict, champion_id=before, comparison=record.get("reason"), failed=failed, reason="; ".join(failed) or record.get("reason"),
+                       rules={rule: not any(text.startswith(rule + ":") for text in failed) for rule in verdict["rules"]})
+        data = dict(verdict, promoted=False)
+        lines = [f"The champion changed to {before} while this ran: the policy was applied again, against it."] + _verdict_lines(verdict)
     how = " anyway, the reason recorded" if verdict["failed"] else ""
-    return dict(data, promoted=True), [f"Promoted {model_id}{how}; champion before: {verdict['champion_id'] or 'none'}."] + lines, EXIT_OK
+    return dict(data, promoted=True), [f"Promoted {model_id}{how}; champion before: {before or 'none'}."] + lines, EXIT_OK
 
 
 def rollback_target(models: list[Entry]) -> tuple[Optional[Entry], Optional[str], str]:
