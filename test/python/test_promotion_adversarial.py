@@ -214,3 +214,13 @@ def test_promote_reports_the_champion_it_replaced_when_another_agent_promoted_me
     # It said "champion before: a": a champion the history never shows c replacing.
     assert "champion before: b" in lines[0] and data["champion_id"] == "b", lines
     assert any("0.95 > 0.92" in line for line in lines), lines
+
+
+def test_a_history_record_cannot_claim_another_model(mu, project, ml_automation_path):
+    register(mu, "real", 0.90)
+    mu.promote_model("real")
+    edit_models(lambda m: m["promotions"][0].update(model_id="ghost") if m["model_id"] == "real" else None)
+    # The record sits on model `real`: that is the model promoted, whatever a key inside it says.
+    history = json.loads(cli(ml_automation_path, "history", "--json").stdout)["promotions"]
+    assert [p["model_id"] for p in history] == ["real"]
+    assert "promoted real by" in cli(ml_automation_path, "history").stdout

@@ -64,7 +64,7 @@ def promotion_history(models: list[Entry]) -> list[Entry]:
     for model in models:
         for record in _as_list(model.get("promotions")):
             if isinstance(record, dict):
-                found.append(dict({"model_id": model.get("model_id")}, **record))
+                found.append(dict(record, model_id=model.get("model_id")))  # the model it sits on, whatever the record says
     return sorted(found, key=lambda record: (str(record.get("at") or ""), str(record.get("model_id"))))
 
 
