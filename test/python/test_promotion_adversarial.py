@@ -224,3 +224,22 @@ def test_a_history_record_cannot_claim_another_model(mu, project, ml_automation_
     history = json.loads(cli(ml_automation_path, "history", "--json").stdout)["promotions"]
     assert [p["model_id"] for p in history] == ["real"]
     assert "promoted real by" in cli(ml_automation_path, "history").stdout
+
+
+def test_rollback_reports_the_champion_it_replaced_when_another_agent_promoted_meanwhile(mu, ma, project, monkeypatch):
+    for model_id, f1 in (("a", 0.90), ("b", 0.92), ("c", 0.95)):
+        register(mu, model_id, f1)
+    mu.promote_model("a")
+    mu.promote_model("b")
+    chosen = ma.rollback_target
+
+    def another_agent_promotes_meanwhile(models):
+        found = chosen(models)
+        mu.promote_model("c")
+        return found
+    monkeypatch.setattr(ma, "rollback_target", another_agent_promotes_meanwhile)
+    data, lines, status = ma.rollback_view(None, False)
+    record = next(m for m in mu.load_model_registry()["models"] if m["model_id"] == "a")["promotions"][-1]
+    assert status == 0 and record["action"] == "rollback" and record["champion_before"] == "c"
+    # It said "replacing b": b was no longer the champion, c was, and c is the one archived.
+    assert data["replaced"] == "c" and "replacing c (the champion had changed from b to c while this ran)" in lines[0], lines

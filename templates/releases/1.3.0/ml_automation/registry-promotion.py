@@ -112,6 +112,13 @@ def _verdict_lines(verdict: Entry) -> list[str]:
     return lines
 
 
+def _last_promotion(model_id: str) -> Entry:
+    """The latest promotion record of `model_id` as the registry holds it now ({} when none)."""
+    models, _ = _read_lists("models", None)
+    model = next((m for m in models or [] if m.get("model_id") == model_id), {})
+    return ([r for r in _as_list(model.get("promotions")) if isinstance(r, dict)] or [{}])[-1]
+
+
 def promote_view(model_id: str, reason: Optional[str], dry_run: bool) -> tuple[Any, list[str], int]:
     """`registry promote ID [--reason TEXT] [--dry-run]`: the policy's verdict, then the promotion (or
     the refusal, exit status EXIT_REFUSED, naming every failed rule)."""
@@ -133,9 +140,7 @@ def promote_view(model_id: str, reason: Optional[str], dry_run: bool) -> tuple[A
         anyway = "" if reason or "artifact:" in said else f" To promote anyway, with the reason recorded: {change_form(f'registry promote {model_id} --reason TEXT')}."
         return dict(data, error=str(error)), [f"Refused: {said}.{anyway}"] + lines, EXIT_REFUSED
     # The verdict above was read before promote_model took the lock; what it applied is in the history.
-    models, _ = _read_lists("models", None)
-    model = next((m for m in models or [] if m.get("model_id") == model_id), {})
-    record = ([r for r in _as_list(model.get("promotions")) if isinstance(r, dict)] or [{}])[-1]
+    record = _last_promotion(model_id)
     before = record.get("champion_before", verdict["champion_id"])
     if before != verdict["champion_id"]:
         failed = [str(text) for text in _as_list(record.get("failed"))]
@@ -187,7 +192,11 @@ def rollback_view(reason: Optional[str], dry_run: bool) -> tuple[Any, list[str],
         promote_model(target, override_reason=why, action="rollback")
     except RegistryError as error:
         return dict(data, error=str(error)), [f"Refused: {error}."], EXIT_REFUSED
-    return dict(data, rolled_back=True), [f"Rolled back: {target} is the champion again, replacing {champion['model_id']} (recorded in {run_form('registry history')})."], EXIT_OK
+    # Another agent may have promoted between the target chosen and the lock taken: say whom it replaced.
+    replaced = _last_promotion(target).get("champion_before", champion["model_id"])
+    meanwhile = "" if replaced == champion["model_id"] else f" (the champion had changed from {champion['model_id']} to {replaced} while this ran)"
+    return dict(data, replaced=replaced, rolled_back=True), [
+        f"Rolled back: {target} is the champion again, replacing {replaced}{meanwhile} (recorded in {run_form('registry history')})."], EXIT_OK
 
 
 # --- The model card --------------------------------------------------------------------------
