@@ -243,3 +243,20 @@ def test_rollback_reports_the_champion_it_replaced_when_another_agent_promoted_m
     assert status == 0 and record["action"] == "rollback" and record["champion_before"] == "c"
     # It said "replacing b": b was no longer the champion, c was, and c is the one archived.
     assert data["replaced"] == "c" and "replacing c (the champion had changed from b to c while this ran)" in lines[0], lines
+
+
+def test_a_dry_run_with_a_reason_tells_what_the_promotion_with_that_reason_would_do(mu, project, ml_automation_path):
+    register(mu, "champ", 0.95)
+    mu.promote_model("champ")
+    register(mu, "worse", 0.90)
+    # It said "would be refused" (exit 4) though the same command without --dry-run promotes.
+    dry = cli(ml_automation_path, "promote", "worse", "--reason", "the clinic needs it", "--dry-run")
+    assert dry.returncode == 0 and "would be promoted anyway, the reason recorded" in dry.stdout, dry.stdout + dry.stderr
+    assert mu.get_champion_model()["model_id"] == "champ"
+    Path("models").mkdir()
+    Path("models/worse.bin").write_bytes(b"v1")
+    register(mu, "worse", 0.90, artifact_path="models/worse.bin")
+    Path("models/worse.bin").write_bytes(b"v2")
+    changed = cli(ml_automation_path, "promote", "worse", "--reason", "the clinic needs it", "--dry-run")
+    assert changed.returncode == 4 and "would be refused" in changed.stdout, changed.stdout + changed.stderr
+    assert cli(ml_automation_path, "promote", "worse", "--reason", "the clinic needs it").returncode == 4

@@ -131,8 +131,11 @@ def promote_view(model_id: str, reason: Optional[str], dry_run: bool) -> tuple[A
     if verdict["champion_id"] == model_id:
         return data, [f"{model_id} is already the champion."] + lines, EXIT_OK
     if dry_run:
-        verb = "may be promoted" if verdict["passed"] else "would be refused" + ("" if reason else " (promote anyway with --reason TEXT)")
-        return data, [f"Dry run, nothing changed: {model_id} {verb}."] + lines, EXIT_OK if verdict["passed"] else EXIT_REFUSED
+        # With --reason, what promote_model would do: every rule overridden but the artifact's.
+        anyway = bool(reason) and not verdict["passed"] and verdict["rules"]["artifact"]
+        verb = ("may be promoted" if verdict["passed"] else "would be promoted anyway, the reason recorded" if anyway
+                else "would be refused" + ("" if reason else " (promote anyway with --reason TEXT)"))
+        return data, [f"Dry run, nothing changed: {model_id} {verb}."] + lines, EXIT_OK if verdict["passed"] or anyway else EXIT_REFUSED
     try:
         promote_model(model_id, override_reason=reason)
     except RegistryError as error:
