@@ -12,6 +12,7 @@ export const CLIENT_SUITES = [
   "test/registry-command.test.ts",
   "test/registry-mlflow-command.test.ts",
   "test/registry-diff.test.ts",
+  "test/registry-promotion-command.test.ts",
   "test/commands-in-client.test.ts",
   "test/workflow-in-client.test.ts",
   "test/hooks-in-client.test.ts",

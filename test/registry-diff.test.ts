@@ -7,9 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { runClaude } from "./harness/claude.ts";
-import { useClientFixture } from "./harness/fixtures.ts";
-import { userText } from "./harness/transcript.ts";
+import { commandReaches, useClientFixture } from "./harness/fixtures.ts";
 
 const fixture = useClientFixture();
 const VIEW_BUDGET = 4096;
@@ -21,13 +19,8 @@ function direct(args: string[]) {
 }
 
 /** Types `/registry ARGS` in the CLI and returns the text the model received. */
-async function viaEditor(args: string) {
-  const run = await runClaude({ home: fixture.home, cwd: fixture.filled, prompt: `/registry ${args}`, main: ["Here is what changed."] });
-  expect(run.timedOut).toBe(false);
-  expect(run.status).toBe(0);
-  const [first] = run.conversation("main");
-  expect(first, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toBeDefined();
-  return userText(first!.body);
+function viaEditor(args: string) {
+  return commandReaches(fixture, fixture.filled, `/registry ${args}`, "Here is what changed.");
 }
 
 it("/registry diff champion best-challenger: the model gets the diff, within the view bound, favouring the side the registry's numbers favour", async () => {

@@ -6,10 +6,11 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { repoRoot } from "../helpers.ts";
-import { installBundle } from "./claude.ts";
+import { installBundle, runClaude } from "./claude.ts";
 import { buildBundle, runPython } from "./project.ts";
+import { userText } from "./transcript.ts";
 
 /** A suite's bundle, HOME and filled project; the fields are set once the suite's beforeAll ran. */
 export interface ClientFixture {
@@ -62,4 +63,17 @@ export function useClientFixture(options: { install?: boolean; fill?: boolean; b
     for (const dir of made) rmSync(dir, { recursive: true, force: true });
   });
   return fixture;
+}
+
+/**
+ * Types `prompt` (a slash command) in the CLI of the fixture's HOME in `cwd`, the scripted model
+ * answering `answer`, and returns the text the model received first (failing when the CLI did not run).
+ */
+export async function commandReaches(fixture: ClientFixture, cwd: string, prompt: string, answer = "Here is the registry's answer."): Promise<string> {
+  const run = await runClaude({ home: fixture.home, cwd, prompt, main: [answer] });
+  expect(run.timedOut).toBe(false);
+  expect(run.status).toBe(0);
+  const [first] = run.conversation("main");
+  expect(first, `the CLI sent nothing to the model:\n${run.stdout}\n${run.stderr}`).toBeDefined();
+  return userText(first!.body);
 }

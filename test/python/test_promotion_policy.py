@@ -2,6 +2,7 @@
 real scikit-learn models on the breast-cancer data, the commands run as a person runs them, and the
 MLflow mirror against the session's real tracking server (conftest.mlflow_server)."""
 
+import html
 import json
 import os
 import re
@@ -237,10 +238,10 @@ def test_three_promotions_and_a_rollback_move_the_mlflow_champion(mu, cancer, ml
 
 
 def cells(card, heading):
-    """The rows of the first table under `heading` in a card, as lists of cell texts."""
+    """The rows of the first table under `heading` in a card, as lists of cell texts (as the registry holds them)."""
     part = card.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in part.splitlines() if line.startswith("| ")]
-    return [[cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows[1:]]
+    return [[html.unescape(cell.strip().replace("\\|", "|")) for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows[1:]]
 
 
 def test_the_card_holds_what_the_registry_holds_and_keeps_what_a_person_wrote(mu, ma, cancer, ml_automation_path):

@@ -150,8 +150,18 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
+# Characters a terminal or an editor would act on rather than show: C0/C1 controls (escape sequences,
+# bell) and the bidirectional controls that reorder text as it is displayed (Trojan Source).
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    """`text` with every character of _UNSHOWABLE written as its escape (\\u202e), so a person sees it is there."""
+    return _UNSHOWABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def _cell(value: Any, width: int = 40) -> str:
-    """A markdown table cell, at most `width` characters."""
+    """A markdown table cell, at most `width` characters, control characters escaped (see _shown)."""
     if value is None or value == "" or value == []:
         return "-"
     if isinstance(value, float):
@@ -160,7 +170,7 @@ def _cell(value: Any, width: int = 40) -> str:
         value = ", ".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False)
-    return _clip(str(value).replace("|", "\\|").replace("\n", " "), width)
+    return _clip(_shown(str(value).replace("|", "\\|").replace("\n", " ").replace("\t", " ")), width)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Optional[dict[int, int]] = None) -> list[str]:
@@ -239,14 +249,21 @@ def _shrink(value: Any, level: int = 0, depth: int = 0) -> Any:
     return value
 
 
-def _json_ready(value: Any) -> Any:
-    """`value` with every NaN or infinity (a hand-written file may hold one) as null: JSON has no such numbers."""
+# How deeply --json output nests a registry value: a hand-edited value nested deeper is shown as a note.
+_JSON_DEPTH = 64
+
+
+def _json_ready(value: Any, depth: int = 0) -> Any:
+    """`value` with every NaN or infinity (a hand-written file may hold one) as null: JSON has no such
+    numbers; what is nested past _JSON_DEPTH levels (never written by the runtime) as a note."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, (dict, list, tuple)) and depth >= _JSON_DEPTH:
+        return f"(nested more than {_JSON_DEPTH} levels deep: not shown)"
     if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
+        return {key: _json_ready(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_ready(item) for item in value]
+        return [_json_ready(item, depth + 1) for item in value]
     return value
 
 

@@ -21,6 +21,10 @@ def _diff_entry(snapshot: "_Snapshot", name: str) -> tuple[str, Entry]:
     """('model' or 'experiment', the entry) that `name` names: `champion`, `best-challenger`, a model
     id, else an experiment id. Raises RegistryError naming what exists."""
     if name == "champion":
+        unknown = snapshot.champion_unknown()
+        if unknown:
+            raise RegistryError(f"the champion is unknown: the model registry is damaged ({_clip(str(unknown[0]), 300)}), and the champion may be "
+                                "in what cannot be read; `registry repair` shows how to rebuild it")
         if snapshot.champion is None:
             raise RegistryError("there is no champion yet (promote_model makes one)")
         return "model", snapshot.champion
@@ -88,12 +92,27 @@ def _run_facts(snapshot: "_Snapshot", kind: str, entry: Entry) -> dict[str, Any]
     }
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Whether two recorded values are equal, NaN equal to NaN (e.g. XGBoost's missing=nan), also
+    inside lists and dicts; values nested past the recursion limit count as different."""
+    try:
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        if isinstance(a, list) and isinstance(b, list):
+            return len(a) == len(b) and all(map(_same, a, b))
+        return bool(a == b)
+    except RecursionError:
+        return False
+
+
 def _changed(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
     """[{'name', 'a', 'b'}] for every key whose value differs (absent on one side: _MISSING shown as None)."""
     rows: list[dict[str, Any]] = []
     for key in list(a) + [k for k in b if k not in a]:
         left, right = a.get(key, _MISSING), b.get(key, _MISSING)
-        if left != right:
+        if not _same(left, right):
             rows.append({"name": str(key), "a": None if left is _MISSING else left, "b": None if right is _MISSING else right,
                          "only": "a" if right is _MISSING else "b" if left is _MISSING else None})
     return sorted(rows, key=lambda row: {None: 0, "a": 1, "b": 2}[row["only"]])  # values on both sides first
@@ -160,7 +179,7 @@ def registry_diff(snapshot: "_Snapshot", name_a: str, name_b: str) -> dict[str, 
                     "split": a["headline_split"] if a["headline_split"] == b["headline_split"] else f"A {a['headline_split'] or 'unknown split'}, B {b['headline_split'] or 'unknown split'}",
                     "a": primary_a, "b": primary_b, "delta": _delta(primary_a, primary_b),
                     "favours": _favours(direction, primary_a, primary_b) if same_task else None},
-        "params": {"changed": _changed(a["params"], b["params"]), "same": sum(1 for k in a["params"] if k in b["params"] and a["params"][k] == b["params"][k])},
+        "params": {"changed": _changed(a["params"], b["params"]), "same": sum(1 for k in a["params"] if k in b["params"] and _same(a["params"][k], b["params"][k]))},
         "metrics": metrics,
         "data": {"same": data_a["fingerprint"] == data_b["fingerprint"] and bool(data_a["fingerprint"]), "a": {k: v for k, v in data_a.items() if k != "column_schema"},
                  "b": {k: v for k, v in data_b.items() if k != "column_schema"},
@@ -201,7 +220,8 @@ def _delta_text(delta: Optional[float], base: Any) -> str:
     if delta is None:
         return ""
     left = _finite(base)
-    percent = f", {delta / abs(float(left)) * 100:+.1f}%" if left not in (None, 0) else ""
+    ratio = delta / abs(float(left)) * 100 if left not in (None, 0) else math.inf
+    percent = f", {ratio:+.1f}%" if math.isfinite(ratio) else ""  # none against a zero or subnormal base
     return f" ({delta:+.5g}{percent})"
 
 
@@ -231,7 +251,7 @@ def _diff_lines(diff: dict[str, Any], cap: Callable[[int], int]) -> list[str]:
     if not diff["comparable"]:
         lines.append(f"Not the same task type ({_cell(a['task_type'])} vs {_cell(b['task_type'])}): metrics are shown, no side is favoured.")
     if primary["metric"]:
-        favours = {"a": f"favours A ({_cell(a['id'], 60)})", "b": f"favours B ({_cell(b['id'], 60)})", "tie": "a tie"}.get(primary["favours"] or "", "cannot say (a value is missing)")
+        favours = {"a": f"favours A ({_cell(a['id'], 60)})", "b": f"favours B ({_cell(b['id'], 60)})", "tie": "a tie"}.get(primary["favours"] or "", "cannot say (a value is missing or not a number)")
         lines.append(f"Primary metric: {metric_label(primary['metric'], primary['split'])}, {primary['direction']} is better: "
                      f"A {number_text(primary['a'])} -> B {number_text(primary['b'])}{_delta_text(primary['delta'], primary['a'])}: {favours}")
     for side in (a, b):

@@ -64,7 +64,7 @@ def promotion_history(models: list[Entry]) -> list[Entry]:
     for model in models:
         for record in _as_list(model.get("promotions")):
             if isinstance(record, dict):
-                found.append(dict({"model_id": model.get("model_id")}, **record))
+                found.append(dict(record, model_id=model.get("model_id")))  # the model it sits on, whatever the record says
     return sorted(found, key=lambda record: (str(record.get("at") or ""), str(record.get("model_id"))))
 
 
@@ -112,6 +112,13 @@ def _verdict_lines(verdict: Entry) -> list[str]:
     return lines
 
 
+def _last_promotion(model_id: str) -> Entry:
+    """The latest promotion record of `model_id` as the registry holds it now ({} when none)."""
+    models, _ = _read_lists("models", None)
+    model = next((m for m in models or [] if m.get("model_id") == model_id), {})
+    return ([r for r in _as_list(model.get("promotions")) if isinstance(r, dict)] or [{}])[-1]
+
+
 def promote_view(model_id: str, reason: Optional[str], dry_run: bool) -> tuple[Any, list[str], int]:
     """`registry promote ID [--reason TEXT] [--dry-run]`: the policy's verdict, then the promotion (or
     the refusal, exit status EXIT_REFUSED, naming every failed rule)."""
@@ -124,16 +131,28 @@ def promote_view(model_id: str, reason: Optional[str], dry_run: bool) -> tuple[A
     if verdict["champion_id"] == model_id:
         return data, [f"{model_id} is already the champion."] + lines, EXIT_OK
     if dry_run:
-        verb = "may be promoted" if verdict["passed"] else "would be refused" + ("" if reason else " (promote anyway with --reason TEXT)")
-        return data, [f"Dry run, nothing changed: {model_id} {verb}."] + lines, EXIT_OK if verdict["passed"] else EXIT_REFUSED
+        # With --reason, what promote_model would do: every rule overridden but the artifact's.
+        anyway = bool(reason) and not verdict["passed"] and verdict["rules"]["artifact"]
+        verb = ("may be promoted" if verdict["passed"] else "would be promoted anyway, the reason recorded" if anyway
+                else "would be refused" + ("" if reason else " (promote anyway with --reason TEXT)"))
+        return data, [f"Dry run, nothing changed: {model_id} {verb}."] + lines, EXIT_OK if verdict["passed"] or anyway else EXIT_REFUSED
     try:
         promote_model(model_id, override_reason=reason)
     except RegistryError as error:
         said = str(error).split("; to promote anyway")[0]
         anyway = "" if reason or "artifact:" in said else f" To promote anyway, with the reason recorded: {change_form(f'registry promote {model_id} --reason TEXT')}."
         return dict(data, error=str(error)), [f"Refused: {said}.{anyway}"] + lines, EXIT_REFUSED
+    # The verdict above was read before promote_model took the lock; what it applied is in the history.
+    record = _last_promotion(model_id)
+    before = record.get("champion_before", verdict["champion_id"])
+    if before != verdict["champion_id"]:
+        failed = [str(text) for text in _as_list(record.get("failed"))]
+        verdict = dict(verdict, champion_id=before, comparison=record.get("reason"), failed=failed, reason="; ".join(failed) or record.get("reason"),
+                       rules={rule: not any(text.startswith(rule + ":") for text in failed) for rule in verdict["rules"]})
+        data = dict(verdict, promoted=False)
+        lines = [f"The champion changed to {before} while this ran: the policy was applied again, against it."] + _verdict_lines(verdict)
     how = " anyway, the reason recorded" if verdict["failed"] else ""
-    return dict(data, promoted=True), [f"Promoted {model_id}{how}; champion before: {verdict['champion_id'] or 'none'}."] + lines, EXIT_OK
+    return dict(data, promoted=True), [f"Promoted {model_id}{how}; champion before: {before or 'none'}."] + lines, EXIT_OK
 
 
 def rollback_target(models: list[Entry]) -> tuple[Optional[Entry], Optional[str], str]:
@@ -146,6 +165,8 @@ def rollback_target(models: list[Entry]) -> tuple[Optional[Entry], Optional[str]
     before = promotions[-1].get("champion_before") if promotions else champion.get("predecessor_id")
     if not before:
         return champion, None, f"the champion {champion['model_id']} replaced no earlier champion: there is nothing to roll back to"
+    if before == champion["model_id"]:
+        return champion, None, f"the history records the champion {before} as the champion before itself (edited by hand?): there is nothing to roll back to"
     if not any(m.get("model_id") == before for m in models):
         return champion, None, f"the champion before {champion['model_id']}, {before}, is no longer registered"
     return champion, str(before), ""
@@ -160,21 +181,42 @@ def rollback_view(reason: Optional[str], dry_run: bool) -> tuple[Any, list[str],
         return {"error": problem}, [f"Error: {problem}."], EXIT_NOT_FOUND
     data = {"from": champion["model_id"], "to": target, "rolled_back": False}
     if dry_run:
+        try:
+            verdict = compare_with_champion(target)
+        except RegistryError as error:
+            return dict(data, error=str(error)), [f"Error: {error}"], EXIT_NOT_FOUND
+        # A rollback overrides every rule but the artifact's, as promote_model does.
+        if not verdict["rules"]["artifact"]:
+            problem = next(text for text in verdict["failed"] if text.startswith("artifact"))
+            return dict(data, error=problem), [f"Dry run, nothing changed: a rollback to {target} would be refused: {problem}."], EXIT_REFUSED
         return data, [f"Dry run, nothing changed: a rollback would make {target} the champion again, replacing {champion['model_id']}."], EXIT_OK
     why = reason or f"rollback: {champion['model_id']} replaced by the champion before it"
     try:
         promote_model(target, override_reason=why, action="rollback")
     except RegistryError as error:
         return dict(data, error=str(error)), [f"Refused: {error}."], EXIT_REFUSED
-    return dict(data, rolled_back=True), [f"Rolled back: {target} is the champion again, replacing {champion['model_id']} (recorded in {run_form('registry history')})."], EXIT_OK
+    # Another agent may have promoted between the target chosen and the lock taken: say whom it replaced.
+    replaced = _last_promotion(target).get("champion_before", champion["model_id"])
+    meanwhile = "" if replaced == champion["model_id"] else f" (the champion had changed from {champion['model_id']} to {replaced} while this ran)"
+    return dict(data, replaced=replaced, rolled_back=True), [
+        f"Rolled back: {target} is the champion again, replacing {replaced}{meanwhile} (recorded in {run_form('registry history')})."], EXIT_OK
 
 
 # --- The model card --------------------------------------------------------------------------
 
 
+# What a registry value may not bring into a card: HTML (tags, comments that would hide the rest or fake
+# a person's part), links and images, backslash escapes, a heading. As character references they read as text.
+_MD_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>[]\\#"})
+
+
 def _md(value: Any, width: int = 2000) -> str:
-    """A value for one Markdown table cell: one line, '|' escaped (see _cell), '-' when empty."""
-    return _cell(value, width) if value not in (None, "", [], {}) else "-"
+    """A value for one Markdown table cell: one line, '|' escaped (see _cell), no markup, '-' when empty."""
+    if value in (None, "", [], {}):
+        return "-"
+    # _cell's text of any value (a list joined, a dict as JSON), '|' not yet escaped.
+    text = _cell(value, 2**31).replace("\\|", "|")
+    return _cell(text.translate(_MD_INERT), width)
 
 
 def card_path(model: Entry, folder: str) -> str:
@@ -206,7 +248,7 @@ def card_markdown(snapshot: "_Snapshot", model: Entry, kept: Optional[dict[str, 
         return [f"## {title}", "", f"<!-- person: {key} -->", body.rstrip("\n"), f"<!-- end person: {key} -->", ""]
 
     def table(headers: list[str], rows: list[list[Any]]) -> list[str]:
-        return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)] + ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows] + [""]
+        return ["| " + " | ".join(map(_md, headers)) + " |", "|" + "---|" * len(headers)] + ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows] + [""]
 
     artifact = lineage["artifact"]
     lines = [f"{_CARD_HEAD} {model_id}; written by `{run_form('registry card ' + model_id)}` from the registry. "
@@ -272,10 +314,14 @@ def card_markdown(snapshot: "_Snapshot", model: Entry, kept: Optional[dict[str, 
     return "\n".join(lines)
 
 
-def _card_target(path: str, model_id: str) -> None:
-    """Refuse to write the card to `path` when it is a link, not a regular file, or a file the plugin
-    did not write (one not starting as every card of this model does)."""
-    for place in (path, os.path.dirname(path)):
+def _card_target(path: str, model_id: str, root: str = "") -> None:
+    """Refuse to write the card to `path` when it or a folder on its way from the project folder `root`
+    is a link, when it is not a regular file, or a file the plugin did not write (one not starting as
+    every card of this model does)."""
+    below = os.path.relpath(os.path.abspath(path), os.path.abspath(root or "."))
+    parts = [] if below == os.pardir or below.startswith(os.pardir + os.sep) else below.split(os.sep)
+    places = [os.path.join(root, *parts[:end]) for end in range(1, len(parts))]
+    for place in [path, os.path.dirname(path)] + places:
         if place and os.path.islink(place):
             raise RegistryError(f"{place} is a symbolic link: a card is never written through one; remove the link")
     try:
@@ -297,7 +343,7 @@ def card_view(snapshot: "_Snapshot", model_id: str) -> tuple[Any, list[str], int
         return {"error": message}, [f"Error: {message}"], EXIT_NOT_FOUND
     path = card_path(model, snapshot.folder)
     try:
-        _card_target(path, model_id)
+        _card_target(path, model_id, _root(snapshot.folder))
         if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         text = card_markdown(snapshot, model, _person_parts(path))

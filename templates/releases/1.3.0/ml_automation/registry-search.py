@@ -39,6 +39,8 @@ _TOKEN = re.compile(r"""
   | (?P<word>[A-Za-z_][\w-]*(?:\.[\w-]+)*)
 """, re.VERBOSE)
 _OPERATORS = {"==", "!=", "<", "<=", ">", ">=", "~"}
+# How deeply parentheses and `not` may nest: far beyond what a person writes, well within Python's recursion limit.
+MAX_NESTING = 100
 
 
 class SearchError(ValueError):
@@ -57,7 +59,7 @@ def _tokens(text: str) -> list[tuple[str, Any, int]]:
         if kind == "string":
             found.append(("value", re.sub(r"\\(.)", r"\1", raw[1:-1]), at + 1))
         elif kind == "number":
-            found.append(("value", float(raw) if any(c in raw for c in ".eE") else int(raw), at + 1))
+            found.append(("value", _number_literal(raw), at + 1))
         elif kind == "date":
             found.append(("value", _date_value(raw, text, at), at + 1))
         elif kind == "op":
@@ -78,6 +80,17 @@ def _tokens(text: str) -> list[tuple[str, Any, int]]:
     return found + [("end", None, len(text) + 1)]
 
 
+def _number_literal(raw: str) -> Any:
+    """A number token as an int, or a float when it has a point or an exponent, or has more digits
+    than Python turns into an int (a float of it still compares as the number it is)."""
+    if not any(c in raw for c in ".eE"):
+        try:
+            return int(raw)
+        except ValueError:
+            pass
+    return float(raw)
+
+
 def _date_value(raw: str, text: str, at: int) -> datetime:
     moment = _registry_time(raw.replace(" ", "T"))
     if moment is None:
@@ -85,9 +98,16 @@ def _date_value(raw: str, text: str, at: int) -> datetime:
     return moment
 
 
+# How much of a long expression an error shows on each side of its column.
+_EXCERPT = 60
+
+
 def _at(text: str, at: int, problem: str) -> str:
-    """`problem` at column at+1 of `text`, with the expression and a caret under the column."""
-    return f"column {at + 1}: {problem}\n  {text}\n  {' ' * at}^"
+    """`problem` at column at+1 of `text`, with the expression (around the column when it is long)
+    and a caret under the column."""
+    start, end = max(0, at - _EXCERPT), min(len(text), at + _EXCERPT)
+    excerpt = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    return f"column {at + 1}: {problem}\n  {excerpt}\n  {' ' * (at - start + (1 if start else 0))}^"
 
 
 def _field_getter(name: str) -> Callable[[Entry], Any]:
@@ -124,7 +144,7 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if left is _MISSING or left is None:
         return False
     if isinstance(left, list):
-        found = any(_compare("==" if op == "!=" else op, item, right) for item in left)
+        found = any(_compare("==" if op == "!=" else op, item, right) for item in left if not isinstance(item, list))  # one level: tags, a tuple parameter
         return not found if op == "!=" else found
     if op == "~":
         return str(right).lower() in str(left).lower()
@@ -179,6 +199,7 @@ class ModelQuery:
         self.fields: list[str] = []
         self._tokens = _tokens(text)
         self._at = 0
+        self._depth = 0
         if self._tokens[0][0] == "end":
             raise SearchError(_at(text, 0, "the expression is empty: e.g. test.f1 > 0.9 and task_type == classification"))
         self.matches = self._or()
@@ -207,11 +228,17 @@ class ModelQuery:
 
     def _factor(self) -> Callable[[Entry], bool]:
         kind, value, column = self._next()
+        if kind in ("not", "(") and self._depth >= MAX_NESTING:
+            raise SearchError(_at(self.text, column - 1, f"the expression is nested too deeply (more than {MAX_NESTING} parentheses or 'not' inside each other)"))
         if kind == "not":
+            self._depth += 1
             inner = self._factor()
+            self._depth -= 1
             return lambda model: not inner(model)
         if kind == "(":
+            self._depth += 1
             inner = self._or()
+            self._depth -= 1
             closing, found, where = self._next()
             if closing != ")":
                 raise SearchError(_at(self.text, where - 1, f"expected ')' to close the '(' of column {column}, found {'the end' if closing == 'end' else repr(found)}"))

@@ -2,10 +2,10 @@
 # 9. MLOPS REGISTRY
 # =============================================================================
 
-# Models, features, experiments and data versions, in ONE folder per project (see _project_registry);
-# reads merge every platform folder, newest copy wins, and name each damaged file and line. Writers
-# check every value, refuse a damaged file, lock, write atomically, keep two generations in
-# `.generations/` and journal each entry (for `registry repair`); hand-written values are kept byte for byte.
+# Models, features, experiments and data versions, in ONE folder per project (_project_registry); reads
+# merge every platform folder, newest copy wins, naming each damaged file and line. Writers check every
+# value, refuse a damaged file, lock, write atomically, keep two generations in `.generations/` and
+# journal each entry (for `registry repair`); hand-written values are kept byte for byte.
 
 import contextlib
 import decimal
@@ -1391,26 +1391,29 @@ def _shared_champion(local: Optional[Entry]) -> tuple[Optional[Entry], str]:
 
 
 # --- Promotion policy: promotion-policy.json in the registry folder (commit it), {"default": {...},
-# "<task type>": {...}} of `required_metrics` (default: the task type's), `min_improvement` (default 0)
-# and `no_high_leakage` (default true). The artifact is always checked.
+# "<task type>": {...}} of `required_metrics` (default: the task type's), `min_improvement` (0) and
+# `no_high_leakage` (true). The artifact is always checked.
 PROMOTION_POLICY_FILE = "promotion-policy.json"
 
 
 def promotion_policy(task_type: str, search_dirs: Dirs = None) -> dict[str, Any]:
     """The promotion policy of `task_type`: defaults, then the file's "default", then its task type.
-    RegistryError names the file (line and column) when it is not such JSON."""
+    RegistryError names the file (and line and column) when it is not such JSON."""
     path = os.path.join(mlops_dir(search_dirs), PROMOTION_POLICY_FILE)
     policy: dict[str, Any] = {"required_metrics": TASK_TYPE_METRICS.get(task_type, []), "min_improvement": 0, "no_high_leakage": True, "file": None}
-    data = _read_bytes(path)
-    if data is None:
-        return policy
     try:
+        data = _read_bytes(path)
+        if data is None:
+            return policy
         stored = json.loads(data.decode("utf-8"))
-    except ValueError as error:
+    except (OSError, ValueError) as error:
         where = f":{error.lineno}:{error.colno}" if isinstance(error, json.JSONDecodeError) else ""
-        raise RegistryError(f"{path}{where}: not valid JSON ({getattr(error, 'msg', error)})") from error
+        raise RegistryError(f"{path}{where}: {'not valid JSON' if isinstance(error, ValueError) else 'cannot be read'} ({getattr(error, 'msg', error)})") from error
+    unknown = sorted(set(stored) - {"default", *TASK_TYPE_METRICS}) if isinstance(stored, dict) else [_describe(stored)]
+    if unknown:
+        raise RegistryError(f"{path}: expected an object of \"default\" and task types ({', '.join(TASK_TYPE_METRICS)}); found {', '.join(unknown)}")
     for scope in ("default", task_type):
-        rules = _as_dict(stored).get(scope, {})
+        rules = stored.get(scope, {})
         for key, value in rules.items() if isinstance(rules, dict) else [("", rules)]:
             if not (key == "no_high_leakage" and isinstance(value, bool) or key == "required_metrics" and isinstance(value, list)
                     and all(isinstance(v, str) for v in value) or key == "min_improvement" and type(_finite(value)) in (int, float) and value >= 0):
@@ -1421,10 +1424,9 @@ def promotion_policy(task_type: str, search_dirs: Dirs = None) -> dict[str, Any]
 
 
 def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, Any]:
-    """May model `model_id` replace the champion? {`passed`, `failed` (a sentence per failed rule of the
-    promotion policy), `rules`, `policy`, `promote` (passed and better), `reason` (failed rules, else the
-    comparison), and the comparison by the primary metric: `metric`, `direction`, `split` (validation
-    where both have it), `challenger`, `champion`, `comparison`, `champion_id`, `champion_source`}. RegistryError for an unknown model or a bad policy file."""
+    """May `model_id` replace the champion? {`passed`, `failed` (a sentence per failed policy rule), `rules`,
+    `policy`, `promote` (passed and better), `reason`, and by the primary metric: `metric`, `direction`,
+    `split`, `challenger`, `champion`, `comparison`, `champion_id`, `champion_source`}. RegistryError: unknown model, bad policy."""
     models, damage = _read_lists("models", search_dirs)
     _warn_damage(damage)
     models = models or []
@@ -1452,7 +1454,7 @@ def compare_with_champion(model_id: str, search_dirs: Dirs = None) -> dict[str, 
         result.update({k: verdict[k] for k in ("split", "challenger", "champion", "test") if k in verdict})
         reason, gain = verdict["reason"], verdict["improvement"]
     features = {f.get("feature_id"): f for f in _read_lists("features", search_dirs)[0] or []} if policy["no_high_leakage"] else {}
-    high = [str(f) for f in _as_list(model.get("feature_set")) if str(_as_dict(features.get(f)).get("leakage_risk")).lower() == "high"]
+    high = [str(f) for f in _as_list(model.get("feature_set")) if str(_as_dict(features.get(str(f))).get("leakage_risk")).lower() == "high"]
     rules = [("artifact", artifact["ok"] or artifact["state"] == "none", artifact["problem"]),
              ("required_metrics", not missing, f"required metrics missing: {', '.join(missing)}"),
              ("no_regression", gain is not None and (gain >= policy["min_improvement"] or result["champion_id"] == model_id), f"against the champion {result['champion_id']}: {reason}"),
@@ -1605,9 +1607,9 @@ def get_champion_model(search_dirs: Dirs = None) -> Optional[Entry]:
 
 
 def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = None, override_reason: Optional[str] = None, action: str = "promote") -> list[str]:
-    """Make `model_id` the champion (the one replaced: archived, its `predecessor_id`) if the promotion
-    policy allows it (compare_with_champion), or with `override_reason` (not over a changed artifact);
-    recorded in its `promotions`. Else RegistryError naming every failed rule. Returns the files written."""
+    """Make `model_id` the champion (the one replaced archived) if the policy allows it (compare_with_champion)
+    or with `override_reason` (not over a changed artifact); recorded in its `promotions`. Else RegistryError
+    naming every failed rule. Returns the files written."""
     _check_id("model_id", model_id)
     if override_reason is not None and not (isinstance(override_reason, str) and override_reason.strip()):
         raise RegistryError(f"override_reason must say why (a non-empty string), got {_describe(override_reason)}; the champion is unchanged")
@@ -1631,10 +1633,10 @@ def promote_model(model_id: str, search_dirs: Dirs = None, output_dirs: Dirs = N
             if model.get("status") != "champion":
                 model["status"] = "champion"
                 model["promoted_at"] = now
-            if replaced and not model.get("predecessor_id"):
+            if replaced and not model.get("predecessor_id") and action == "promote":
                 model["predecessor_id"] = replaced
             history = model.get("promotions")
-            model["promotions"] = (history if isinstance(history, list) else []) + [{
+            model["promotions"] = (history if isinstance(history, list) else [history] if history else []) + [{
                 "at": now, "by": _user(), "action": action, "champion_before": replaced, "verdict": "refused, overridden" if failed else "passed",
                 "failed": failed, "override_reason": override_reason, "reason": verdict["comparison"], "split": verdict["split"]}]
             model["updated_at"] = now
