@@ -23,9 +23,11 @@ _MERMAID_SHAPES = {"data": ('[("', '")]'), "features": ('[["', '"]]'), "experime
 # it, the entity sign itself, markup (<, >, &), backticks (a markdown label), the backslash, and '%'
 # (`%%{init ...}%%` in a label would be read as a directive: a theme, CSS).
 _MERMAID_ESCAPED = re.compile(r"[\"#&<>`\\%]")
-# Control characters, line and paragraph separators, and the bidirectional controls that would
-# reorder the text around them (an id shown reversed): each run shown as a space.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]+")
+# What a terminal, an editor or a page would act on rather than show: control characters (escape
+# sequences, the bell), line and paragraph separators, and the bidirectional controls that reorder
+# the text around them (an id shown reversed, Trojan Source). One set for every view and the report.
+_CONTROL_CHARS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_CONTROL = re.compile(rf"[{_CONTROL_CHARS}]+")  # in one line of plain text: each run shown as a space
 
 
 class LineageNode(NamedTuple):

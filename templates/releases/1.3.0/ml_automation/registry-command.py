@@ -150,13 +150,12 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-# Characters a terminal or an editor would act on rather than show: C0/C1 controls (escape sequences,
-# bell) and the bidirectional controls that reorder text as it is displayed (Trojan Source).
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# In a view's cells, each character of _CONTROL_CHARS is written as its escape, so a person sees it is there.
+_UNSHOWABLE = re.compile(f"[{_CONTROL_CHARS}]")
 
 
 def _shown(text: str) -> str:
-    """`text` with every character of _UNSHOWABLE written as its escape (\\u202e), so a person sees it is there."""
+    """`text` with every character of _UNSHOWABLE written as its escape (\\u202e)."""
     return _UNSHOWABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
