@@ -11,7 +11,7 @@ import { collectErrors, pointOfOffset, SourceError, SourceErrors, sourceErrorsOf
 import { addHookHandlers, HOOKS_FILE } from "./hook-handlers.ts";
 import { markdownParser, parseMarkdown } from "./markdown.ts";
 import remarkRelease, { askedBy, report, type PlannedEdit, type RenderedInsertion } from "./remark-release.ts";
-import { rewritePhrases, type Release } from "./release.ts";
+import { rewritePhrases, type NewFile, type Release } from "./release.ts";
 import { originOf } from "./release-loader.ts";
 import { rewriteLabel } from "./rewrite.ts";
 import { splice } from "./splice.ts";
@@ -81,12 +81,24 @@ export function newFileClashes(release: Release, from: string, releases: Release
   const added = new Set(releases.filter((other) => semver.lt(other.version, release.version) || semver.lte(other.version, from)).flatMap((other) => other.newFiles.map((file) => file.file)));
   return release.newFiles
     .filter((file) => inTree(file.file) && !added.has(file.file))
-    .map((file) =>
-      askedBy(
-        new SourceError(file.file, `release ${release.version} adds ${file.file}, but the tree already has it: a release never replaces a file of the tree's own (change it with insertions or rewrites, or give the new file another name)`, undefined, { ruleId: "new-file-exists", actual: file.file }),
-        originOf(file),
-      ),
-    );
+    .map((file) => newFileError(release, file, "the tree already has it: a release never replaces a file of the tree's own (change it with insertions or rewrites, or give the new file another name)"));
+}
+
+/**
+ * The new files of `releases` at a path the build makes itself (`made`: the compiled runtime, the icon,
+ * what Cursor reads), each a problem: the build's file would replace it without a word.
+ */
+export function newFilesTheBuildMakes(releases: Release[], made: ReadonlySet<string>): SourceError[] {
+  return releases.flatMap((release) =>
+    release.newFiles
+      .filter((file) => made.has(file.file))
+      .map((file) => newFileError(release, file, "the build makes that file itself (the compiled runtime, the icon, what Cursor reads): give the new file another name")),
+  );
+}
+
+/** A new file of `release` that may not be added, `why` said after "release V adds FILE, but". */
+function newFileError(release: Release, file: NewFile, why: string): SourceError {
+  return askedBy(new SourceError(file.file, `release ${release.version} adds ${file.file}, but ${why}`, undefined, { ruleId: "new-file-exists", actual: file.file }), originOf(file));
 }
 
 /**

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import semver from "semver";
-import { applyRelease, newFileClashes, type AppliedEdit } from "./apply-release.ts";
+import { applyRelease, newFileClashes, newFilesTheBuildMakes, type AppliedEdit } from "./apply-release.ts";
 import { collectErrors, SourceError, SourceErrors } from "./errors.ts";
 import { readFrontmatter } from "./frontmatter.ts";
 import { editJson, type JsonFile } from "./json-file.ts";
@@ -16,8 +16,6 @@ import { parseManifests, releaseManifests, sourceVersion } from "./manifests.ts"
 import { checkDestination, pathConflicts, readRecord, writeBundle, type BundleFiles, type Protected } from "./output.ts";
 import { CURSOR_FOLDER, renderCursor } from "./platforms/cursor.ts";
 import type { Release } from "./release.ts";
-import { originOf } from "./release-loader.ts";
-import { askedBy } from "./remark-release.ts";
 import { releaseRenderer } from "./render.ts";
 import { buildRuntime, type CompiledModule } from "./runtime-build.ts";
 import { decodeText, encodeText, loadSources, type SourceFile, type SourceTree, type TextFile } from "./sources.ts";
@@ -178,11 +176,7 @@ export function planBuild(options: BuildOptions, { destination = true }: { desti
   // A release's new file never takes the place of one the build makes: it would be dropped without a word.
   const made = new Set([...(cursor?.files.keys() ?? []), ...(sources.files.has(ICON_SOURCE) ? [ICON_PATH] : [])]);
   for (const module of runtime ? [runtime.library, runtime.commands, runtime.mirror] : []) if (module) made.add(module.path);
-  for (const file of chain.flatMap((release) => release.newFiles.map((newFile) => ({ release, newFile })))) {
-    if (!made.has(file.newFile.file)) continue;
-    const reason = `release ${file.release.version} adds ${file.newFile.file}, but the build makes that file itself (the compiled runtime, the icon, what Cursor reads): give the new file another name`;
-    errors.push(askedBy(new SourceError(file.newFile.file, reason, undefined, { ruleId: "new-file-exists", actual: file.newFile.file }), originOf(file.newFile)));
-  }
+  errors.push(...newFilesTheBuildMakes(chain, made));
   if (errors.length || !manifests || runtime === undefined || !workflows || !cursor) throw new SourceErrors(errors);
 
   const root = manifests.pluginName;
